@@ -1,0 +1,103 @@
+# gdbserver-vmcore and friends.  See README.md; `make help` lists targets.
+
+CC      ?= gcc
+BUILD   ?= build
+SAN     ?=
+OPT     ?= -O2
+CFLAGS  ?=
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -Wno-missing-field-initializers
+ALL_CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 $(SAN) $(CFLAGS)
+LDLIBS   = -lelf
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1)
+
+LIB_SRCS = $(wildcard libvmcore/*.c) $(wildcard arch/*.c)
+SRV_SRCS = $(wildcard gdbserver-vmcore/*.c)
+SRV_LIB  = $(filter-out gdbserver-vmcore/main.c,$(SRV_SRCS))
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
+
+UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
+UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
+
+PROGRAMS = $(BUILD)/gdbserver-vmcore
+TOOLS    = $(BUILD)/tests/mkvmcore
+
+.PHONY: all deps check check-unit check-gdb check-real asan fuzz bench demo \
+        clean help install
+
+all: $(PROGRAMS) $(TOOLS)
+
+help:
+	@echo "make            build into $(BUILD)/"
+	@echo "make check      install test dependencies, build, run every test"
+	@echo "make demo       make a real kdump in QEMU and open it in gdb"
+	@echo "make asan       build and run the tests under ASan+UBSan"
+	@echo "make fuzz       run the libFuzzer harnesses for a while"
+	@echo "make bench      benchmarks against their anchors"
+
+Q = $(if $(V),,@)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -DVMC_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
+
+$(BUILD)/libvmcore.a: $(LIB_OBJS)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BUILD)/libvmcore.a
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(BUILD)/obj/tests/unit/unit.o $(SRV_OBJS) $(BUILD)/libvmcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@mk/install-deps.sh test
+
+check: deps
+	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) check-unit check-gdb check-real
+	$(MAKE) asan
+
+check-unit: $(UNIT_BINS)
+	@tests/run-unit.sh $(BUILD) $(UNIT_BINS)
+
+check-gdb: all
+	@tests/gdb/run-synthetic.sh $(BUILD)
+
+check-real: all
+	@tests/gdb/run-real.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-gdb
+
+build-asan-units: $(UNIT_BINS)
+
+fuzz:
+	@tests/fuzz/run.sh
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+demo:
+	@mk/install-deps.sh demo
+	$(MAKE) all
+	@mk/demo.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

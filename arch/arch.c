@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Architecture selection and what is generated from register tables. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+
+static const struct arch *const arches[] = {
+	&arch_x86_64,
+};
+
+const struct arch *arch_from_machine(uint16_t e_machine)
+{
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		if (arches[i]->e_machine == e_machine)
+			return arches[i];
+	}
+	return NULL;
+}
+
+const char *arch_supported_list(void)
+{
+	return "x86_64 (EM_X86_64)";
+}
+
+bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
+			    const uint8_t *prstatus, size_t prstatus_size,
+			    uint8_t *buf)
+{
+	const struct arch_reg *r = &arch->regs[reg];
+	size_t bytes = r->bitsize / 8;
+	size_t off;
+
+	if (r->prstatus_offset < 0 || prstatus_size != arch->prstatus.size)
+		return false;
+	off = arch->prstatus.reg_offset + (size_t)r->prstatus_offset;
+	if (off + bytes > prstatus_size)
+		return false;
+	memcpy(buf, prstatus + off, bytes);
+	return true;
+}
+
+static void emit_reg(FILE *f, const struct arch_reg *r, size_t regnum)
+{
+	fprintf(f, "    <reg name=\"%s\" bitsize=\"%u\" type=\"%s\" "
+		"regnum=\"%zu\"", r->name, r->bitsize, r->type, regnum);
+	if (r->group)
+		fprintf(f, " group=\"%s\"", r->group);
+	fputs("/>\n", f);
+}
+
+struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
+				  size_t *len_ret)
+{
+	char *xml = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&xml, &len);
+
+	if (!f)
+		return &vmc_enomem;
+	fputs("<?xml version=\"1.0\"?>\n"
+	      "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
+	      "<target version=\"1.0\">\n", f);
+	fprintf(f, "  <architecture>%s</architecture>\n", arch->gdb_arch);
+	if (arch->gdb_osabi)
+		fprintf(f, "  <osabi>%s</osabi>\n", arch->gdb_osabi);
+	for (size_t fi = 0; fi < arch->nfeatures; fi++) {
+		const struct arch_feature *feat = &arch->features[fi];
+
+		fprintf(f, "  <feature name=\"%s\">\n", feat->name);
+		if (feat->types_xml)
+			fputs(feat->types_xml, f);
+		for (size_t i = 0; i < arch->nregs; i++) {
+			if (arch->regs[i].feature == fi)
+				emit_reg(f, &arch->regs[i], i);
+		}
+		fputs("  </feature>\n", f);
+	}
+	fputs("</target>\n", f);
+	if (fclose(f) != 0) {
+		free(xml);
+		return &vmc_enomem;
+	}
+	*xml_ret = xml;
+	*len_ret = len;
+	return NULL;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Everything that differs between architectures lives behind one const
+ * struct arch per architecture (arch/<name>.c exports exactly one).
+ * Adding an architecture is one new file plus one line in arch.c.
+ */
+#ifndef VMC_ARCH_H
+#define VMC_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../libvmcore/error.h"
+#include "../libvmcore/pgwalk.h"
+
+struct vmcore;
+
+/* A target-description feature, in the order registers reference them. */
+struct arch_feature {
+	const char *name;	/* "org.gnu.gdb.i386.core" */
+	const char *types_xml;	/* type definitions emitted first, or NULL */
+};
+
+/*
+ * One register as gdb numbers it.  The table order is the remote register
+ * number (the 'g' packet order and the regnum in target.xml).
+ */
+struct arch_reg {
+	const char *name;
+	unsigned bitsize;
+	int prstatus_offset;	/* byte offset in pr_reg, -1: not in dumps */
+	const char *type;	/* tdesc type ("int64", "code_ptr", ...) */
+	const char *group;	/* tdesc group, or NULL */
+	unsigned feature;	/* index into arch->features */
+};
+
+/* Where things are in this architecture's struct elf_prstatus. */
+struct arch_prstatus {
+	size_t size;
+	size_t pid_offset;
+	size_t reg_offset;
+	size_t reg_size;
+};
+
+struct arch {
+	const char *name;		/* "x86_64" */
+	uint16_t e_machine;
+	unsigned word_size;		/* bytes in a kernel pointer */
+	bool big_endian;
+	const char *gdb_arch;		/* tdesc <architecture> */
+	const char *gdb_osabi;		/* tdesc <osabi>, or NULL */
+
+	const struct arch_feature *features;
+	size_t nfeatures;
+	const struct arch_reg *regs;
+	size_t nregs;
+	int pc_reg, sp_reg;		/* indexes into regs */
+	struct arch_prstatus prstatus;
+	/* Per-CPU variables are linked at 0 (x86_64 SMP): their link
+	 * addresses are offsets into each CPU's per-CPU area. */
+	bool percpu_zero_based;
+
+	/*
+	 * Set up kernel page-table translation from what the dump says
+	 * (VMCOREINFO, CPU notes).  VMC_ERR_NOT_FOUND when the dump lacks
+	 * what is needed; the caller then falls back to segment addresses.
+	 */
+	struct vmc_error *(*pgt_init)(struct vmcore *vc, struct vmc_pgt *ret);
+
+	/* Were interrupts disabled in these saved registers? Optional. */
+	bool (*irqs_disabled)(const uint8_t *prstatus, size_t size);
+
+	/* Link-time address of the first kernel segment, for qOffsets. */
+	struct vmc_error *(*kernel_link_base)(struct vmcore *vc,
+					      uint64_t *ret);
+};
+
+/* The arch for an ELF e_machine, or NULL. */
+const struct arch *arch_from_machine(uint16_t e_machine);
+/* "x86_64" for listing what is supported. */
+const char *arch_supported_list(void);
+
+/* Register value bytes (target byte order) of REG from a prstatus note;
+ * false when the dump does not hold it. */
+bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
+			    const uint8_t *prstatus, size_t prstatus_size,
+			    uint8_t *buf);
+/* Generate target.xml; the caller frees *xml_ret. */
+struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
+				  size_t *len_ret);
+
+extern const struct arch arch_x86_64;
+
+#endif

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/* gdbserver-vmcore: serve a Linux kernel crash dump to gdb. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../arch/arch.h"
+#include "server.h"
+#include "transport.h"
+
+#ifndef VMC_VERSION
+#define VMC_VERSION "unknown"
+#endif
+
+/* Exit codes, as documented in gdbserver-vmcore(1). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct options {
+	const char *dump;
+	const char *listen;
+	bool keep_listening;
+	bool debug;
+	bool quiet;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: gdbserver-vmcore [OPTIONS] VMCORE\n"
+"Serve a Linux kernel crash dump to gdb as a stopped remote target.\n"
+"\n"
+"  gdb vmlinux -ex 'target remote | gdbserver-vmcore VMCORE'\n"
+"\n"
+"Options:\n"
+"  -l, --listen [HOST:]PORT  serve over TCP (HOST defaults to 127.0.0.1;\n"
+"                            port 0 picks a free one)\n"
+"  -l, --listen unix:PATH    serve over a Unix socket\n"
+"  -k, --keep-listening      serve clients one after another (default:\n"
+"                            exit when the first one disconnects)\n"
+"  -d, --debug               trace the protocol on stderr\n"
+"  -q, --quiet               no startup summary\n"
+"  -h, --help                this text\n"
+"  -V, --version             the version\n"
+"Without --listen, the protocol runs on stdin/stdout.\n"
+"Exit status: 0 when the session ended, 1 on errors, 2 on bad usage.\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "keep-listening", no_argument, NULL, 'k' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:kdqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->listen = optarg; break;
+		case 'k': o->keep_listening = true; break;
+		case 'd': o->debug = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); return EXIT_OK + 100;
+		case 'V':
+			printf("gdbserver-vmcore %s\n", VMC_VERSION);
+			return EXIT_OK + 100;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gdbserver-vmcore: %s\n", optind == argc ?
+			"give the vmcore to serve" : "only one vmcore at a time");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->keep_listening && !o->listen) {
+		fprintf(stderr, "gdbserver-vmcore: --keep-listening needs "
+			"--listen\n");
+		return EXIT_USAGE;
+	}
+	o->dump = argv[optind];
+	return -1;
+}
+
+static void summary(struct vmcore *vc, struct server *s)
+{
+	const char *rel = vmcore_vmcoreinfo(vc, "OSRELEASE");
+
+	fprintf(stderr, "gdbserver-vmcore: %s: %s %s, Linux %s, %zu CPUs, "
+		"panic on CPU %u", vmcore_path(vc), vmcore_format(vc),
+		vmcore_arch(vc)->name, rel ? rel : "(release unknown)",
+		vmcore_num_cpus(vc), s->threads[s->panic_thread].cpu);
+	if (vmcore_kaslr_offset(vc))
+		fprintf(stderr, ", KASLR offset 0x%" PRIx64,
+			vmcore_kaslr_offset(vc));
+	fputc('\n', stderr);
+}
+
+static int serve_listener(struct server *s, const struct options *o)
+{
+	struct listener l;
+	struct vmc_error *err = listener_open(o->listen, &l);
+
+	if (err)
+		goto out;
+	if (!o->quiet)
+		fprintf(stderr, "gdbserver-vmcore: listening on %s\n", l.where);
+	do {
+		int fd;
+
+		if ((err = listener_accept(&l, &fd)))
+			break;
+		err = server_run(s, fd, fd, o->debug ? stderr : NULL);
+		close(fd);
+		if (err && o->keep_listening) {
+			fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+			vmc_error_destroy(err);
+			err = NULL;
+		}
+	} while (!err && o->keep_listening);
+	listener_close(&l);
+out:
+	if (err) {
+		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+		vmc_error_destroy(err);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct server_opts so = { 0 };
+	struct vmcore *vc = NULL;
+	struct server *s = NULL;
+	struct vmc_error *err;
+	int ret = parse_args(argc, argv, &o);
+
+	if (ret >= 0)
+		return ret >= 100 ? ret - 100 : ret;
+	/* A vanished gdb must show up as EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	so.quiet = o.quiet;
+	if ((err = vmcore_open(o.dump, &vc)) ||
+	    (err = server_create(vc, &so, &s))) {
+		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+		vmc_error_destroy(err);
+		vmcore_close(vc);
+		return EXIT_FAIL;
+	}
+	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
+		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
+			vmcore_warning(vc, i));
+	if (!o.quiet)
+		summary(vc, s);
+	if (o.listen) {
+		ret = serve_listener(s, &o);
+	} else {
+		err = server_run(s, STDIN_FILENO, STDOUT_FILENO,
+				 o.debug ? stderr : NULL);
+		ret = err ? EXIT_FAIL : EXIT_OK;
+		if (err)
+			fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+		vmc_error_destroy(err);
+	}
+	server_destroy(s);
+	vmcore_close(vc);
+	return ret;
+}

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* `monitor` commands (qRcmd): output goes to gdb's console. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../arch/arch.h"
+#include "../libvmcore/pgwalk.h"
+#include "server.h"
+
+struct monitor_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	void (*fn)(struct server *s, const char *args, struct strbuf *out);
+};
+
+static const struct monitor_cmd commands[];
+
+static void human(struct strbuf *out, uint64_t bytes)
+{
+	if (bytes >= (UINT64_C(1) << 30))
+		strbuf_addf(out, "%.1f GiB", (double)bytes / (1 << 30));
+	else if (bytes >= (UINT64_C(1) << 20))
+		strbuf_addf(out, "%.1f MiB", (double)bytes / (1 << 20));
+	else if (bytes >= 1024)
+		strbuf_addf(out, "%.1f KiB", (double)bytes / 1024);
+	else
+		strbuf_addf(out, "%" PRIu64 " bytes", bytes);
+}
+
+static void cmd_help(struct server *s, const char *args, struct strbuf *out)
+{
+	(void)s, (void)args;
+	strbuf_adds(out, "gdbserver-vmcore monitor commands:\n");
+	for (const struct monitor_cmd *c = commands; c->name; c++)
+		strbuf_addf(out, "  %-8s %-8s %s\n", c->name, c->args, c->help);
+}
+
+static void info_kaslr(struct server *s, struct strbuf *out)
+{
+	if (s->kaslr)
+		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 "; gdb "
+			    "relocates vmlinux by qOffsets TextSeg=0x%" PRIx64
+			    "\n", s->kaslr, s->kernel_link_base + s->kaslr);
+	else
+		strbuf_adds(out, "kaslr        no KERNELOFFSET in VMCOREINFO: "
+			    "vmlinux is used at its link addresses\n");
+	if (s->pcpu_window)
+		strbuf_addf(out, "per-cpu      0x%" PRIx64 "-0x%" PRIx64
+			    " (where gdb put the per-CPU section) reads the "
+			    "selected thread's CPU area\n", s->pcpu_start,
+			    s->pcpu_end);
+}
+
+static void info_segments(struct server *s, struct strbuf *out)
+{
+	size_t n = vmcore_num_segments(s->vc);
+	uint64_t total = 0, missing = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vmc_segment *g = vmcore_segment(s->vc, i);
+
+		total += g->memsz;
+		missing += g->filesz - g->avail;
+	}
+	strbuf_addf(out, "segments     %zu PT_LOAD, ", n);
+	human(out, total);
+	strbuf_adds(out, " of memory\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct vmc_segment *g = vmcore_segment(s->vc, i);
+
+		strbuf_addf(out, "  %3zu  phys 0x%09" PRIx64 "-0x%09" PRIx64
+			    "  virt 0x%016" PRIx64 "  ", i, g->paddr,
+			    g->paddr + g->memsz, g->vaddr);
+		human(out, g->memsz);
+		if (g->avail < g->filesz) {
+			strbuf_adds(out, ", missing ");
+			human(out, g->filesz - g->avail);
+		}
+		strbuf_adds(out, "\n");
+	}
+	strbuf_adds(out, "missing      ");
+	if (missing) {
+		human(out, missing);
+		strbuf_adds(out, " past the end of the file (truncated dump)\n");
+	} else {
+		strbuf_adds(out, "none\n");
+	}
+}
+
+static void cmd_info(struct server *s, const char *args, struct strbuf *out)
+{
+	const char *rel = vmcore_vmcoreinfo(s->vc, "OSRELEASE");
+	const struct vmc_cpu *pc = vmcore_cpu(s->vc, s->panic_thread);
+
+	(void)args;
+	strbuf_addf(out, "dump         %s\n", vmcore_path(s->vc));
+	strbuf_addf(out, "format       %s, ", vmcore_format(s->vc));
+	human(out, vmcore_file_size(s->vc));
+	strbuf_addf(out, "\narchitecture %s\n", s->arch->name);
+	strbuf_addf(out, "release      %s\n", rel ? rel : "unknown (no "
+		    "VMCOREINFO OSRELEASE)");
+	info_kaslr(s, out);
+	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
+	strbuf_addf(out, "cpus         %zu; panic on CPU %u (pid %d), "
+		    "thread %zu\n", s->nthreads, s->threads[s->panic_thread].cpu,
+		    pc->pid, s->panic_thread + 1);
+	info_segments(s, out);
+	for (size_t i = 0; i < vmcore_num_warnings(s->vc); i++)
+		strbuf_addf(out, "warning      %s\n", vmcore_warning(s->vc, i));
+}
+
+static void cmd_vtop(struct server *s, const char *args, struct strbuf *out)
+{
+	const struct vmc_pgt *pgt = vmcore_pgt(s->vc);
+	struct vmc_walk walk;
+	struct vmc_error *err;
+	char *end;
+	uint64_t va;
+
+	while (*args == ' ')
+		args++;
+	va = strtoull(args, &end, 0);
+	if (end == args || (*end && *end != ' ')) {
+		strbuf_adds(out, "usage: monitor vtop ADDRESS\n");
+		return;
+	}
+	err = vmcore_pgwalk(s->vc, va, &walk);
+	strbuf_addf(out, "virtual 0x%" PRIx64 "\n", va);
+	for (unsigned i = 0; pgt && i < walk.nsteps; i++) {
+		const struct vmc_walk_step *st = &walk.steps[i];
+
+		strbuf_addf(out, "  %-4s index %3u  entry at 0x%" PRIx64
+			    " = 0x%016" PRIx64 "\n", pgt->levels[st->level].name,
+			    st->index, st->entry_paddr, st->entry);
+	}
+	if (err)
+		strbuf_addf(out, "  %s\n", err->message);
+	else
+		strbuf_addf(out, "physical 0x%" PRIx64 " (page size 0x%" PRIx64
+			    ")\n", walk.paddr, walk.page_size);
+	vmc_error_destroy(err);
+}
+
+static const struct monitor_cmd commands[] = {
+	{ "help", "", "this list", cmd_help },
+	{ "info", "", "the dump: format, release, KASLR, CPUs, segments",
+	  cmd_info },
+	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
+	  "level", cmd_vtop },
+	{ NULL, NULL, NULL, NULL },
+};
+
+void monitor_command(struct server *s, const char *cmd)
+{
+	struct strbuf out;
+	size_t n;
+
+	while (*cmd == ' ')
+		cmd++;
+	n = strcspn(cmd, " ");
+	strbuf_init(&out);
+	for (const struct monitor_cmd *c = commands; c->name; c++) {
+		if (n == strlen(c->name) && strncmp(cmd, c->name, n) == 0) {
+			c->fn(s, cmd + n, &out);
+			goto done;
+		}
+	}
+	strbuf_addf(&out, "unknown monitor command \"%.*s\"; "
+		    "\"monitor help\" lists them\n", (int)n, cmd);
+done:
+	if (!out.oom)
+		server_console(s, out.data, out.len);
+	strbuf_deinit(&out);
+	strbuf_adds(&s->reply, "OK");
+}

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Packet handlers and their dispatch table (after QEMU's gdbstub
+ * commands table, with the state passed in instead of a global).  A dump
+ * is a stopped, read-only target: resume requests answer with a stop,
+ * writes answer with an error, unknown packets with the empty reply.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../arch/arch.h"
+#include "server.h"
+
+/* Error replies (errno values, as gdbserver sends them). */
+#define E_FAULT "E0e"	/* EFAULT: memory not readable */
+#define E_INVAL "E16"	/* EINVAL: malformed packet */
+#define E_SRCH "E03"	/* ESRCH: no such thread */
+#define E_ROFS "E1e"	/* EROFS: a dump is read-only */
+
+typedef void handler_fn(struct server *s, const char *args, size_t len);
+
+struct packet_handler {
+	const char *name;
+	bool prefix;	/* NAME starts the packet; else the whole packet */
+	handler_fn *fn;
+};
+
+static void reply(struct server *s, const char *text)
+{
+	strbuf_adds(&s->reply, text);
+}
+
+/* ---- threads and stop replies ---------------------------------------- */
+
+/* Thread ids are CPU indexes + 1; 0 = any, -1 = all. */
+static bool parse_thread(struct server *s, const char *p, const char *end,
+			 long *idx_ret)
+{
+	uint64_t tid;
+
+	if (end - p == 2 && p[0] == '-' && p[1] == '1') {
+		*idx_ret = -1;
+		return true;
+	}
+	if (!parse_hex_u64(&p, end, &tid) || p != end)
+		return false;
+	if (tid == 0) {
+		*idx_ret = -1;
+		return true;
+	}
+	if (tid > s->nthreads)
+		return false;
+	*idx_ret = (long)tid - 1;
+	return true;
+}
+
+static void stop_reply(struct server *s, unsigned signo, size_t thread)
+{
+	strbuf_addf(&s->reply, "T%02xthread:%zx;core:%x;", signo, thread + 1,
+		    s->threads[thread].cpu);
+}
+
+static void h_stop_reason(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	s->g_thread = s->panic_thread;
+	stop_reply(s, 5, s->panic_thread);
+}
+
+static void h_set_thread(struct server *s, const char *args, size_t len)
+{
+	long idx;
+
+	if (len < 1 || !parse_thread(s, args + 1, args + len, &idx)) {
+		reply(s, E_SRCH);
+		return;
+	}
+	if (args[0] == 'g' && idx >= 0)
+		s->g_thread = (size_t)idx;
+	reply(s, "OK");
+}
+
+static void h_thread_alive(struct server *s, const char *args, size_t len)
+{
+	long idx;
+
+	reply(s, parse_thread(s, args, args + len, &idx) && idx >= 0 ?
+		 "OK" : E_SRCH);
+}
+
+static void h_current_thread(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	strbuf_addf(&s->reply, "QC%zx", s->g_thread + 1);
+}
+
+static void h_thread_info_first(struct server *s, const char *args,
+				size_t len)
+{
+	(void)args, (void)len;
+	strbuf_adds(&s->reply, "m");
+	for (size_t i = 0; i < s->nthreads; i++)
+		strbuf_addf(&s->reply, "%s%zx", i ? "," : "", i + 1);
+}
+
+static void h_thread_info_next(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "l");
+}
+
+static void h_thread_extra(struct server *s, const char *args, size_t len)
+{
+	long idx;
+
+	if (!parse_thread(s, args, args + len, &idx) || idx < 0) {
+		reply(s, E_SRCH);
+		return;
+	}
+	strbuf_add_hex(&s->reply, s->threads[idx].extra,
+		       strlen(s->threads[idx].extra));
+}
+
+/* ---- registers --------------------------------------------------------- */
+
+static void add_register(struct server *s, size_t thread, size_t reg)
+{
+	const struct vmc_cpu *cpu = vmcore_cpu(s->vc, s->threads[thread].cpu);
+	size_t bytes = s->arch->regs[reg].bitsize / 8;
+	uint8_t val[64];
+
+	if (arch_reg_from_prstatus(s->arch, reg, cpu->prstatus,
+				   cpu->prstatus_size, val)) {
+		strbuf_add_hex(&s->reply, val, bytes);
+		return;
+	}
+	/* "xx" marks an unavailable register. */
+	for (size_t i = 0; i < bytes; i++)
+		strbuf_add(&s->reply, "xx", 2);
+}
+
+static void h_read_registers(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	for (size_t i = 0; i < s->arch->nregs; i++)
+		add_register(s, s->g_thread, i);
+}
+
+static void h_read_register(struct server *s, const char *args, size_t len)
+{
+	const char *p = args;
+	uint64_t reg;
+
+	if (!parse_hex_u64(&p, args + len, &reg) || p != args + len) {
+		reply(s, E_INVAL);
+		return;
+	}
+	if (reg >= s->arch->nregs) {
+		reply(s, E_INVAL);
+		return;
+	}
+	add_register(s, s->g_thread, (size_t)reg);
+}
+
+/* ---- memory ------------------------------------------------------------ */
+
+static struct vmc_error *read_pcpu_offset(struct server *s, unsigned cpu,
+					  uint64_t *ret)
+{
+	uint64_t addr = s->sym_value[SYM_PER_CPU_OFFSET] +
+			(uint64_t)cpu * s->arch->word_size;
+	uint8_t raw[8] = { 0 };
+	struct vmc_error *err = vmcore_read_virt(s->vc, addr, raw,
+						 s->arch->word_size, NULL);
+
+	if (err)
+		return err;
+	*ret = 0;
+	for (unsigned i = 0; i < s->arch->word_size; i++) {
+		unsigned b = s->arch->big_endian ? i : s->arch->word_size - 1 - i;
+
+		*ret = *ret << 8 | raw[b];
+	}
+	return NULL;
+}
+
+/*
+ * gdb relocates the whole vmlinux by the KASLR offset (qOffsets cannot
+ * exempt one segment), so x86_64's per-CPU variables, linked at 0, appear
+ * at [pcpu_start, pcpu_end) = KASLR offset + link address.  Those are
+ * user-space addresses that mean nothing in a kernel dump; we serve them
+ * from the per-CPU area of the selected thread's CPU, which is what
+ * this_cpu_read() would return on that CPU.
+ */
+static struct vmc_error *read_pcpu_window(struct server *s, uint64_t addr,
+					  uint8_t *buf, size_t len,
+					  size_t *done_ret)
+{
+	uint64_t base;
+	struct vmc_error *err;
+
+	err = read_pcpu_offset(s, s->threads[s->g_thread].cpu, &base);
+	if (err) {
+		*done_ret = 0;
+		return err;
+	}
+	return vmcore_read_virt(s->vc, base + (addr - s->pcpu_start), buf,
+				len, done_ret);
+}
+
+struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
+				     uint8_t *buf, size_t len,
+				     size_t *done_ret)
+{
+	if (s->pcpu_window && addr >= s->pcpu_start && addr < s->pcpu_end) {
+		if (len > s->pcpu_end - addr)
+			len = (size_t)(s->pcpu_end - addr);
+		return read_pcpu_window(s, addr, buf, len, done_ret);
+	}
+	return vmcore_read_virt(s->vc, addr, buf, len, done_ret);
+}
+
+static bool parse_addr_len(const char *p, const char *end, uint64_t *addr,
+			   uint64_t *len)
+{
+	if (!parse_hex_u64(&p, end, addr) || p == end || *p++ != ',')
+		return false;
+	return parse_hex_u64(&p, end, len) && p == end;
+}
+
+static void h_read_memory(struct server *s, const char *args, size_t len)
+{
+	uint64_t addr, n;
+	size_t done = 0;
+	struct vmc_error *err;
+
+	if (!parse_addr_len(args, args + len, &addr, &n)) {
+		reply(s, E_INVAL);
+		return;
+	}
+	if (n > (RSP_MAX_PACKET - 1) / 2)
+		n = (RSP_MAX_PACKET - 1) / 2;
+	if (n > UINT64_MAX - addr)
+		n = UINT64_MAX - addr + 1;
+	err = server_read_memory(s, addr, s->membuf, (size_t)n, &done);
+	vmc_error_destroy(err);
+	/* A short read is fine as long as the first byte was readable. */
+	if (done == 0 && n > 0) {
+		reply(s, E_FAULT);
+		return;
+	}
+	strbuf_add_hex(&s->reply, s->membuf, done);
+}
+
+static void h_read_only(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, E_ROFS);
+}
+
+/* ---- resume, detach, kill --------------------------------------------- */
+
+static void h_resume(struct server *s, const char *args, size_t len)
+{
+	static const char msg[] = "gdbserver-vmcore: this target is a crash "
+		"dump; it cannot run or step, it stays stopped.\n";
+
+	(void)args, (void)len;
+	server_console(s, msg, sizeof(msg) - 1);
+	/* Signal 0: gdb stops ("Thread N stopped.") instead of stepping
+	 * again and again over a pc that never moves. */
+	stop_reply(s, 0, s->g_thread);
+}
+
+static void h_vcont_query(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "vCont;c;C;s;S");
+}
+
+static void h_detach(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "OK");
+	s->done = true;
+}
+
+static void h_kill(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	s->done = true;
+}
+
+static void h_vkill(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "OK");
+	s->done = true;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+static void h_supported(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	strbuf_addf(&s->reply, "PacketSize=%x;QStartNoAckMode+;"
+		    "qXfer:features:read+;qXfer:threads:read+;vContSupported+",
+		    RSP_MAX_PACKET);
+}
+
+static void h_noack(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "OK");
+	/* Takes effect after this reply has been acked. */
+	s->conn->noack = true;
+}
+
+static void h_attached(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	reply(s, "1");
+}
+
+static void h_offsets(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	/*
+	 * TextSeg relocates every vmlinux segment by (TextSeg - first
+	 * segment's link address); "Text=;Data=" would move only .text,
+	 * .data and .bss and leave .rodata and .init.* at link addresses.
+	 */
+	if (s->kaslr)
+		strbuf_addf(&s->reply, "TextSeg=%" PRIx64,
+			    s->kernel_link_base + s->kaslr);
+}
+
+static void h_empty(struct server *s, const char *args, size_t len)
+{
+	(void)s, (void)args, (void)len;
+}
+
+/* qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH over a buffer. */
+static void xfer_reply(struct server *s, const char *data, size_t size,
+		       const char *range, const char *end)
+{
+	uint64_t off, n;
+
+	if (!parse_addr_len(range, end, &off, &n)) {
+		reply(s, E_INVAL);
+		return;
+	}
+	if (off >= size) {
+		reply(s, "l");
+		return;
+	}
+	if (n > RSP_MAX_PACKET / 2)
+		n = RSP_MAX_PACKET / 2;
+	if (n > size - off)
+		n = size - off;
+	strbuf_add(&s->reply, off + n < size ? "m" : "l", 1);
+	strbuf_add(&s->reply, data + off, (size_t)n);
+}
+
+static void h_xfer_features(struct server *s, const char *args, size_t len)
+{
+	static const char annex[] = "target.xml:";
+	size_t alen = sizeof(annex) - 1;
+
+	if (len < alen || memcmp(args, annex, alen) != 0) {
+		reply(s, "E00");
+		return;
+	}
+	xfer_reply(s, s->target_xml, s->target_xml_len, args + alen,
+		   args + len);
+}
+
+static void h_xfer_threads(struct server *s, const char *args, size_t len)
+{
+	if (len < 1 || args[0] != ':') {
+		reply(s, "E00");
+		return;
+	}
+	if (s->threads_xml.len == 0)
+		threads_xml(s, &s->threads_xml);
+	xfer_reply(s, s->threads_xml.data, s->threads_xml.len, args + 1,
+		   args + len);
+}
+
+static void h_rcmd(struct server *s, const char *args, size_t len)
+{
+	char cmd[1024];
+	long n = hex_decode(args, len, (uint8_t *)cmd, sizeof(cmd) - 1);
+
+	if (n < 0) {
+		reply(s, E_INVAL);
+		return;
+	}
+	cmd[n] = '\0';
+	monitor_command(s, cmd);
+}
+
+/* ---- qSymbol: learn gdb's (relocated) addresses of a few symbols ------ */
+
+static const char *const sym_names[SYM_COUNT] = {
+	[SYM_PER_CPU_START] = "__per_cpu_start",
+	[SYM_PER_CPU_END] = "__per_cpu_end",
+	[SYM_PER_CPU_OFFSET] = "__per_cpu_offset",
+};
+
+static void update_pcpu_window(struct server *s)
+{
+	s->pcpu_window = s->arch->percpu_zero_based &&
+		s->sym_known[SYM_PER_CPU_START] &&
+		s->sym_known[SYM_PER_CPU_END] &&
+		s->sym_known[SYM_PER_CPU_OFFSET] &&
+		s->sym_value[SYM_PER_CPU_END] > s->sym_value[SYM_PER_CPU_START];
+	s->pcpu_start = s->sym_value[SYM_PER_CPU_START];
+	s->pcpu_end = s->sym_value[SYM_PER_CPU_END];
+}
+
+/* "qSymbol:VALUE:HEXNAME" (VALUE empty when gdb does not know it). */
+static void record_symbol(struct server *s, const char *p, const char *end)
+{
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	char name[128];
+	uint64_t value;
+	long n;
+
+	if (!colon)
+		return;
+	n = hex_decode(colon + 1, (size_t)(end - colon - 1), (uint8_t *)name,
+		       sizeof(name) - 1);
+	if (n < 0)
+		return;
+	name[n] = '\0';
+	for (unsigned i = 0; i < SYM_COUNT; i++) {
+		const char *q = p;
+
+		if (strcmp(name, sym_names[i]) != 0)
+			continue;
+		s->sym_known[i] = colon > p && parse_hex_u64(&q, colon, &value)
+				  && q == colon;
+		s->sym_value[i] = s->sym_known[i] ? value : 0;
+	}
+}
+
+static void h_symbol(struct server *s, const char *args, size_t len)
+{
+	/* "qSymbol::" starts the exchange; anything else answers us. */
+	if (len == 1 && args[0] == ':')
+		s->next_sym = 0;
+	else
+		record_symbol(s, args, args + len);
+	if (s->next_sym < SYM_COUNT) {
+		const char *name = sym_names[s->next_sym++];
+
+		strbuf_adds(&s->reply, "qSymbol:");
+		strbuf_add_hex(&s->reply, name, strlen(name));
+		return;
+	}
+	update_pcpu_window(s);
+	reply(s, "OK");
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+/* First match wins: longer names before their prefixes. */
+static const struct packet_handler handlers[] = {
+	{ "qSupported", true, h_supported },
+	{ "QStartNoAckMode", false, h_noack },
+	{ "qXfer:features:read:", true, h_xfer_features },
+	{ "qXfer:threads:read:", true, h_xfer_threads },
+	{ "qOffsets", false, h_offsets },
+	{ "qAttached", true, h_attached },
+	{ "qSymbol:", true, h_symbol },
+	{ "qC", false, h_current_thread },
+	{ "qfThreadInfo", false, h_thread_info_first },
+	{ "qsThreadInfo", false, h_thread_info_next },
+	{ "qThreadExtraInfo,", true, h_thread_extra },
+	{ "qRcmd,", true, h_rcmd },
+	{ "vMustReplyEmpty", false, h_empty },
+	{ "vCont?", false, h_vcont_query },
+	{ "vCont;", true, h_resume },
+	{ "vKill", true, h_vkill },
+	{ "?", false, h_stop_reason },
+	{ "g", false, h_read_registers },
+	{ "p", true, h_read_register },
+	{ "m", true, h_read_memory },
+	{ "H", true, h_set_thread },
+	{ "T", true, h_thread_alive },
+	{ "c", true, h_resume },
+	{ "C", true, h_resume },
+	{ "s", true, h_resume },
+	{ "S", true, h_resume },
+	{ "G", true, h_read_only },
+	{ "P", true, h_read_only },
+	{ "M", true, h_read_only },
+	{ "X", true, h_read_only },
+	{ "Z", true, h_read_only },
+	{ "z", true, h_read_only },
+	{ "D", true, h_detach },
+	{ "k", false, h_kill },
+};
+
+static const struct packet_handler *find_handler(const char *pkt, size_t len)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		const struct packet_handler *h = &handlers[i];
+		size_t n = strlen(h->name);
+
+		if (h->prefix ? len >= n && memcmp(pkt, h->name, n) == 0
+			      : len == n && memcmp(pkt, h->name, n) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+bool server_handle(struct server *s, const char *pkt, size_t len)
+{
+	const struct packet_handler *h = find_handler(pkt, len);
+	size_t n;
+
+	strbuf_reset(&s->reply);
+	if (!h)
+		return true;	/* the empty reply: not supported */
+	n = strlen(h->name);
+	h->fn(s, pkt + n, len - n);
+	if (s->reply.oom) {
+		strbuf_reset(&s->reply);
+		reply(s, "E0c");	/* ENOMEM */
+	}
+	/* 'k' is the one packet gdb expects no reply to. */
+	return h->fn != h_kill;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The remote target: one struct server per connection, holding all state;
+ * packet handlers get it as their first argument.
+ */
+#ifndef VMC_SERVER_H
+#define VMC_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../libvmcore/vmcore.h"
+#include "rsp.h"
+#include "strbuf.h"
+
+struct server_opts {
+	bool quiet;
+};
+
+/* Symbols we ask gdb for with qSymbol (values as gdb relocated them). */
+enum server_sym {
+	SYM_PER_CPU_START,
+	SYM_PER_CPU_END,
+	SYM_PER_CPU_OFFSET,
+	SYM_COUNT
+};
+
+struct server_thread {
+	unsigned cpu;
+	char name[64];
+	char extra[128];
+};
+
+struct server {
+	struct vmcore *vc;
+	const struct arch *arch;
+	struct rsp_conn *conn;
+	struct server_opts opts;
+
+	struct server_thread *threads;	/* thread id = index + 1 */
+	size_t nthreads;
+	size_t panic_thread;		/* index */
+	size_t g_thread;		/* index selected by Hg */
+
+	char *target_xml;
+	size_t target_xml_len;
+	struct strbuf threads_xml;
+
+	uint64_t kernel_link_base;	/* first vmlinux segment, link time */
+	uint64_t kaslr;
+
+	/* qSymbol exchange. */
+	unsigned next_sym;
+	bool sym_known[SYM_COUNT];
+	uint64_t sym_value[SYM_COUNT];
+	/* x86_64: gdb's view of the per-CPU section, which qOffsets moves. */
+	bool pcpu_window;
+	uint64_t pcpu_start, pcpu_end;
+
+	bool done;
+	struct strbuf reply;
+	uint8_t *membuf;
+};
+
+struct vmc_error *server_create(struct vmcore *vc,
+				const struct server_opts *opts,
+				struct server **ret);
+void server_destroy(struct server *s);
+
+/* Serve one gdb connection until it detaches, kills or disconnects. */
+struct vmc_error *server_run(struct server *s, int in_fd, int out_fd,
+			     FILE *log);
+
+/* Handle one packet into S->reply (exposed for tests and fuzzing).
+ * Returns false when the packet gets no reply at all. */
+bool server_handle(struct server *s, const char *pkt, size_t len);
+
+/* Memory as gdb sees it (with the per-CPU window). */
+struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
+				     uint8_t *buf, size_t len,
+				     size_t *done_ret);
+
+/* monitor.c */
+void monitor_command(struct server *s, const char *cmd);
+/* threads.c */
+struct vmc_error *threads_init(struct server *s);
+void threads_xml(struct server *s, struct strbuf *out);
+
+/* Send console output to gdb as O packets (during qRcmd). */
+void server_console(struct server *s, const char *text, size_t len);
+
+#endif

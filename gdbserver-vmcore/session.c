@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Server lifecycle and the packet loop. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../arch/arch.h"
+#include "server.h"
+
+struct vmc_error *server_create(struct vmcore *vc,
+				const struct server_opts *opts,
+				struct server **ret)
+{
+	struct server *s = calloc(1, sizeof(*s));
+	struct vmc_error *err;
+
+	if (!s)
+		return &vmc_enomem;
+	s->vc = vc;
+	s->arch = vmcore_arch(vc);
+	s->opts = *opts;
+	s->kaslr = vmcore_kaslr_offset(vc);
+	strbuf_init(&s->reply);
+	strbuf_init(&s->threads_xml);
+	s->membuf = malloc(RSP_MAX_PACKET / 2);
+	if (!s->membuf) {
+		err = &vmc_enomem;
+		goto fail;
+	}
+	if ((err = s->arch->kernel_link_base(vc, &s->kernel_link_base)) ||
+	    (err = arch_target_xml(s->arch, &s->target_xml,
+				   &s->target_xml_len)) ||
+	    (err = threads_init(s)))
+		goto fail;
+	*ret = s;
+	return NULL;
+fail:
+	server_destroy(s);
+	return err;
+}
+
+void server_destroy(struct server *s)
+{
+	if (!s)
+		return;
+	free(s->threads);
+	free(s->target_xml);
+	free(s->membuf);
+	strbuf_deinit(&s->threads_xml);
+	strbuf_deinit(&s->reply);
+	free(s);
+}
+
+void server_console(struct server *s, const char *text, size_t len)
+{
+	/* O packets carry hex; keep each well under the packet size. */
+	const size_t chunk = 4096;
+	struct strbuf pkt;
+
+	if (!s->conn)
+		return;
+	strbuf_init(&pkt);
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+
+		strbuf_reset(&pkt);
+		strbuf_add(&pkt, "O", 1);
+		strbuf_add_hex(&pkt, text + off, n);
+		if (pkt.oom)
+			break;
+		vmc_error_destroy(rsp_send(s->conn, pkt.data, pkt.len));
+		if (s->conn->eof)
+			break;
+	}
+	strbuf_deinit(&pkt);
+}
+
+struct vmc_error *server_run(struct server *s, int in_fd, int out_fd,
+			     FILE *log)
+{
+	struct vmc_error *err = rsp_conn_create(in_fd, out_fd, log, &s->conn);
+
+	if (err)
+		return err;
+	s->done = false;
+	s->g_thread = s->panic_thread;
+	while (!s->done) {
+		const char *pkt;
+		size_t len;
+
+		if ((err = rsp_recv(s->conn, &pkt, &len)) || !pkt)
+			break;
+		if (!server_handle(s, pkt, len))
+			continue;
+		if ((err = rsp_send(s->conn, s->reply.data ? s->reply.data : "",
+				    s->reply.len)) || s->conn->eof)
+			break;
+	}
+	rsp_conn_destroy(s->conn);
+	s->conn = NULL;
+	return err;
+}

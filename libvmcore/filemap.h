@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Read-only access to a dump file through a few mmap windows.  Mapping
+ * the whole file would make every page we ever touched count in our RSS;
+ * windows keep memory bounded (VMC_MAP_WINDOWS * VMC_MAP_WINDOW_SIZE)
+ * whatever the dump size, and sequential reads stay zero-copy until the
+ * final memcpy.
+ */
+#ifndef VMC_FILEMAP_H
+#define VMC_FILEMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define VMC_MAP_WINDOWS 4
+#define VMC_MAP_WINDOW_SIZE (UINT64_C(4) << 20)
+
+struct vmc_filemap {
+	int fd;
+	uint64_t size;
+	uint64_t clock;
+	struct vmc_mapwin {
+		uint64_t off;
+		size_t len;
+		uint8_t *addr;	/* NULL: unused */
+		uint64_t stamp;
+	} win[VMC_MAP_WINDOWS];
+};
+
+void vmc_filemap_init(struct vmc_filemap *fm, int fd, uint64_t size);
+void vmc_filemap_deinit(struct vmc_filemap *fm);
+/* Copy [off, off+len) of the file; the range must be inside the file. */
+struct vmc_error *vmc_filemap_read(struct vmc_filemap *fm, uint64_t off,
+				   void *buf, size_t len);
+
+#endif

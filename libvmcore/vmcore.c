@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* The dump object: open, format detection, accessors, memory reads. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../arch/arch.h"
+#include "internal.h"
+
+static const struct vmc_format_ops *const formats[] = {
+	&vmc_format_elf,
+};
+
+#define SUPPORTED_FORMATS "ELF32 and ELF64 vmcores (/proc/vmcore, kexec, " \
+	"makedumpfile -E, QEMU dump-guest-memory)"
+
+struct vmc_error *vmc_warn(struct vmcore *vc, const char *fmt, ...)
+{
+	char **w = realloc(vc->warnings,
+			   (vc->nwarnings + 1) * sizeof(*vc->warnings));
+	va_list ap;
+	int ret;
+
+	if (!w)
+		return &vmc_enomem;
+	vc->warnings = w;
+	va_start(ap, fmt);
+	ret = vasprintf(&w[vc->nwarnings], fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		return &vmc_enomem;
+	vc->nwarnings++;
+	return NULL;
+}
+
+static struct vmc_error *detect_format(struct vmcore *vc)
+{
+	uint8_t head[64] = { 0 };
+	ssize_t n = pread(vc->fd, head, sizeof(head), 0);
+
+	if (n < 0)
+		return vmc_error_errno(errno, "%s: reading the header",
+				       vc->path);
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (formats[i]->probe(head, (size_t)n)) {
+			vc->ops = formats[i];
+			return NULL;
+		}
+	}
+	if (n == 0)
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"%s: the file is empty; supported: %s", vc->path,
+			SUPPORTED_FORMATS);
+	return vmc_error_create(VMC_ERR_FORMAT,
+		"%s: not a dump format we know (first bytes %02x %02x %02x "
+		"%02x); supported: %s", vc->path, head[0], head[1], head[2],
+		head[3], SUPPORTED_FORMATS);
+}
+
+static struct vmc_error *open_file(struct vmcore *vc, const char *path)
+{
+	struct stat st;
+
+	vc->path = strdup(path);
+	if (!vc->path)
+		return &vmc_enomem;
+	/* Read-only, always: we never write to a dump. */
+	vc->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (vc->fd < 0)
+		return vmc_error_errno(errno, "%s", path);
+	if (fstat(vc->fd, &st) < 0)
+		return vmc_error_errno(errno, "%s", path);
+	if (S_ISDIR(st.st_mode))
+		return vmc_error_create(VMC_ERR_INVALID,
+			"%s is a directory, not a dump file", path);
+	if (S_ISBLK(st.st_mode)) {
+		off_t end = lseek(vc->fd, 0, SEEK_END);
+
+		if (end < 0)
+			return vmc_error_errno(errno, "%s", path);
+		vc->file_size = (uint64_t)end;
+	} else if (S_ISREG(st.st_mode)) {
+		vc->file_size = (uint64_t)st.st_size;
+	} else {
+		return vmc_error_create(VMC_ERR_INVALID,
+			"%s is not a regular file or block device; give a "
+			"saved dump (for a pipe, save it to a file first)",
+			path);
+	}
+	vmc_filemap_init(&vc->map, vc->fd, vc->file_size);
+	return NULL;
+}
+
+static void setup_translation(struct vmcore *vc)
+{
+	struct vmc_error *err = NULL;
+	int ret;
+
+	memset(vc->tlb.tag, 0xff, sizeof(vc->tlb.tag));
+	if (vc->arch->pgt_init)
+		err = vc->arch->pgt_init(vc, &vc->pgt);
+	if (!err) {
+		vc->have_pgt = true;
+		ret = asprintf(&vc->translation,
+			       "page tables (%s, root at physical 0x%" PRIx64
+			       ")", vc->pgt.description, vc->pgt.root);
+	} else {
+		ret = asprintf(&vc->translation,
+			       "PT_LOAD virtual addresses only (%s)",
+			       err->message);
+		vmc_warn(vc, "no page-table translation: %s; only addresses "
+			 "inside the dump's PT_LOAD virtual ranges will read",
+			 err->message);
+		vmc_error_destroy(err);
+	}
+	if (ret < 0)
+		vc->translation = NULL;
+}
+
+struct vmc_error *vmcore_open(const char *path, struct vmcore **ret)
+{
+	struct vmcore *vc = calloc(1, sizeof(*vc));
+	struct vmc_error *err;
+
+	if (!vc)
+		return &vmc_enomem;
+	vc->fd = -1;
+	if ((err = open_file(vc, path)) || (err = detect_format(vc)) ||
+	    (err = vc->ops->open(vc)) || (err = vmc_index_segments(vc)))
+		goto fail;
+	setup_translation(vc);
+	*ret = vc;
+	return NULL;
+fail:
+	vmcore_close(vc);
+	return err;
+}
+
+void vmcore_close(struct vmcore *vc)
+{
+	if (!vc)
+		return;
+	if (vc->ops && vc->ops->close)
+		vc->ops->close(vc);
+	vmc_filemap_deinit(&vc->map);
+	if (vc->fd >= 0)
+		close(vc->fd);
+	vmcoreinfo_deinit(&vc->vmcoreinfo);
+	for (size_t i = 0; i < vc->nwarnings; i++)
+		free(vc->warnings[i]);
+	free(vc->warnings);
+	free(vc->segs);
+	free(vc->pranges);
+	free(vc->vorder);
+	free(vc->cpus);
+	free(vc->translation);
+	free(vc->path);
+	free(vc);
+}
+
+const char *vmcore_path(const struct vmcore *vc) { return vc->path; }
+const char *vmcore_format(const struct vmcore *vc) { return vc->format_name; }
+const struct arch *vmcore_arch(const struct vmcore *vc) { return vc->arch; }
+uint64_t vmcore_file_size(const struct vmcore *vc) { return vc->file_size; }
+size_t vmcore_num_warnings(const struct vmcore *vc) { return vc->nwarnings; }
+size_t vmcore_num_segments(const struct vmcore *vc) { return vc->nsegs; }
+size_t vmcore_num_cpus(const struct vmcore *vc) { return vc->ncpus; }
+
+const char *vmcore_warning(const struct vmcore *vc, size_t i)
+{
+	return i < vc->nwarnings ? vc->warnings[i] : NULL;
+}
+
+const struct vmc_segment *vmcore_segment(const struct vmcore *vc, size_t i)
+{
+	return i < vc->nsegs ? &vc->segs[i] : NULL;
+}
+
+const struct vmc_cpu *vmcore_cpu(const struct vmcore *vc, size_t i)
+{
+	return i < vc->ncpus ? &vc->cpus[i] : NULL;
+}
+
+const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key)
+{
+	return vc->have_vmcoreinfo ? vmcoreinfo_get(&vc->vmcoreinfo, key)
+				   : NULL;
+}
+
+const char *vmcore_vmcoreinfo_raw(const struct vmcore *vc, size_t *len_ret)
+{
+	*len_ret = vc->have_vmcoreinfo ? vc->vmcoreinfo.len : 0;
+	return vc->have_vmcoreinfo ? vc->vmcoreinfo.text : NULL;
+}
+
+static struct vmc_error *no_vmcoreinfo(const char *key)
+{
+	return vmc_error_create(VMC_ERR_NOT_FOUND,
+				"the dump has no VMCOREINFO note (for %s)", key);
+}
+
+struct vmc_error *vmcore_vmcoreinfo_hex(const struct vmcore *vc,
+					const char *key, uint64_t *ret)
+{
+	if (!vc->have_vmcoreinfo)
+		return no_vmcoreinfo(key);
+	return vmcoreinfo_get_hex(&vc->vmcoreinfo, key, ret);
+}
+
+struct vmc_error *vmcore_vmcoreinfo_dec(const struct vmcore *vc,
+					const char *key, int64_t *ret)
+{
+	if (!vc->have_vmcoreinfo)
+		return no_vmcoreinfo(key);
+	return vmcoreinfo_get_dec(&vc->vmcoreinfo, key, ret);
+}
+
+uint64_t vmcore_kaslr_offset(const struct vmcore *vc)
+{
+	uint64_t off = 0;
+	struct vmc_error *err;
+
+	if (!vc->have_vmcoreinfo)
+		return 0;
+	err = vmcoreinfo_get_hex(&vc->vmcoreinfo, "KERNELOFFSET", &off);
+	vmc_error_destroy(err);
+	return err ? 0 : off;
+}
+
+const char *vmcore_translation(const struct vmcore *vc)
+{
+	return vc->translation ? vc->translation : "unknown";
+}
+
+struct vmc_error *vmcore_read_phys(struct vmcore *vc, uint64_t paddr,
+				   void *buf, size_t len, size_t *done_ret)
+{
+	size_t done = 0;
+	struct vmc_error *err = vc->ops->read_phys(vc, paddr, buf, len,
+						   &done);
+
+	if (done_ret)
+		*done_ret = done;
+	return err;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvmcore: the dump model shared by gdbserver-vmcore, elfconv and loader.
+ *
+ * A struct vmcore is one opened crash dump, read-only.  It knows the
+ * physical memory the dump holds, the per-CPU register notes, VMCOREINFO,
+ * the architecture, and how to translate kernel virtual addresses by
+ * walking the dumped kernel's own page tables.
+ */
+#ifndef VMCORE_H
+#define VMCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct vmcore;
+struct arch;
+
+/* One loadable segment as the dump describes it. */
+struct vmc_segment {
+	uint64_t paddr;
+	uint64_t vaddr;
+	uint64_t memsz;
+	uint64_t filesz;	/* bytes the dump claims to hold */
+	uint64_t offset;	/* file offset of those bytes */
+	uint64_t avail;		/* bytes actually present (< filesz: truncated) */
+};
+
+/* One CPU: its NT_PRSTATUS note, in dump order, and QEMU state if any. */
+struct vmc_cpu {
+	unsigned index;
+	int32_t pid;			/* pr_pid */
+	const uint8_t *prstatus;	/* whole note descriptor */
+	size_t prstatus_size;
+	const uint8_t *qemu;		/* QEMU CPU-state note, or NULL */
+	size_t qemu_size;
+};
+
+struct vmc_error *vmcore_open(const char *path, struct vmcore **ret);
+void vmcore_close(struct vmcore *vc);
+
+/* What was opened. */
+const char *vmcore_path(const struct vmcore *vc);
+const char *vmcore_format(const struct vmcore *vc);	/* "ELF64", ... */
+const struct arch *vmcore_arch(const struct vmcore *vc);
+uint64_t vmcore_file_size(const struct vmcore *vc);
+
+/* Problems found at open that do not stop us (truncation...). */
+size_t vmcore_num_warnings(const struct vmcore *vc);
+const char *vmcore_warning(const struct vmcore *vc, size_t i);
+
+size_t vmcore_num_segments(const struct vmcore *vc);
+const struct vmc_segment *vmcore_segment(const struct vmcore *vc, size_t i);
+
+size_t vmcore_num_cpus(const struct vmcore *vc);
+const struct vmc_cpu *vmcore_cpu(const struct vmcore *vc, size_t i);
+
+/* VMCOREINFO: value for KEY (e.g. "OSRELEASE", "SYMBOL(_stext)"), or NULL. */
+const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key);
+const char *vmcore_vmcoreinfo_raw(const struct vmcore *vc, size_t *len_ret);
+/* Numbers from VMCOREINFO: SYMBOL()/KERNELOFFSET are hex, NUMBER() etc.
+ * signed decimal.  VMC_ERR_NOT_FOUND when absent. */
+struct vmc_error *vmcore_vmcoreinfo_hex(const struct vmcore *vc,
+					const char *key, uint64_t *ret);
+struct vmc_error *vmcore_vmcoreinfo_dec(const struct vmcore *vc,
+					const char *key, int64_t *ret);
+/* KERNELOFFSET from VMCOREINFO, 0 when absent. */
+uint64_t vmcore_kaslr_offset(const struct vmcore *vc);
+
+/*
+ * Memory.  Both read LEN bytes or fail; on failure *done_ret (if not NULL)
+ * tells how many leading bytes were read, so callers can return a short
+ * read.  A VMC_ERR_FAULT error says the first unreadable byte and why.
+ */
+struct vmc_error *vmcore_read_phys(struct vmcore *vc, uint64_t paddr,
+				   void *buf, size_t len, size_t *done_ret);
+struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
+				   void *buf, size_t len, size_t *done_ret);
+
+/* Virtual to physical, as vmcore_read_virt() does it. */
+struct vmc_error *vmcore_vtop(struct vmcore *vc, uint64_t vaddr,
+			      uint64_t *paddr_ret);
+
+/* The page tables in use (NULL: PT_LOAD virtual addresses only), and a
+ * walk that records every level, as vmcore_vtop() does it. */
+struct vmc_pgt;
+struct vmc_walk;
+const struct vmc_pgt *vmcore_pgt(const struct vmcore *vc);
+struct vmc_error *vmcore_pgwalk(struct vmcore *vc, uint64_t vaddr,
+				struct vmc_walk *walk);
+
+/* How virtual addresses are translated: "page tables (4-level, root 0x...)". */
+const char *vmcore_translation(const struct vmcore *vc);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install the Debian 12 packages the build, the tests and the demo need.
+# Idempotent: does nothing when everything is already installed.
+# Usage: mk/install-deps.sh [build|test|demo]   (default: test)
+set -eu
+what=${1:-test}
+
+build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
+test_pkgs="gdb python3 clang libclang-rt-14-dev llvm qemu-system-x86 qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod"
+demo_pkgs="gdb qemu-system-x86 kexec-tools busybox-static cpio kmod"
+
+case $what in
+build) pkgs=$build_pkgs ;;
+test)  pkgs="$build_pkgs $test_pkgs" ;;
+demo)  pkgs="$build_pkgs $demo_pkgs" ;;
+*) echo "install-deps: unknown set '$what' (build, test or demo)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+$sudo apt-get install -y -q --no-install-recommends $missing >/dev/null
