@@ -2,10 +2,12 @@
 /* gdbserver-vmcore: serve a Linux kernel crash dump to gdb. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../arch/arch.h"
@@ -106,6 +108,27 @@ static void summary(struct vmcore *vc, struct server *s)
 	fputc('\n', stderr);
 }
 
+/*
+ * With `target remote | gdbserver-vmcore`, gdb reads our stderr through a
+ * socketpair and polls it after every character it receives, which makes
+ * bulk reads ~20 times slower.  Once the startup messages are out, hand
+ * that socket back (gdb sees EOF and stops polling); nothing else is
+ * printed there during a session.
+ */
+static void release_gdb_stderr(void)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
 static int serve_listener(struct server *s, const struct options *o)
 {
 	struct listener l;
@@ -167,6 +190,8 @@ int main(int argc, char **argv)
 	if (o.listen) {
 		ret = serve_listener(s, &o);
 	} else {
+		if (!o.debug)
+			release_gdb_stderr();
 		err = server_run(s, STDIN_FILENO, STDOUT_FILENO,
 				 o.debug ? stderr : NULL);
 		ret = err ? EXIT_FAIL : EXIT_OK;

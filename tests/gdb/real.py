@@ -1,0 +1,106 @@
+# Checks on a real kdump made in QEMU (tests/real/make-dump-x86_64.sh).
+# Run by tests/gdb/run-real.sh as:
+#   VMC_META=DUMPDIR/meta.txt gdb -batch -nx VMLINUX \
+#       -ex 'target remote | gdbserver-vmcore DUMPDIR/vmcore' -x real.py
+# Ground truth comes from the guest itself (meta.txt: /proc/kallsyms,
+# /proc/modules, pids), never from our own reading of the dump.
+import os
+
+import gdb
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
+                    finish, meta, run, value)
+
+m = meta()
+crash_cpu = int(m["CRASHER_CPU"])
+panic_thread = crash_cpu + 1
+quick = os.environ.get("VMC_QUICK") == "1"
+
+# --- symbols are right without manual offsets (KASLR) -------------------
+for sym in ("_stext", "linux_banner", "init_uts_ns", "init_task"):
+    got = value("(unsigned long)&%s" % sym)
+    check_eq("symbol %s relocated" % sym, "0x%x" % int(got),
+             m["KSYM_" + sym])
+
+# --- threads --------------------------------------------------------------
+threads = run("info threads")
+ncpus = int(m["NR_CPUS_ONLINE"])
+check_eq("one thread per CPU", len(gdb.selected_inferior().threads()), ncpus)
+check_match("panic CPU is the current thread",
+            r"^\* %d +Thread %d \"CPU %d\"" % (panic_thread, panic_thread,
+                                              crash_cpu), threads)
+check_in("panic thread marked", "pid %s, panic" % m["CRASHER_PID"], threads)
+
+# --- the panic backtrace goes through the vmalloc'ed stack ---------------
+bt = run("bt")
+for fn in ("panic", "sysrq_handle_crash", "write_sysrq_trigger",
+           "do_syscall_64", "entry_SYSCALL_64"):
+    check_in("panic bt reaches %s" % fn, " %s " % fn, bt)
+
+rsp = int(value("$rsp"))
+stack = int(value("(unsigned long)current_task->stack"))
+check("panic stack pointer is in the task's stack",
+      0 <= rsp - stack < 4 * 16384, "rsp 0x%x stack 0x%x" % (rsp, stack))
+vmalloc_base = int(value("vmalloc_base"))
+check("task stack is vmalloc'ed", stack >= vmalloc_base,
+      "stack 0x%x vmalloc_base 0x%x" % (stack, vmalloc_base))
+# CONFIG_SCHED_STACK_END_CHECK: STACK_END_MAGIC at the stack's lowest word.
+check_eq("vmalloc read: STACK_END_MAGIC at the stack end",
+         int(value("*(unsigned int *)current_task->stack")), 0x57AC6E9D)
+
+# --- per-CPU variable of the panic CPU -----------------------------------
+check_eq("current_task of CPU %d is the crasher" % crash_cpu,
+         c_string("current_task->comm"), m["CRASHER_COMM"])
+check_eq("current_task pid", int(value("current_task->pid")),
+         int(m["CRASHER_PID"]))
+
+# --- release string and banner --------------------------------------------
+check_eq("init_uts_ns release", c_string("init_uts_ns.name.release"),
+         m["UNAME_R"])
+check_in("linux_banner", "Linux version %s " % m["UNAME_R"],
+         run("x/s linux_banner"))
+
+# --- module memory ----------------------------------------------------------
+check_eq("module struct read (virtio_blk)",
+         c_string("((struct module *)%s)->name" % m["VIRTIO_BLK_THIS_MODULE"]),
+         "virtio_blk")
+
+# --- unmapped memory --------------------------------------------------------
+check_in("unmapped address fails like gdb expects",
+         "Cannot access memory at address 0x1000", run("x/gx 0x1000"))
+
+# --- the idle CPU -------------------------------------------------------------
+idle = [t for t in range(1, ncpus + 1) if t != panic_thread][0]
+run("thread %d" % idle)
+idle_bt = run("bt")
+check_match("idle thread bt shows the idle loop",
+            r" (do_idle|cpu_startup_entry|default_idle_call) ", idle_bt)
+check_match("idle CPU current_task is swapper",
+            r"^swapper/", c_string("current_task->comm"))
+run("thread %d" % panic_thread)
+
+if not quick:
+    # --- read-only target, resume requests --------------------------------
+    out = run("stepi")
+    check_in("stepi leaves the target stopped", "stopped", out)
+    check_in("stepi explains why", "cannot run or step", out)
+    check_match("pc unchanged after stepi", r"crash_setup_regs|__crash_kexec",
+                run("frame"))
+    check_in("memory writes are refused", "Cannot access memory",
+             run("set var jiffies_64 = 1"))
+
+    # --- monitor --------------------------------------------------------
+    info = run("monitor info")
+    check_in("monitor info: release", m["UNAME_R"], info)
+    check_in("monitor info: KASLR offset",
+             "offset %s" % m["KERNELOFFSET"], info)
+    check_in("monitor info: paging levels",
+             "x86_64 %s-level" % m["LEVELS"], info)
+    vtop = run("monitor vtop 0x%x" % stack)
+    check_match("monitor vtop walks to a 4K page",
+                r"pte .*\nphysical 0x[0-9a-f]+ \(page size 0x1000\)", vtop)
+    check_in("monitor help", "vtop", run("monitor help"))
+
+finish()

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Real-dump tests: make (or reuse from the cache) kdumps of a Debian 6.1
+# kernel in QEMU with 4-level and 5-level paging, then check them through
+# gdb over each transport.  Usage: tests/gdb/run-real.sh BUILD_DIR
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+server=$build/gdbserver-vmcore
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+
+meta_get() { sed -n "s/^$2=//p" "$1/meta.txt"; }
+
+# gdb_check NAME VMLINUX DUMPDIR TARGET [ENV...]: run real.py against TARGET.
+gdb_check() {
+	name=$1 vmlinux=$2 dir=$3 target=$4
+	shift 4
+	echo "== $name"
+	if env VMC_META="$dir/meta.txt" "$@" timeout 600 gdb -nx -batch -q \
+		"$vmlinux" -ex "target remote $target" -x "$here/real.py" \
+		>"$tmp/$name.log" 2>&1; then
+		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
+	else
+		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || cat "$tmp/$name.log"
+		fail=$((fail + 1))
+	fi
+}
+
+# start_listener SPEC DUMP: run the server on SPEC, print where it listens.
+start_listener() {
+	"$server" --listen "$1" "$2" 2>"$tmp/listen.err" &
+	pid=$!
+	for _ in $(seq 50); do
+		where=$(sed -n 's/^gdbserver-vmcore: listening on //p' "$tmp/listen.err")
+		[ -n "$where" ] && break
+		sleep 0.1
+	done
+	[ -n "$where" ] || { cat "$tmp/listen.err" >&2; exit 1; }
+}
+
+for levels in 4 5; do
+	dir=$("$top/tests/real/make-dump-x86_64.sh" --levels "$levels")
+	vmlinux=$(meta_get "$dir" VMLINUX)
+	gdb_check "real-${levels}level-stdio" "$vmlinux" "$dir" \
+		"| $server -q $dir/vmcore"
+done
+
+# Transports, on the 4-level dump.
+dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
+vmlinux=$(meta_get "$dir" VMLINUX)
+
+start_listener 127.0.0.1:0 "$dir/vmcore"
+gdb_check real-tcp "$vmlinux" "$dir" "$where" VMC_QUICK=1
+wait "$pid" || { echo "FAIL server over TCP exited with $?"; fail=$((fail + 1)); }
+
+sock=$tmp/gdbserver-vmcore.sock
+start_listener "unix:$sock" "$dir/vmcore"
+gdb_check real-unix "$vmlinux" "$dir" "$sock" VMC_QUICK=1
+wait "$pid" || { echo "FAIL server over a Unix socket exited with $?"; fail=$((fail + 1)); }
+[ ! -e "$sock" ] || { echo "FAIL unix socket left behind"; fail=$((fail + 1)); }
+
+if [ "$fail" -ne 0 ]; then
+	echo "real-dump tests: $fail session(s) failed; logs were in $tmp"
+	exit 1
+fi
+echo "real-dump tests: all sessions passed"

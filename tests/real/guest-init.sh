@@ -1,0 +1,154 @@
+#!/bin/sh
+# /init of the guest initramfs built by make-dump-x86_64.sh (busybox ash).
+#
+# The same file serves both boots of the QEMU run:
+#   * first kernel ("crash" stage): load the virtio modules, arm kdump with
+#     kexec_file_load, start a named sleeping task, print a metadata block on
+#     the serial console, then panic from a named task pinned to CPU 1;
+#   * capture kernel (/proc/vmcore exists): copy /proc/vmcore to the raw
+#     virtio disk /dev/vda and power off.
+#
+# Every line the host parses starts with "VMCORE-META " (KEY=VALUE) or
+# "VMCORE-FAIL " (a reason).  Any failure powers the VM off so the host
+# notices at once instead of waiting for its timeout.
+
+PATH=/bin
+export PATH
+
+CAPTURE_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1"
+DATA_OFFSET_MIB=1	# must match the host script: vmcore bytes start at 1 MiB
+
+meta() { echo "VMCORE-META $1=$2"; }
+
+fail() {
+	echo "VMCORE-FAIL $*"
+	sleep 1		# let the UART drain before the machine goes away
+	poweroff -f
+	sleep 10
+	exit 1
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+# The host stored the virtio modules (decompressed) as /modules/NN-name.ko
+# in dependency order; the glob sorts them.
+for m in /modules/*.ko; do
+	[ -e "$m" ] || continue
+	insmod "$m" || fail "insmod $m"
+done
+
+# ---------------------------------------------------------------------------
+capture_stage() {
+	echo "vmcore-capture: capture kernel $(uname -r) is up"
+	size=$(stat -c %s /proc/vmcore) || fail "stat /proc/vmcore"
+	[ "$size" -gt 0 ] || fail "/proc/vmcore is empty"
+
+	# The disk node appears asynchronously after virtio_blk probes.
+	i=0
+	while [ ! -b /dev/vda ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "no /dev/vda"
+		sleep 0.1
+	done
+
+	echo "vmcore-capture: copying $size bytes of /proc/vmcore to /dev/vda"
+	dd if=/proc/vmcore of=/dev/vda bs=1M seek=$DATA_OFFSET_MIB 2>/dev/null ||
+		fail "dd /proc/vmcore"
+	sync
+	# The header goes last: its presence means the data is complete.
+	printf 'GDBSERVER-VMCORE-DISK\nSIZE=%s\nOFFSET_MIB=%s\nEND\n' \
+		"$size" "$DATA_OFFSET_MIB" >/dev/vda || fail "write header"
+	sync
+	echo "VMCORE-CAPTURE-DONE size=$size"
+	sleep 1
+	poweroff -f
+	sleep 10
+	exit 1
+}
+
+# ---------------------------------------------------------------------------
+crash_stage() {
+	# Let unprivileged-looking readers (and us) see real addresses.
+	echo 0 >/proc/sys/kernel/kptr_restrict || fail "kptr_restrict"
+
+	# kexec_file_load (-s): the kernel itself builds elfcorehdr= and the
+	# purgatory; the capture kernel is the same vmlinuz.
+	kexec -p -s /vmlinuz --initrd=/capture.cpio.gz \
+		--append="$CAPTURE_CMDLINE" || fail "kexec -p"
+	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+		fail "kexec_crash_loaded is not 1"
+
+	# A unique line in the kernel log buffer, for log-extraction tests.
+	marker="gdbserver-vmcore-marker $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+	echo "$marker" >/dev/kmsg
+
+	# A long-sleeping task with a recognisable comm: the kernel names a task
+	# after the file it executes, while busybox picks its applet from argv[0].
+	# shellcheck disable=SC3038 # busybox ash has exec -a
+	exec -a sleep /bin/vmcore-sleeper 100000 &
+	sleeper_pid=$!
+	i=0
+	until [ "$(cat "/proc/$sleeper_pid/comm" 2>/dev/null)" = vmcore-sleeper ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "sleeper pid $sleeper_pid is not vmcore-sleeper"
+		sleep 0.1
+	done
+
+	if grep -qw la57 /proc/cpuinfo; then la57=1; else la57=0; fi
+
+	# From here on only emergency messages reach the console (panic()
+	# raises the level again), so kernel lines cannot split ours.
+	dmesg -n 1
+	echo "VMCORE-META-BEGIN"
+	meta UNAME_R "$(uname -r)"
+	meta MARKER "$marker"
+	meta SLEEPER_PID "$sleeper_pid"
+	meta SLEEPER_COMM vmcore-sleeper
+	meta LA57 "$la57"
+	meta NR_CPUS_ONLINE "$(grep -c '^processor' /proc/cpuinfo)"
+	meta CMDLINE "$(cat /proc/cmdline)"
+	meta CAPTURE_CMDLINE "$CAPTURE_CMDLINE"
+	# /proc/modules: name size refcount deps state address
+	# shellcheck disable=SC2046 # word splitting wanted
+	set -- $(grep '^virtio_blk ' /proc/modules)
+	[ $# -ge 6 ] || fail "virtio_blk not in /proc/modules"
+	meta VIRTIO_BLK_MODULE_SIZE "$2"
+	meta VIRTIO_BLK_MODULE_ADDR "$6"
+	# Addresses are all printed as 0x<hex> (kallsyms has no 0x prefix).
+	meta VIRTIO_BLK_THIS_MODULE \
+		"$(awk '$3 == "__this_module" && $4 == "[virtio_blk]" { print "0x" $1; exit }' /proc/kallsyms)"
+	for sym in _stext _etext linux_banner init_uts_ns init_task; do
+		meta "KSYM_$sym" \
+			"$(awk -v s="$sym" '$3 == s && NF == 3 { print "0x" $1; exit }' /proc/kallsyms)"
+	done
+
+	# The crasher: a copy of busybox named vmcore-crasher running ash,
+	# pinned to CPU 1 (taskset's affinity survives the exec).  It reports
+	# its own pid and CPU, waits for the UART to drain, then panics the
+	# kernel from its own context ("echo" is an ash builtin).
+	# shellcheck disable=SC2016 # expanded by the crasher, not here
+	crasher='
+		read -r stat </proc/self/stat
+		set -- $stat	# word splitting wanted
+		shift 38
+		cpu=$1
+		echo "VMCORE-META CRASHER_PID=$$"
+		echo "VMCORE-META CRASHER_COMM=$(cat /proc/$$/comm)"
+		echo "VMCORE-META CRASHER_CPU=$cpu"
+		echo "VMCORE-META-END"
+		[ "$cpu" = 1 ] || { echo "VMCORE-FAIL crasher on CPU $cpu"; exit 1; }
+		sleep 1
+		echo c >/proc/sysrq-trigger
+	'
+	# shellcheck disable=SC2016
+	taskset -c 1 sh -c 'exec -a sh /bin/vmcore-crasher -c "$1"' sh "$crasher"
+	fail "still alive after sysrq-c"
+}
+
+if [ -e /proc/vmcore ]; then
+	capture_stage
+else
+	crash_stage
+fi
