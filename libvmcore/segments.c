@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Physical index: the dump's segments as sorted, disjoint ranges, searched
- * by binary search.  Segments may overlap physically (kexec_file_load
- * writes the kernel image both as its own PT_LOAD and inside a RAM one);
- * the earlier-starting, then larger, segment wins.
+ * by binary search.  Segments may overlap physically: kexec_file_load
+ * writes the kernel image both as its own PT_LOAD and inside a RAM one.
+ * Each segment is split into what the file holds, what reads as zero
+ * (memsz beyond filesz) and what is missing (past the end of a truncated
+ * file).  Bytes we have always win over bytes we miss: a truncated RAM
+ * segment must not hide the intact kernel-image segment that overlaps
+ * it.  Among equals the earlier-starting, then larger, piece wins.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -12,16 +16,120 @@
 
 #include "internal.h"
 
-static int cmp_paddr(const void *a, const void *b, void *segs)
+struct range_list {
+	struct vmc_prange *r;
+	size_t n;
+};
+
+static int cmp_prange(const void *a, const void *b)
 {
-	const struct vmc_segment *x = (struct vmc_segment *)segs + *(const size_t *)a;
-	const struct vmc_segment *y = (struct vmc_segment *)segs + *(const size_t *)b;
+	const struct vmc_prange *x = a, *y = b;
 
 	if (x->paddr != y->paddr)
 		return x->paddr < y->paddr ? -1 : 1;
-	if (x->memsz != y->memsz)
-		return x->memsz > y->memsz ? -1 : 1;
+	if (x->size != y->size)
+		return x->size > y->size ? -1 : 1;
 	return 0;
+}
+
+/* Piece [from, to) of segment S, relative to its start. */
+static struct vmc_prange piece(const struct vmc_segment *s, uint64_t from,
+			       uint64_t to, bool missing)
+{
+	struct vmc_prange r = {
+		.paddr = s->paddr + from,
+		.size = to - from,
+		.offset = s->offset + from,
+	};
+
+	if (missing)
+		r.filesz = r.size;
+	else if (from < s->avail)
+		r.avail = r.filesz = r.size;
+	return r;
+}
+
+/* Split every segment into its present, zero and missing pieces. */
+static void split_segments(const struct vmcore *vc, struct range_list *have,
+			   struct range_list *miss)
+{
+	for (size_t i = 0; i < vc->nsegs; i++) {
+		const struct vmc_segment *s = &vc->segs[i];
+
+		if (s->avail > 0)
+			have->r[have->n++] = piece(s, 0, s->avail, false);
+		if (s->filesz > s->avail)
+			miss->r[miss->n++] = piece(s, s->avail, s->filesz, true);
+		if (s->memsz > s->filesz)
+			have->r[have->n++] = piece(s, s->filesz, s->memsz, false);
+	}
+}
+
+/* Trim piece R to [start, end) of its own range. */
+static struct vmc_prange trim(const struct vmc_prange *r, uint64_t start,
+			      uint64_t end)
+{
+	struct vmc_prange t = *r;
+	uint64_t skip = start - r->paddr;
+
+	t.paddr = start;
+	t.size = end - start;
+	t.offset += skip;
+	if (t.avail)
+		t.avail = t.filesz = t.size;
+	else if (t.filesz)
+		t.filesz = t.size;
+	return t;
+}
+
+/* Keep the parts of sorted LIST not already covered by earlier ones. */
+static void sweep(struct range_list *list)
+{
+	uint64_t covered_end = 0;
+	size_t out = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		const struct vmc_prange *r = &list->r[i];
+		uint64_t end = r->paddr + r->size;
+		uint64_t start = r->paddr;
+
+		if (out > 0 && start < covered_end)
+			start = covered_end;
+		if (r->size == 0 || start >= end)
+			continue;
+		list->r[out++] = trim(r, start, end);
+		covered_end = end;
+	}
+	list->n = out;
+}
+
+/* Add to OUT the parts of missing piece M that no range in HAVE covers. */
+static void add_gaps(const struct vmc_prange *m, const struct range_list *have,
+		     struct range_list *out)
+{
+	uint64_t pos = m->paddr, end = m->paddr + m->size;
+	size_t lo = 0, hi = have->n;
+
+	/* First range of HAVE ending above POS. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (have->r[mid].paddr + have->r[mid].size <= pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; pos < end; i++) {
+		uint64_t next = i < have->n ? have->r[i].paddr : end;
+
+		if (next > end)
+			next = end;
+		if (next > pos)
+			out->r[out->n++] = trim(m, pos, next);
+		if (i >= have->n)
+			break;
+		pos = have->r[i].paddr + have->r[i].size;
+	}
 }
 
 static int cmp_vaddr(const void *a, const void *b, void *segs)
@@ -34,70 +142,59 @@ static int cmp_vaddr(const void *a, const void *b, void *segs)
 	return 0;
 }
 
-static uint64_t sat_sub(uint64_t a, uint64_t b)
+/* Fallback translation: segments with a virtual address, by vaddr. */
+static struct vmc_error *index_virtual(struct vmcore *vc)
 {
-	return a > b ? a - b : 0;
-}
-
-/* Add SEG's part above COVERED_END to the physical index. */
-static void add_prange(struct vmcore *vc, const struct vmc_segment *seg,
-		       uint64_t *covered_end)
-{
-	uint64_t end = seg->paddr + seg->memsz;
-	uint64_t start = seg->paddr > *covered_end ? seg->paddr : *covered_end;
-	uint64_t skip = start - seg->paddr;
-	struct vmc_prange *r;
-
-	if (seg->memsz == 0 || start >= end)
-		return;
-	r = &vc->pranges[vc->npranges++];
-	r->paddr = start;
-	r->size = end - start;
-	r->offset = seg->offset + skip;
-	r->avail = sat_sub(seg->avail, skip);
-	r->filesz = sat_sub(seg->filesz, skip);
-	*covered_end = end;
-}
-
-static void sort_indexes(struct vmcore *vc, size_t *order,
-			 int (*cmp)(const void *, const void *, void *))
-{
-	for (size_t i = 0; i < vc->nsegs; i++)
-		order[i] = i;
-	qsort_r(order, vc->nsegs, sizeof(*order), cmp, vc->segs);
+	vc->vorder = calloc(vc->nsegs + 1, sizeof(*vc->vorder));
+	if (!vc->vorder)
+		return &vmc_enomem;
+	for (size_t i = 0; i < vc->nsegs; i++) {
+		if (vc->segs[i].vaddr != 0 && vc->segs[i].memsz != 0)
+			vc->vorder[vc->nvorder++] = i;
+	}
+	qsort_r(vc->vorder, vc->nvorder, sizeof(*vc->vorder), cmp_vaddr,
+		vc->segs);
+	return NULL;
 }
 
 struct vmc_error *vmc_index_segments(struct vmcore *vc)
 {
-	size_t *order = calloc(vc->nsegs ? vc->nsegs : 1, sizeof(*order));
-	uint64_t covered_end = 0;
-	bool first = true;
+	size_t cap = 2 * vc->nsegs + 1;
+	struct range_list have = { calloc(cap, sizeof(*have.r)), 0 };
+	struct range_list miss = { calloc(cap, sizeof(*miss.r)), 0 };
+	struct range_list gaps = { NULL, 0 };
 
-	vc->pranges = calloc(vc->nsegs ? vc->nsegs : 1, sizeof(*vc->pranges));
-	vc->vorder = calloc(vc->nsegs ? vc->nsegs : 1, sizeof(*vc->vorder));
-	if (!order || !vc->pranges || !vc->vorder) {
-		free(order);
-		return &vmc_enomem;
-	}
-	sort_indexes(vc, order, cmp_paddr);
-	for (size_t i = 0; i < vc->nsegs; i++) {
-		const struct vmc_segment *seg = &vc->segs[order[i]];
+	if (!have.r || !miss.r)
+		goto nomem;
+	split_segments(vc, &have, &miss);
+	qsort(have.r, have.n, sizeof(*have.r), cmp_prange);
+	sweep(&have);
+	qsort(miss.r, miss.n, sizeof(*miss.r), cmp_prange);
+	sweep(&miss);
+	/* Gaps are disjoint and each ends at a start in HAVE or an end in
+	 * MISS, so there are at most have.n + miss.n of them. */
+	gaps.r = calloc(have.n + miss.n + 1, sizeof(*gaps.r));
+	if (!gaps.r)
+		goto nomem;
+	for (size_t i = 0; i < miss.n; i++)
+		add_gaps(&miss.r[i], &have, &gaps);
 
-		if (first) {
-			covered_end = seg->paddr;
-			first = false;
-		}
-		add_prange(vc, seg, &covered_end);
-	}
-	free(order);
-
-	/* Virtual fallback: segments with a virtual address, by vaddr. */
-	sort_indexes(vc, vc->vorder, cmp_vaddr);
-	for (size_t i = 0; i < vc->nsegs; i++) {
-		if (vc->segs[vc->vorder[i]].vaddr != 0)
-			vc->vorder[vc->nvorder++] = vc->vorder[i];
-	}
-	return NULL;
+	vc->pranges = calloc(have.n + gaps.n + 1, sizeof(*vc->pranges));
+	if (!vc->pranges)
+		goto nomem;
+	memcpy(vc->pranges, have.r, have.n * sizeof(*have.r));
+	memcpy(vc->pranges + have.n, gaps.r, gaps.n * sizeof(*gaps.r));
+	vc->npranges = have.n + gaps.n;
+	qsort(vc->pranges, vc->npranges, sizeof(*vc->pranges), cmp_prange);
+	free(have.r);
+	free(miss.r);
+	free(gaps.r);
+	return index_virtual(vc);
+nomem:
+	free(have.r);
+	free(miss.r);
+	free(gaps.r);
+	return &vmc_enomem;
 }
 
 /* The range containing PADDR, or the first one above it, or NULL. */
