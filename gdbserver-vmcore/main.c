@@ -129,19 +129,17 @@ static void release_gdb_stderr(void)
 	close(fd);
 }
 
-static int serve_listener(struct server *s, const struct options *o)
+static int serve_listener(struct server *s, struct listener *l,
+			  const struct options *o)
 {
-	struct listener l;
-	struct vmc_error *err = listener_open(o->listen, &l);
+	struct vmc_error *err = NULL;
 
-	if (err)
-		goto out;
 	if (!o->quiet)
-		fprintf(stderr, "gdbserver-vmcore: listening on %s\n", l.where);
+		fprintf(stderr, "gdbserver-vmcore: listening on %s\n", l->where);
 	do {
 		int fd;
 
-		if ((err = listener_accept(&l, &fd)))
+		if ((err = listener_accept(l, &fd)))
 			break;
 		err = server_run(s, fd, fd, o->debug ? stderr : NULL);
 		close(fd);
@@ -151,8 +149,6 @@ static int serve_listener(struct server *s, const struct options *o)
 			err = NULL;
 		}
 	} while (!err && o->keep_listening);
-	listener_close(&l);
-out:
 	if (err) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
@@ -161,10 +157,44 @@ out:
 	return EXIT_OK;
 }
 
+static int serve_stdio(struct server *s, const struct options *o)
+{
+	struct vmc_error *err;
+
+	if (!o->debug)
+		release_gdb_stderr();
+	err = server_run(s, STDIN_FILENO, STDOUT_FILENO,
+			 o->debug ? stderr : NULL);
+	if (!err)
+		return EXIT_OK;
+	fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+	vmc_error_destroy(err);
+	return EXIT_FAIL;
+}
+
+/* Listen first: a bad --listen is reported before the dump is read. */
+static int open_listener(const struct options *o, struct listener *l)
+{
+	struct vmc_error *err;
+	int ret;
+
+	l->fd = -1;
+	if (!o->listen)
+		return -1;
+	err = listener_open(o->listen, l);
+	if (!err)
+		return -1;
+	fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
+	ret = err->code == VMC_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;
+	vmc_error_destroy(err);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct server_opts so = { 0 };
+	struct listener l;
 	struct vmcore *vc = NULL;
 	struct server *s = NULL;
 	struct vmc_error *err;
@@ -174,12 +204,16 @@ int main(int argc, char **argv)
 		return ret >= 100 ? ret - 100 : ret;
 	/* A vanished gdb must show up as EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	if ((ret = open_listener(&o, &l)) >= 0)
+		return ret;
 	so.quiet = o.quiet;
 	if ((err = vmcore_open(o.dump, &vc)) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
 		vmcore_close(vc);
+		if (o.listen)
+			listener_close(&l);
 		return EXIT_FAIL;
 	}
 	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
@@ -187,18 +221,9 @@ int main(int argc, char **argv)
 			vmcore_warning(vc, i));
 	if (!o.quiet)
 		summary(vc, s);
-	if (o.listen) {
-		ret = serve_listener(s, &o);
-	} else {
-		if (!o.debug)
-			release_gdb_stderr();
-		err = server_run(s, STDIN_FILENO, STDOUT_FILENO,
-				 o.debug ? stderr : NULL);
-		ret = err ? EXIT_FAIL : EXIT_OK;
-		if (err)
-			fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
-		vmc_error_destroy(err);
-	}
+	ret = o.listen ? serve_listener(s, &l, &o) : serve_stdio(s, &o);
+	if (o.listen)
+		listener_close(&l);
 	server_destroy(s);
 	vmcore_close(vc);
 	return ret;

@@ -314,7 +314,8 @@ static void h_noack(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
 	reply(s, "OK");
-	/* Takes effect after this reply has been acked. */
+	/* From now on neither side acks; gdb's '+' for this reply is
+	 * ignored like any stray ack. */
 	s->conn->noack = true;
 }
 

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,20 @@ static void split_host_port(const char *spec, char *host, size_t hostlen,
 	}
 }
 
+static bool valid_port(const char *port)
+{
+	unsigned long v = 0;
+
+	if (!*port || strlen(port) > 5)
+		return false;
+	for (const char *p = port; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return v <= 65535;
+}
+
 static void describe_bound(struct listener *l)
 {
 	struct sockaddr_storage ss;
@@ -89,6 +104,10 @@ static struct vmc_error *open_tcp(const char *spec, struct listener *l)
 	int one = 1, ret;
 
 	split_host_port(spec, host, sizeof(host), &port);
+	if (!valid_port(port))
+		return vmc_error_create(VMC_ERR_INVALID,
+			"--listen %s: port \"%s\" is not a number from 0 to "
+			"65535 (expected [HOST:]PORT or unix:PATH)", spec, port);
 	ret = getaddrinfo(host, port, &hints, &ai);
 	if (ret)
 		return vmc_error_create(VMC_ERR_INVALID,

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Benchmarks for gdbserver-vmcore, each with its anchor in the same run.
+
+1. Bulk read: `dump binary memory` of 256 MiB of the direct map through the
+   server (pipe and TCP) vs gdb reading the same bytes from the ELF file
+   natively (core-file).  Target: at least half the native speed.
+2. 100k small reads from a gdb Python loop: per-read time vs native.
+3. Startup on a synthetic 64 GiB sparse dump with 1000 PT_LOADs: time from
+   starting the server to its reply to the first '?' (gdb's first prompt
+   needs nothing more from it).  Target: under 50 ms.
+4. Server peak RSS (VmHWM) over the bulk read and on the sparse dump.
+   Target: under 32 MiB.
+"""
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BULK = 256 << 20
+SMALL_READS = 100_000
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def direct_map_start(vmcore):
+    """Virtual start of the first direct-map PT_LOAD at least BULK long."""
+    out = sh(["readelf", "-lW", vmcore]).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == "LOAD":
+            vaddr, memsz = int(f[2], 16), int(f[5], 16)
+            if vaddr < 0xffffffff80000000 and memsz >= BULK:
+                return vaddr
+    sys.exit("bench: no direct-map PT_LOAD of %d MiB in %s" % (BULK >> 20, vmcore))
+
+
+def timed_gdb(args):
+    t = time.perf_counter()
+    sh(["gdb", "-nx", "-batch"] + args)
+    return time.perf_counter() - t
+
+
+def peak_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
+
+
+def start_tcp_server(server, dump):
+    p = subprocess.Popen([server, "--listen", "127.0.0.1:0", dump],
+                         stderr=subprocess.PIPE, text=True)
+    for line in p.stderr:
+        m = re.search(r"listening on (\S+)", line)
+        if m:
+            return p, m.group(1)
+    sys.exit("bench: server did not start")
+
+
+def bench_bulk(server, vmcore, tmp):
+    start = direct_map_start(vmcore)
+    end = start + BULK
+    dump_cmd = "dump binary memory %s/%%s 0x%x 0x%x" % (tmp, start, end)
+    # Warm the page cache so both sides read from memory.
+    subprocess.run(["cat", vmcore], stdout=subprocess.DEVNULL, check=True)
+    native = min(timed_gdb(["-ex", "core-file " + vmcore,
+                            "-ex", dump_cmd % "native"]) for _ in range(2))
+    pipe = min(timed_gdb(["-ex", "target remote | %s -q %s" % (server, vmcore),
+                          "-ex", dump_cmd % "pipe"]) for _ in range(2))
+    p, where = start_tcp_server(server, vmcore)
+    tcp = timed_gdb(["-ex", "target remote " + where, "-ex", dump_cmd % "tcp"])
+    rss = peak_rss_kib(p.pid)
+    p.wait()
+    same = all(open("%s/%s" % (tmp, n), "rb").read() ==
+               open("%s/native" % tmp, "rb").read() for n in ("pipe", "tcp"))
+    print("bulk read of %d MiB of the direct map (dump binary memory):"
+          % (BULK >> 20))
+    print("  native (gdb core-file)   %6.2f s  %7.1f MiB/s" % (native, 256 / native))
+    print("  gdbserver-vmcore, pipe   %6.2f s  %7.1f MiB/s  = %.2fx native speed"
+          % (pipe, 256 / pipe, native / pipe))
+    print("  gdbserver-vmcore, TCP    %6.2f s  %7.1f MiB/s  = %.2fx native speed"
+          % (tcp, 256 / tcp, native / tcp))
+    print("  bytes identical: %s; server peak RSS %.1f MiB (target < 32)"
+          % (same, rss / 1024))
+    for n in ("native", "pipe", "tcp"):
+        os.unlink("%s/%s" % (tmp, n))
+    return start
+
+
+SMALL_SCRIPT = r'''
+import gdb, time
+inf = gdb.selected_inferior()
+base = %d
+n = %d
+t = time.perf_counter()
+for i in range(n):
+    inf.read_memory(base + (i * 4104) %% (64 << 20), 8)
+print("SMALL %%.9f" %% ((time.perf_counter() - t) / n))
+'''
+
+
+def bench_small(server, vmcore, start, tmp):
+    script = os.path.join(tmp, "small.py")
+    with open(script, "w") as f:
+        f.write(SMALL_SCRIPT % (start, SMALL_READS))
+
+    def per_read(target_args):
+        out = sh(["gdb", "-nx", "-batch"] + target_args + ["-x", script]).stdout
+        return float(re.search(r"SMALL (\S+)", out).group(1))
+
+    native = per_read(["-ex", "core-file " + vmcore])
+    pipe = per_read(["-ex", "target remote | %s -q %s" % (server, vmcore)])
+    p, where = start_tcp_server(server, vmcore)
+    tcp = per_read(["-ex", "target remote " + where])
+    p.wait()
+    print("%d small reads (8 bytes) from a gdb Python loop:" % SMALL_READS)
+    print("  native (gdb core-file)   %6.1f us/read" % (native * 1e6))
+    print("  gdbserver-vmcore, pipe   %6.1f us/read = %.1fx native time"
+          % (pipe * 1e6, pipe / native))
+    print("  gdbserver-vmcore, TCP    %6.1f us/read = %.1fx native time"
+          % (tcp * 1e6, tcp / native))
+
+
+def recv_packet(sock, buf):
+    """Read until BUF holds a whole $...#xx packet; return (packet, rest)."""
+    while True:
+        m = re.search(rb"\$([^#]*)#[0-9a-fA-F]{2}", buf)
+        if m:
+            return m.group(1), buf[m.end():]
+        chunk = sock.recv(65536)
+        if not chunk:
+            sys.exit("bench: server closed the connection")
+        buf += chunk
+
+
+def first_reply_time(server, dump):
+    """Seconds from exec to the reply to '?' over a socketpair, and RSS."""
+    ours, theirs = socket.socketpair()
+    t = time.perf_counter()
+    p = subprocess.Popen([server, "-q", dump], stdin=theirs, stdout=theirs,
+                         stderr=subprocess.DEVNULL)
+    theirs.close()
+    buf, reply = b"", b""
+    for pkt in (b"qSupported", b"QStartNoAckMode", b"?"):
+        ours.sendall(b"$%s#%02x" % (pkt, sum(pkt) & 0xff))
+        reply, buf = recv_packet(ours, buf)
+        if pkt != b"?":
+            ours.sendall(b"+")
+    elapsed = time.perf_counter() - t
+    rss = peak_rss_kib(p.pid)
+    ours.sendall(b"$D#44")
+    ours.close()
+    p.wait()
+    return elapsed, rss, reply
+
+
+def bench_startup(server, mkvmcore, tmp):
+    dump = os.path.join(tmp, "sparse.vmcore")
+    sh([mkvmcore, "--sparse-segments", "1000", "--sparse-gib", "64", dump])
+    # Anchor: starting a program that does nothing (fork+exec cost).
+    t = time.perf_counter()
+    for _ in range(20):
+        subprocess.run(["true"], check=True)
+    anchor = (time.perf_counter() - t) / 20
+    times, rss, reply = [], 0, b""
+    for _ in range(20):
+        e, r, reply = first_reply_time(server, dump)
+        times.append(e)
+        rss = max(rss, r)
+    times.sort()
+    print("startup on a 64 GiB sparse dump with 1000 PT_LOADs (%d MiB on disk):"
+          % (os.stat(dump).st_blocks * 512 >> 20))
+    print("  to the reply to '?': median %.1f ms, max %.1f ms (target < 50); "
+          "anchor exec of true(1): %.1f ms"
+          % (times[len(times) // 2] * 1e3, times[-1] * 1e3, anchor * 1e3))
+    print("  server peak RSS %.1f MiB (target < 32); stop reply %s"
+          % (rss / 1024, reply.decode(errors="replace")))
+    os.unlink(dump)
+
+
+def main():
+    sys.stdout.reconfigure(line_buffering=True)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--dump-dir", required=True)
+    a = ap.parse_args()
+    server = os.path.join(a.build, "gdbserver-vmcore")
+    mkvmcore = os.path.join(a.build, "tests", "mkvmcore")
+    vmcore = os.path.join(a.dump_dir, "vmcore")
+    with tempfile.TemporaryDirectory() as tmp:
+        start = bench_bulk(server, vmcore, tmp)
+        bench_small(server, vmcore, start, tmp)
+        bench_startup(server, mkvmcore, tmp)
+
+
+if __name__ == "__main__":
+    main()
