@@ -54,8 +54,9 @@ def peak_rss_kib(pid):
     return -1
 
 
-def start_tcp_server(server, dump):
-    p = subprocess.Popen([server, "--listen", "127.0.0.1:0", dump],
+def start_tcp_server(server, dump, keep=False):
+    p = subprocess.Popen([server, "--listen", "127.0.0.1:0", dump] +
+                         (["--keep-listening"] if keep else []),
                          stderr=subprocess.PIPE, text=True)
     for line in p.stderr:
         m = re.search(r"listening on (\S+)", line)
@@ -74,9 +75,11 @@ def bench_bulk(server, vmcore, tmp):
                             "-ex", dump_cmd % "native"]) for _ in range(2))
     pipe = min(timed_gdb(["-ex", "target remote | %s -q %s" % (server, vmcore),
                           "-ex", dump_cmd % "pipe"]) for _ in range(2))
-    p, where = start_tcp_server(server, vmcore)
+    # Keep the server alive after gdb leaves, to read its peak RSS.
+    p, where = start_tcp_server(server, vmcore, keep=True)
     tcp = timed_gdb(["-ex", "target remote " + where, "-ex", dump_cmd % "tcp"])
     rss = peak_rss_kib(p.pid)
+    p.terminate()
     p.wait()
     same = all(open("%s/%s" % (tmp, n), "rb").read() ==
                open("%s/native" % tmp, "rb").read() for n in ("pipe", "tcp"))

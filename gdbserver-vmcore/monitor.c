@@ -104,8 +104,10 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	info_kaslr(s, out);
 	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
 	strbuf_addf(out, "cpus         %zu; panic on CPU %u (pid %d), "
-		    "thread %zu\n", s->nthreads, s->threads[s->panic_thread].cpu,
-		    pc->pid, s->panic_thread + 1);
+		    "thread %zu, %s\n", s->nthreads,
+		    s->threads[s->panic_thread].cpu, pc->pid,
+		    s->panic_thread + 1, s->panic_from_log ?
+		    "as the kernel log says" : "guessed from the CPU notes");
 	info_segments(s, out);
 	for (size_t i = 0; i < vmcore_num_warnings(s->vc); i++)
 		strbuf_addf(out, "warning      %s\n", vmcore_warning(s->vc, i));
@@ -143,10 +145,35 @@ static void cmd_vtop(struct server *s, const char *args, struct strbuf *out)
 	vmc_error_destroy(err);
 }
 
+static int dmesg_line(void *arg, uint64_t seq, uint64_t ts, const char *text,
+		      size_t len)
+{
+	struct strbuf *out = arg;
+
+	(void)seq;
+	strbuf_addf(out, "[%5" PRIu64 ".%06" PRIu64 "] ", ts / 1000000000,
+		    ts % 1000000000 / 1000);
+	strbuf_add(out, text, len);
+	strbuf_add(out, "\n", 1);
+	return out->oom;
+}
+
+static void cmd_dmesg(struct server *s, const char *args, struct strbuf *out)
+{
+	struct vmc_error *err = vmcore_dmesg(s->vc, dmesg_line, out);
+
+	(void)args;
+	if (err)
+		strbuf_addf(out, "%s\n", err->message);
+	vmc_error_destroy(err);
+}
+
 static const struct monitor_cmd commands[] = {
 	{ "help", "", "this list", cmd_help },
 	{ "info", "", "the dump: format, release, KASLR, CPUs, segments",
 	  cmd_info },
+	{ "dmesg", "", "the kernel log (printk ring buffer; no debug info "
+	  "needed)", cmd_dmesg },
 	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
 	  "level", cmd_vtop },
 	{ NULL, NULL, NULL, NULL },

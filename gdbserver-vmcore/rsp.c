@@ -224,56 +224,62 @@ static bool needs_escape(char ch)
  * repeats per group and 6 or 7 become 5.  Zero pages (73% of a freshly
  * booted guest's direct map) shrink from 8192 hex digits to 252 bytes,
  * which matters because gdb parses replies one character at a time.
+ * Writes into OUT, which has room for the worst case; returns the end.
  */
-static size_t emit_run(struct strbuf *f, char ch, size_t run, uint8_t *sum)
+static char *emit_run(char *out, char ch, size_t run)
 {
-	size_t used = 0;
+	while (run > 0) {
+		size_t rep = run - 1;
 
-	while (used < run) {
-		size_t rep = run - used - 1;
-
-		strbuf_add(f, &ch, 1);
-		*sum += (uint8_t)ch;
-		used++;
+		*out++ = ch;
+		run--;
 		if (rep > 97)
 			rep = 97;
 		if (rep == 6 || rep == 7)
 			rep = 5;
 		if (rep >= 3) {
-			char enc[2] = { '*', (char)(rep + 29) };
-
-			strbuf_add(f, enc, 2);
-			*sum += (uint8_t)enc[0] + (uint8_t)enc[1];
-			used += rep;
+			*out++ = '*';
+			*out++ = (char)(rep + 29);
+			run -= rep;
 		}
 	}
-	return used;
+	return out;
 }
 
 static void frame_packet(struct strbuf *f, const char *data, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
+	char *start, *out;
 	uint8_t sum = 0;
 
 	strbuf_reset(f);
-	strbuf_reserve(f, len + len / 8 + 4);
-	strbuf_add(f, "$", 1);
+	/* Worst case: every byte escaped, plus "$" and "#xx". */
+	if (!strbuf_reserve(f, 2 * len + 4))
+		return;
+	start = out = f->data;
+	*out++ = '$';
 	for (size_t i = 0; i < len;) {
 		char ch = data[i];
 		size_t run = 1;
 
 		if (needs_escape(ch)) {
-			char esc[2] = { '}', (char)(ch ^ 0x20) };
-
-			strbuf_add(f, esc, 2);
-			sum += (uint8_t)esc[0] + (uint8_t)esc[1];
+			*out++ = '}';
+			*out++ = (char)(ch ^ 0x20);
 			i++;
 			continue;
 		}
 		while (i + run < len && data[i + run] == ch)
 			run++;
-		i += emit_run(f, ch, run, &sum);
+		out = emit_run(out, ch, run);
+		i += run;
 	}
-	strbuf_addf(f, "#%02x", sum);
+	for (const char *p = start + 1; p < out; p++)
+		sum += (uint8_t)*p;
+	*out++ = '#';
+	*out++ = hex[sum >> 4];
+	*out++ = hex[sum & 15];
+	f->len = (size_t)(out - start);
+	*out = '\0';
 }
 
 /* Wait for '+'; '-' means send again.  Returns resend=true on NAK. */

@@ -41,6 +41,7 @@ struct server {
 	struct server_thread *threads;	/* thread id = index + 1 */
 	size_t nthreads;
 	size_t panic_thread;		/* index */
+	bool panic_from_log;		/* confirmed by the kernel log */
 	size_t g_thread;		/* index selected by Hg */
 
 	char *target_xml;

@@ -3,12 +3,65 @@
  * One thread per CPU, in NT_PRSTATUS order (the kernel writes the notes
  * for_each_present_cpu), and which one panicked.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../arch/arch.h"
 #include "server.h"
+
+/* What the kernel log says about the task that crashed. */
+struct panic_line {
+	bool found;
+	long cpu, pid;
+	char comm[64];
+};
+
+/* "Comm: NAME Not tainted ..." / "... Tainted: ..." / "... Kdump: loaded" */
+static void parse_comm(const char *p, const char *end, char *comm, size_t cap)
+{
+	static const char *const stops[] = { " Kdump: loaded", " Not tainted",
+					     " Tainted: " };
+	const char *stop = end;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		const char *q = memmem(p, (size_t)(end - p), stops[i],
+				       strlen(stops[i]));
+
+		if (q && q < stop)
+			stop = q;
+	}
+	n = (size_t)(stop - p) < cap - 1 ? (size_t)(stop - p) : cap - 1;
+	memcpy(comm, p, n);
+	comm[n] = '\0';
+}
+
+/* dump_stack_print_info(): "CPU: %d PID: %d Comm: %.20s ..." */
+static int find_panic_line(void *arg, uint64_t seq, uint64_t ts,
+			   const char *text, size_t len)
+{
+	struct panic_line *pl = arg;
+	const char *end = text + len, *comm;
+	char head[64];
+	long cpu, pid;
+	int n;
+
+	(void)seq, (void)ts;
+	if (len < 20 || memcmp(text, "CPU: ", 5) != 0)
+		return 0;
+	snprintf(head, sizeof(head), "%.*s", (int)(len < 63 ? len : 63), text);
+	if (sscanf(head, "CPU: %ld PID: %ld Comm: %n", &cpu, &pid, &n) != 2 ||
+	    n <= 0)
+		return 0;
+	comm = text + n;
+	pl->found = true;
+	pl->cpu = cpu;
+	pl->pid = pid;
+	parse_comm(comm, end, pl->comm, sizeof(pl->comm));
+	return 0;	/* keep going: the last such line is the crash's */
+}
 
 /*
  * The panicking CPU saved its registers from the panic path and the
@@ -35,9 +88,37 @@ static size_t guess_panic_cpu(struct server *s)
 	return with_task == SIZE_MAX ? 0 : with_task;
 }
 
+/* Believe the log only if that CPU's note has the same pid. */
+static bool log_names_panic(struct server *s, const struct panic_line *pl)
+{
+	return pl->found && pl->cpu >= 0 && (size_t)pl->cpu < s->nthreads &&
+	       vmcore_cpu(s->vc, (size_t)pl->cpu)->pid == pl->pid;
+}
+
+static void describe(struct server *s, size_t i, const struct panic_line *pl)
+{
+	const struct vmc_cpu *cpu = vmcore_cpu(s->vc, i);
+	struct server_thread *t = &s->threads[i];
+	const char *panic = i == s->panic_thread ? ", panic" : "";
+
+	t->cpu = (unsigned)i;
+	snprintf(t->name, sizeof(t->name), "CPU %zu", i);
+	if (cpu->pid == 0)
+		/* pid 0 is always the CPU's idle task, swapper/N. */
+		snprintf(t->extra, sizeof(t->extra), "CPU %zu, swapper/%zu "
+			 "(idle)%s", i, i, panic);
+	else if (log_names_panic(s, pl) && (size_t)pl->cpu == i)
+		snprintf(t->extra, sizeof(t->extra), "CPU %zu, %s pid %d%s",
+			 i, pl->comm, cpu->pid, panic);
+	else
+		snprintf(t->extra, sizeof(t->extra), "CPU %zu, pid %d%s", i,
+			 cpu->pid, panic);
+}
+
 struct vmc_error *threads_init(struct server *s)
 {
 	size_t n = vmcore_num_cpus(s->vc);
+	struct panic_line pl = { 0 };
 
 	if (n == 0)
 		return vmc_error_create(VMC_ERR_FORMAT,
@@ -47,17 +128,13 @@ struct vmc_error *threads_init(struct server *s)
 	if (!s->threads)
 		return &vmc_enomem;
 	s->nthreads = n;
-	s->panic_thread = guess_panic_cpu(s);
-	for (size_t i = 0; i < n; i++) {
-		const struct vmc_cpu *cpu = vmcore_cpu(s->vc, i);
-		struct server_thread *t = &s->threads[i];
-
-		t->cpu = (unsigned)i;
-		snprintf(t->name, sizeof(t->name), "CPU %zu", i);
-		snprintf(t->extra, sizeof(t->extra), "CPU %zu, %s%d%s", i,
-			 cpu->pid ? "pid " : "idle, pid ", cpu->pid,
-			 i == s->panic_thread ? ", panic" : "");
-	}
+	/* The log is optional: without it we fall back to the notes. */
+	vmc_error_destroy(vmcore_dmesg(s->vc, find_panic_line, &pl));
+	s->panic_from_log = log_names_panic(s, &pl);
+	s->panic_thread = s->panic_from_log ? (size_t)pl.cpu
+					    : guess_panic_cpu(s);
+	for (size_t i = 0; i < n; i++)
+		describe(s, i, &pl);
 	return NULL;
 }
 

@@ -92,6 +92,16 @@ const struct vmc_pgt *vmcore_pgt(const struct vmcore *vc);
 struct vmc_error *vmcore_pgwalk(struct vmcore *vc, uint64_t vaddr,
 				struct vmc_walk *walk);
 
+/*
+ * The kernel log (printk ring buffer, Linux 5.10+), oldest record first,
+ * read with the layout VMCOREINFO gives: no debug info needed.  FN returns
+ * nonzero to stop.  TEXT is not NUL-terminated and may hold newlines.
+ */
+typedef int vmc_dmesg_fn(void *arg, uint64_t seq, uint64_t ts_nsec,
+			 const char *text, size_t len);
+struct vmc_error *vmcore_dmesg(struct vmcore *vc, vmc_dmesg_fn *fn,
+			       void *arg);
+
 /* How virtual addresses are translated: "page tables (4-level, root 0x...)". */
 const char *vmcore_translation(const struct vmcore *vc);
 

@@ -31,7 +31,10 @@ check_eq("one thread per CPU", len(gdb.selected_inferior().threads()), ncpus)
 check_match("panic CPU is the current thread",
             r"^\* %d +Thread %d \"CPU %d\"" % (panic_thread, panic_thread,
                                               crash_cpu), threads)
-check_in("panic thread marked", "pid %s, panic" % m["CRASHER_PID"], threads)
+check_in("panic thread named from the kernel log",
+         "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
+                                          m["CRASHER_PID"]), threads)
+check_in("idle CPU named swapper", "swapper/", threads)
 
 # --- the panic backtrace goes through the vmalloc'ed stack ---------------
 bt = run("bt")
@@ -98,6 +101,17 @@ if not quick:
              "offset %s" % m["KERNELOFFSET"], info)
     check_in("monitor info: paging levels",
              "x86_64 %s-level" % m["LEVELS"], info)
+    check_in("monitor info: panic CPU confirmed by the log",
+             "as the kernel log says", info)
+    dmesg = run("monitor dmesg")
+    check_in("monitor dmesg: marker written to /dev/kmsg", m["MARKER"], dmesg)
+    check_in("monitor dmesg: sysrq crash", "sysrq: Trigger a crash", dmesg)
+    check_match("monitor dmesg: panic line with the crasher",
+                r"CPU: %d PID: %s Comm: %s" % (crash_cpu, m["CRASHER_PID"],
+                                               m["CRASHER_COMM"]), dmesg)
+    check("monitor dmesg ends with the crash",
+          dmesg.rfind("sysrq: Trigger a crash") > dmesg.rfind(m["MARKER"]),
+          "marker after the crash?")
     vtop = run("monitor vtop 0x%x" % stack)
     check_match("monitor vtop walks to a 4K page",
                 r"pte .*\nphysical 0x[0-9a-f]+ \(page size 0x1000\)", vtop)
