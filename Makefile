@@ -25,8 +25,8 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 PROGRAMS = $(BUILD)/gdbserver-vmcore
 TOOLS    = $(BUILD)/tests/mkvmcore
 
-.PHONY: all deps check check-unit check-gdb check-real asan fuzz bench demo \
-        clean help install
+.PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
+        asan fuzz bench demo clean help install
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -35,7 +35,7 @@ help:
 	@echo "make check      install test dependencies, build, run every test"
 	@echo "make demo       make a real kdump in QEMU and open it in gdb"
 	@echo "make asan       build and run the tests under ASan+UBSan"
-	@echo "make fuzz       run the libFuzzer harnesses for a while"
+	@echo "make fuzz       run the libFuzzer harnesses for a while (FUZZ_SECONDS=60 each)"
 	@echo "make bench      benchmarks against their anchors"
 
 Q = $(if $(V),,@)
@@ -57,7 +57,9 @@ $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(BUILD)/obj/tests/unit/unit.o $(SRV_OBJS) $(BUILD)/libvmcore.a
+UNIT_SUPPORT = $(addprefix $(BUILD)/obj/tests/unit/,unit.o corefile.o gdbframes.o)
+
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -67,11 +69,15 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-gdb check-real
+	$(MAKE) check-unit check-proto check-gdb check-real
 	$(MAKE) asan
+	$(MAKE) check-fuzz
 
 check-unit: $(UNIT_BINS)
 	@tests/run-unit.sh $(BUILD) $(UNIT_BINS)
+
+check-proto: all
+	@tests/proto/run.sh $(BUILD)
 
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
@@ -82,9 +88,13 @@ check-real: all
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-gdb
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb
 
 build-asan-units: $(UNIT_BINS)
+
+# A short run of every harness in `make check`; `make fuzz` for longer.
+check-fuzz:
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} tests/fuzz/run.sh
 
 fuzz:
 	@tests/fuzz/run.sh

@@ -316,7 +316,8 @@ static void h_noack(struct server *s, const char *args, size_t len)
 	reply(s, "OK");
 	/* From now on neither side acks; gdb's '+' for this reply is
 	 * ignored like any stray ack. */
-	s->conn->noack = true;
+	if (s->conn)
+		s->conn->noack = true;
 }
 
 static void h_attached(struct server *s, const char *args, size_t len)

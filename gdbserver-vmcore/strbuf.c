@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,16 @@ void strbuf_reset(struct strbuf *sb)
 
 bool strbuf_reserve(struct strbuf *sb, size_t extra)
 {
-	size_t need = sb->len + extra + 1, cap = sb->cap ? sb->cap : 256;
+	size_t need, cap = sb->cap ? sb->cap : 256;
 	char *p;
 
 	if (sb->oom)
 		return false;
+	if (extra > SIZE_MAX / 2 - 1 - sb->len) {
+		sb->oom = true;		/* no buffer that large is sane */
+		return false;
+	}
+	need = sb->len + extra + 1;
 	if (need <= sb->cap)
 		return true;
 	while (cap < need)

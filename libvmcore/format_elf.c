@@ -83,10 +83,16 @@ static struct vmc_error *add_load(struct vmcore *vc, size_t phnum,
 			       s->filesz, s->memsz);
 		s->filesz = s->memsz;
 	}
-	if (s->paddr + s->memsz < s->paddr) {
-		s->memsz = s->filesz = -s->paddr;
-		err = vmc_warn(vc, "PT_LOAD %zu wraps around the physical "
-			       "address space; cut at 2^64", phnum);
+	/* Ranges are [paddr, paddr + memsz) in 64 bits: the last byte of
+	 * the address space cannot be served (no real dump has it). */
+	if (s->memsz > UINT64_MAX - s->paddr) {
+		s->memsz = UINT64_MAX - s->paddr;
+		if (s->filesz > s->memsz)
+			s->filesz = s->memsz;
+		err = vmc_warn(vc, "PT_LOAD %zu (physical 0x%" PRIx64 ", size "
+			       "0x%" PRIx64 ") runs past the end of the "
+			       "physical address space; cut at 0x%" PRIx64,
+			       phnum, s->paddr, ph->p_memsz, UINT64_MAX);
 	}
 	if (s->offset > vc->file_size)
 		s->avail = 0;
@@ -150,6 +156,26 @@ static struct vmc_error *read_notes(struct vmcore *vc, Elf *elf,
 	return NULL;
 }
 
+/* libelf counts only the program headers that fit in the file: say so
+ * when a cut file lost some (their memory would vanish silently). */
+static struct vmc_error *check_phdr_table(struct vmcore *vc, Elf *elf,
+					  size_t phnum)
+{
+	GElf_Ehdr eh;
+	uint64_t need;
+
+	if (!gelf_getehdr(elf, &eh))
+		return libelf_error(vc, "bad ELF header");
+	if (eh.e_phnum == 0 || eh.e_phnum == PN_XNUM || phnum >= eh.e_phnum)
+		return NULL;
+	need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+	return vmc_warn(vc, "dump is truncated inside its program header "
+			"table (file offsets 0x%" PRIx64 "-0x%" PRIx64 ", file "
+			"size 0x%" PRIx64 "): only %zu of %u segments are known",
+			(uint64_t)eh.e_phoff, need, vc->file_size, phnum,
+			eh.e_phnum);
+}
+
 static struct vmc_error *read_phdrs(struct vmcore *vc, Elf *elf)
 {
 	size_t phnum;
@@ -157,6 +183,8 @@ static struct vmc_error *read_phdrs(struct vmcore *vc, Elf *elf)
 
 	if (elf_getphdrnum(elf, &phnum) != 0)
 		return libelf_error(vc, "reading the program header count");
+	if ((err = check_phdr_table(vc, elf, phnum)))
+		return err;
 	vc->segs = calloc(phnum ? phnum : 1, sizeof(*vc->segs));
 	if (!vc->segs)
 		return &vmc_enomem;

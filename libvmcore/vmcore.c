@@ -194,12 +194,6 @@ const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key)
 				   : NULL;
 }
 
-const char *vmcore_vmcoreinfo_raw(const struct vmcore *vc, size_t *len_ret)
-{
-	*len_ret = vc->have_vmcoreinfo ? vc->vmcoreinfo.len : 0;
-	return vc->have_vmcoreinfo ? vc->vmcoreinfo.text : NULL;
-}
-
 static struct vmc_error *no_vmcoreinfo(const char *key)
 {
 	return vmc_error_create(VMC_ERR_NOT_FOUND,

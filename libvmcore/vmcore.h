@@ -60,7 +60,6 @@ const struct vmc_cpu *vmcore_cpu(const struct vmcore *vc, size_t i);
 
 /* VMCOREINFO: value for KEY (e.g. "OSRELEASE", "SYMBOL(_stext)"), or NULL. */
 const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key);
-const char *vmcore_vmcoreinfo_raw(const struct vmcore *vc, size_t *len_ret);
 /* Numbers from VMCOREINFO: SYMBOL()/KERNELOFFSET are hex, NUMBER() etc.
  * signed decimal.  VMC_ERR_NOT_FOUND when absent. */
 struct vmc_error *vmcore_vmcoreinfo_hex(const struct vmcore *vc,

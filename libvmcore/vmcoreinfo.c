@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -98,24 +99,38 @@ static struct vmc_error *lookup(const struct vmcoreinfo *vi, const char *key,
 	return NULL;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 struct vmc_error *vmcoreinfo_get_hex(const struct vmcoreinfo *vi,
 				     const char *key, uint64_t *ret)
 {
 	const char *value, *p;
 	struct vmc_error *err = lookup(vi, key, &value);
-	char *end;
 
 	if (err)
 		return err;
 	p = value;
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
-	errno = 0;
-	if (*p == '\0' || *p == '-' || *p == '+' || *p == ' ')
+	if (*p == '\0')
 		goto bad;
-	*ret = strtoull(p, &end, 16);
-	if (errno || *end != '\0')
-		goto bad;
+	/* By hand: strtoull() would take spaces, signs and a second "0x". */
+	for (*ret = 0; *p; p++) {
+		int d = hexval(*p);
+
+		if (d < 0 || *ret >> 60)
+			goto bad;
+		*ret = *ret << 4 | (unsigned)d;
+	}
 	return NULL;
 bad:
 	return vmc_error_create(VMC_ERR_FORMAT,
@@ -132,7 +147,7 @@ struct vmc_error *vmcoreinfo_get_dec(const struct vmcoreinfo *vi,
 	if (err)
 		return err;
 	errno = 0;
-	if (*value == '\0' || *value == ' ')
+	if (!isdigit((unsigned char)value[*value == '-']))
 		goto bad;
 	*ret = strtoll(value, &end, 10);
 	if (errno || *end != '\0')

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer harness for dump files: the input is written to a memfd and
+ * opened with vmcore_open(); then a few physical and virtual reads, page
+ * walks, register decoding, and a server on top of it answering a few
+ * packets.  Built and run by tests/fuzz/run.sh.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../arch/arch.h"
+#include "../../gdbserver-vmcore/server.h"
+#include "../../libvmcore/pgwalk.h"
+#include "../../libvmcore/vmcore.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int memfd = -1;
+static char path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	memfd = memfd_create("fuzz-vmcore", MFD_CLOEXEC);
+	if (memfd < 0)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	return 0;
+}
+
+static uint64_t le64(const uint8_t *data, size_t size, size_t at)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 8 && at + i < size; i++)
+		v |= (uint64_t)data[at + i] << (8 * i);
+	return v;
+}
+
+static void reads(struct vmcore *vc, const uint8_t *data, size_t size)
+{
+	uint8_t buf[256];
+	size_t done;
+
+	for (size_t i = 0; i < vmcore_num_segments(vc) && i < 8; i++) {
+		const struct vmc_segment *s = vmcore_segment(vc, i);
+
+		vmc_error_destroy(vmcore_read_phys(vc, s->paddr, buf, 64,
+						   &done));
+		if (done > 64)
+			abort();
+		vmc_error_destroy(vmcore_read_phys(vc, s->paddr + s->memsz - 8,
+						   buf, 16, &done));
+		vmc_error_destroy(vmcore_read_virt(vc, s->vaddr, buf, 32,
+						   &done));
+	}
+	/* Addresses taken from the input itself, and classic ones. */
+	{
+		uint64_t addrs[] = {
+			0xffffffff81000000, 0xffff888000000000, 0,
+			le64(data, size, size / 2), le64(data, size, size / 3),
+			le64(data, size, 64),
+		};
+
+		for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+			struct vmc_walk walk;
+			uint64_t pa;
+
+			vmc_error_destroy(vmcore_pgwalk(vc, addrs[i], &walk));
+			if (walk.nsteps > VMC_PGT_MAX_LEVELS)
+				abort();
+			vmc_error_destroy(vmcore_vtop(vc, addrs[i], &pa));
+			vmc_error_destroy(vmcore_read_virt(vc, addrs[i], buf,
+							   sizeof(buf), &done));
+			if (done > sizeof(buf))
+				abort();
+			vmc_error_destroy(vmcore_read_phys(vc, addrs[i], buf,
+							   sizeof(buf), &done));
+		}
+	}
+}
+
+static void registers(struct vmcore *vc)
+{
+	const struct arch *a = vmcore_arch(vc);
+	uint8_t buf[64];
+
+	for (size_t c = 0; c < vmcore_num_cpus(vc); c++) {
+		const struct vmc_cpu *cpu = vmcore_cpu(vc, c);
+
+		for (size_t r = 0; r < a->nregs; r++)
+			arch_reg_from_prstatus(a, r, cpu->prstatus,
+					       cpu->prstatus_size, buf);
+	}
+	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
+		if (!vmcore_warning(vc, i))
+			abort();
+}
+
+static void serve(struct vmcore *vc)
+{
+	static const char *const pkts[] = {
+		"?", "g", "qfThreadInfo", "qXfer:threads:read::0,fff",
+		"qXfer:features:read:target.xml:0,fff", "qOffsets",
+		"qRcmd,696e666f",		/* monitor info */
+		"qRcmd,76746f7020307866666666666666663831303030303030",
+		"mffffffff81000000,40", "p10", "Hg2", "g", "qThreadExtraInfo,1",
+	};
+	struct server_opts opts = { .quiet = true };
+	struct server *s;
+	struct vmc_error *err = server_create(vc, &opts, &s);
+
+	if (err) {
+		vmc_error_destroy(err);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
+		server_handle(s, pkts[i], strlen(pkts[i]));
+	server_destroy(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmcore *vc;
+	struct vmc_error *err;
+
+	if (ftruncate(memfd, 0) != 0 ||
+	    (size && pwrite(memfd, data, size, 0) != (ssize_t)size))
+		abort();
+	err = vmcore_open(path, &vc);
+	if (err) {
+		vmc_error_destroy(err);
+		return 0;
+	}
+	reads(vc, data, size);
+	registers(vc);
+	serve(vc);
+	vmcore_close(vc);
+	return 0;
+}
