@@ -73,7 +73,7 @@ check: deps
 	$(MAKE) asan
 	$(MAKE) check-fuzz
 
-check-unit: $(UNIT_BINS)
+check-unit: $(UNIT_BINS) $(TOOLS)
 	@tests/run-unit.sh $(BUILD) $(UNIT_BINS)
 
 check-proto: all

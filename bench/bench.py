@@ -14,6 +14,7 @@
 import argparse
 import os
 import re
+import resource
 import socket
 import subprocess
 import sys
@@ -46,6 +47,11 @@ def timed_gdb(args):
     return time.perf_counter() - t
 
 
+def cpu_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -76,11 +82,16 @@ def bench_bulk(server, vmcore, tmp):
     pipe = min(timed_gdb(["-ex", "target remote | %s -q %s" % (server, vmcore),
                           "-ex", dump_cmd % "pipe"]) for _ in range(2))
     # Keep the server alive after gdb leaves, to read its peak RSS.
+    # CPU time of reaped children: gdb's after it exits, the server's
+    # after it is reaped.  gdb's share is the floor any server can reach.
     p, where = start_tcp_server(server, vmcore, keep=True)
+    c0 = cpu_children()
     tcp = timed_gdb(["-ex", "target remote " + where, "-ex", dump_cmd % "tcp"])
+    c1 = cpu_children()
     rss = peak_rss_kib(p.pid)
     p.terminate()
     p.wait()
+    gdb_cpu, server_cpu = c1 - c0, cpu_children() - c1
     same = all(open("%s/%s" % (tmp, n), "rb").read() ==
                open("%s/native" % tmp, "rb").read() for n in ("pipe", "tcp"))
     print("bulk read of %d MiB of the direct map (dump binary memory):"
@@ -90,6 +101,9 @@ def bench_bulk(server, vmcore, tmp):
           % (pipe, 256 / pipe, native / pipe))
     print("  gdbserver-vmcore, TCP    %6.2f s  %7.1f MiB/s  = %.2fx native speed"
           % (tcp, 256 / tcp, native / tcp))
+    print("  TCP run CPU: gdb %.2f s, server %.2f s; gdb's hex decoding of"
+          " 'm' replies alone caps any server at %.2fx native"
+          % (gdb_cpu, server_cpu, native / gdb_cpu))
     print("  bytes identical: %s; server peak RSS %.1f MiB (target < 32)"
           % (same, rss / 1024))
     for n in ("native", "pipe", "tcp"):

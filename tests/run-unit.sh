@@ -5,7 +5,7 @@
 #   e.g. make build/tests/test-rsp && tests/run-unit.sh build build/tests/test-rsp
 #   (`make check-unit` builds them all and calls this.)
 #
-# Each binary prints "PASS name", "SKIP name: why" or "FAIL name: ..." lines
+# Each binary prints "PASS name" or "FAIL name: ..." lines
 # and exits with its number of failed tests; a binary killed by a signal
 # or running longer than UNIT_TIMEOUT seconds (default 300) counts as one
 # failure.  Exit status: 0 if every binary passed, 1 otherwise.
@@ -35,7 +35,7 @@ timeout_s=${UNIT_TIMEOUT:-300}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-run-unit.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-bins=0 failed_bins=0 pass=0 fail=0 skip=0
+bins=0 failed_bins=0 pass=0 fail=0
 failed_names=""
 for bin in "$@"; do
 	name=$(basename "$bin")
@@ -57,8 +57,7 @@ for bin in "$@"; do
 	# stderr (sanitizer reports, crash output) only matters on failure.
 	p=$(grep -c '^PASS ' "$tmp/out")
 	f=$(grep '^FAIL ' "$tmp/out" | sed 's/^FAIL \([^:]*\):.*/\1/' | sort -u | wc -l)
-	s=$(grep -c '^SKIP ' "$tmp/out")
-	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	pass=$((pass + p)) fail=$((fail + f))
 	if [ "$status" -ne 0 ] || [ "$f" -ne 0 ]; then
 		if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 			echo "FAIL $name: timed out after ${timeout_s}s"
@@ -74,6 +73,6 @@ for bin in "$@"; do
 	fi
 done
 
-echo "== unit tests: $pass passed, $fail failed, $skip skipped" \
+echo "== unit tests: $pass passed, $fail failed" \
      "($bins programs, $failed_bins failing${failed_names:+:$failed_names})"
 [ "$failed_bins" -eq 0 ]

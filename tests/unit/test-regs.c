@@ -367,7 +367,7 @@ TEST(target_xml_python)
 	char *xml, *out, want[256];
 
 	if (!have("python3")) {
-		unit_skip("python3 not installed");
+		unit_missing("python3 not installed");
 		return;
 	}
 	xml = target_xml();
@@ -400,7 +400,7 @@ TEST(target_xml_gdb)
 	size_t goff = 0;
 
 	if (!have("gdb")) {
-		unit_skip("gdb not installed");
+		unit_missing("gdb not installed");
 		return;
 	}
 	xml = target_xml();

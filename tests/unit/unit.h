@@ -84,8 +84,9 @@ bool unit_check_ok(struct vmc_error *err, const char *file, int line,
 bool unit_check_err(struct vmc_error *err, int code, const char *substr,
 		    const char *file, int line, const char *expr);
 
-/* Mark the running test as skipped (unless a check already failed). */
-void unit_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Fail the running test because something it needs is missing: tests
+ * never skip (make check builds and installs everything). */
+void unit_missing(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print a note under the running test (not a failure). */
 void unit_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
