@@ -101,8 +101,8 @@ def bench_bulk(server, vmcore, tmp):
           % (pipe, 256 / pipe, native / pipe))
     print("  gdbserver-vmcore, TCP    %6.2f s  %7.1f MiB/s  = %.2fx native speed"
           % (tcp, 256 / tcp, native / tcp))
-    print("  TCP run CPU: gdb %.2f s, server %.2f s; gdb's hex decoding of"
-          " 'm' replies alone caps any server at %.2fx native"
+    print("  TCP run CPU: gdb %.2f s, server %.2f s; gdb's own work on"
+          " the hex 'm' replies alone caps any server at %.2fx native"
           % (gdb_cpu, server_cpu, native / gdb_cpu))
     print("  bytes identical: %s; server peak RSS %.1f MiB (target < 32)"
           % (same, rss / 1024))

@@ -172,6 +172,32 @@ static int serve_stdio(struct server *s, const struct options *o)
 	return EXIT_FAIL;
 }
 
+/*
+ * A Unix socket must not outlive the server, also when it is stopped by
+ * a signal (--keep-listening runs until then).  The one global of the
+ * program: a signal handler has no other way to find the path.
+ */
+static const char *volatile socket_to_remove;
+
+static void remove_socket_and_die(int sig)
+{
+	if (socket_to_remove)
+		unlink(socket_to_remove);	/* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void remove_socket_on_signals(const struct listener *l)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	if (!l->unix_path)
+		return;
+	socket_to_remove = l->unix_path;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], remove_socket_and_die);
+}
+
 /* Listen first: a bad --listen is reported before the dump is read. */
 static int open_listener(const struct options *o, struct listener *l)
 {
@@ -221,9 +247,13 @@ int main(int argc, char **argv)
 			vmcore_warning(vc, i));
 	if (!o.quiet)
 		summary(vc, s);
-	ret = o.listen ? serve_listener(s, &l, &o) : serve_stdio(s, &o);
 	if (o.listen)
+		remove_socket_on_signals(&l);
+	ret = o.listen ? serve_listener(s, &l, &o) : serve_stdio(s, &o);
+	if (o.listen) {
+		socket_to_remove = NULL;
 		listener_close(&l);
+	}
 	server_destroy(s);
 	vmcore_close(vc);
 	return ret;

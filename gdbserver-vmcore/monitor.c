@@ -43,6 +43,9 @@ static void info_kaslr(struct server *s, struct strbuf *out)
 		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 "; gdb "
 			    "relocates vmlinux by qOffsets TextSeg=0x%" PRIx64
 			    "\n", s->kaslr, s->kernel_link_base + s->kaslr);
+	else if (vmcore_vmcoreinfo(s->vc, "KERNELOFFSET"))
+		strbuf_adds(out, "kaslr        KERNELOFFSET is 0 (KASLR off): "
+			    "vmlinux is used at its link addresses\n");
 	else
 		strbuf_adds(out, "kaslr        no KERNELOFFSET in VMCOREINFO: "
 			    "vmlinux is used at its link addresses\n");

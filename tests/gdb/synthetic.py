@@ -176,6 +176,8 @@ check_in("monitor info: release", facts["release"][0], info)
 check_in("monitor info: CPUs", "cpus         %d" % ncpus, info)
 if num(facts["kaslr"][0]):
     check_in("monitor info: KASLR", "offset %s" % facts["kaslr"][0], info)
+else:
+    check_in("monitor info: no KASLR", "no KERNELOFFSET in VMCOREINFO", info)
 check_in("monitor info: levels", "x86_64 %s-level" % facts["levels"][0]
          if facts.get("swapper_symbol", ["yes"])[0] == "yes"
          else "PT_LOAD virtual addresses only", info)

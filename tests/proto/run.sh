@@ -40,3 +40,34 @@ else
 fi
 echo "proto: $(basename "$server") on $(basename "$dump") (read at 0x$addr)"
 timeout -k 10 900 python3 "$here/abuse.py" "$server" "$dump" "$addr" "$modes"
+status=$?
+
+# A signal must not leave the Unix socket behind (--keep-listening runs
+# until killed).
+for sig in TERM INT HUP; do
+	sock=$tmp/sock-$sig
+	"$server" -q --keep-listening --listen "unix:$sock" "$dump" &
+	pid=$!
+	n=0
+	while [ ! -S "$sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	if [ ! -S "$sock" ]; then
+		echo "FAIL socket_removed_on_$sig: $sock never appeared"
+		status=1
+	fi
+	kill -s "$sig" "$pid"
+	n=0
+	while kill -0 "$pid" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "FAIL socket_removed_on_$sig: SIG$sig did not stop the server"
+		kill -9 "$pid"
+		status=1
+	fi
+	wait "$pid" 2>/dev/null
+	if [ -e "$sock" ]; then
+		echo "FAIL socket_removed_on_$sig: $sock left behind"
+		status=1
+	else
+		echo "PASS socket_removed_on_$sig"
+	fi
+done
+exit $status
