@@ -21,6 +21,15 @@ const struct arch *arch_from_machine(uint16_t e_machine)
 	return NULL;
 }
 
+const struct arch *arch_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		if (strcmp(arches[i]->name, name) == 0)
+			return arches[i];
+	}
+	return NULL;
+}
+
 const char *arch_supported_list(void)
 {
 	return "x86_64 (EM_X86_64)";

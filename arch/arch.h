@@ -78,6 +78,8 @@ struct arch {
 
 /* The arch for an ELF e_machine, or NULL. */
 const struct arch *arch_from_machine(uint16_t e_machine);
+/* The arch for a uname machine string ("x86_64"), or NULL. */
+const struct arch *arch_from_name(const char *name);
 /* "x86_64" for listing what is supported. */
 const char *arch_supported_list(void);
 

@@ -27,6 +27,7 @@ struct options {
 	bool keep_listening;
 	bool debug;
 	bool quiet;
+	bool zero_excluded;
 };
 
 static void usage(FILE *f)
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 "  -l, --listen unix:PATH    serve over a Unix socket\n"
 "  -k, --keep-listening      serve clients one after another (default:\n"
 "                            exit when the first one disconnects)\n"
+"  -z, --zero-excluded       pages makedumpfile filtered out read as zeros\n"
+"                            (default: they fail like unmapped memory)\n"
 "  -d, --debug               trace the protocol on stderr\n"
 "  -q, --quiet               no startup summary\n"
 "  -h, --help                this text\n"
@@ -56,6 +59,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "keep-listening", no_argument, NULL, 'k' },
+		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -64,10 +68,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:kdqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:kzdqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->listen = optarg; break;
 		case 'k': o->keep_listening = true; break;
+		case 'z': o->zero_excluded = true; break;
 		case 'd': o->debug = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK + 100;
@@ -242,6 +247,7 @@ int main(int argc, char **argv)
 			listener_close(&l);
 		return EXIT_FAIL;
 	}
+	vmcore_set_zero_excluded(vc, o.zero_excluded);
 	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
 		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
 			vmcore_warning(vc, i));

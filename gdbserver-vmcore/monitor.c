@@ -34,7 +34,7 @@ static void cmd_help(struct server *s, const char *args, struct strbuf *out)
 	(void)s, (void)args;
 	strbuf_adds(out, "gdbserver-vmcore monitor commands:\n");
 	for (const struct monitor_cmd *c = commands; c->name; c++)
-		strbuf_addf(out, "  %-8s %-8s %s\n", c->name, c->args, c->help);
+		strbuf_addf(out, "  %-14s %-8s %s\n", c->name, c->args, c->help);
 }
 
 static void info_kaslr(struct server *s, struct strbuf *out)
@@ -56,6 +56,19 @@ static void info_kaslr(struct server *s, struct strbuf *out)
 			    s->pcpu_end);
 }
 
+static void info_filter(struct server *s, struct strbuf *out)
+{
+	int level = vmcore_dump_level(s->vc);
+	uint64_t n = vmcore_excluded_pages(s->vc);
+
+	if (level < 0)
+		return;
+	strbuf_addf(out, "filtered     dump level %d, %" PRIu64 " pages "
+		    "excluded; they read as %s (monitor zero-excluded "
+		    "on|off)\n", level, n, vmcore_zero_excluded(s->vc) ?
+		    "zeros" : "errors");
+}
+
 static void info_segments(struct server *s, struct strbuf *out)
 {
 	size_t n = vmcore_num_segments(s->vc);
@@ -67,7 +80,8 @@ static void info_segments(struct server *s, struct strbuf *out)
 		total += g->memsz;
 		missing += g->filesz - g->avail;
 	}
-	strbuf_addf(out, "segments     %zu PT_LOAD, ", n);
+	strbuf_addf(out, "segments     %zu %s, ", n, vmcore_dump_level(s->vc) >= 0
+		    ? "RAM ranges" : "PT_LOAD");
 	human(out, total);
 	strbuf_adds(out, " of memory\n");
 	for (size_t i = 0; i < n; i++) {
@@ -83,6 +97,7 @@ static void info_segments(struct server *s, struct strbuf *out)
 		}
 		strbuf_adds(out, "\n");
 	}
+	info_filter(s, out);
 	strbuf_adds(out, "missing      ");
 	if (missing) {
 		human(out, missing);
@@ -101,6 +116,9 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	strbuf_addf(out, "dump         %s\n", vmcore_path(s->vc));
 	strbuf_addf(out, "format       %s, ", vmcore_format(s->vc));
 	human(out, vmcore_file_size(s->vc));
+	if (vmcore_flat_records(s->vc))
+		strbuf_addf(out, " (makedumpfile flattened stream, %zu "
+			    "records)", vmcore_flat_records(s->vc));
 	strbuf_addf(out, "\narchitecture %s\n", s->arch->name);
 	strbuf_addf(out, "release      %s\n", rel ? rel : "unknown (no "
 		    "VMCOREINFO OSRELEASE)");
@@ -171,6 +189,24 @@ static void cmd_dmesg(struct server *s, const char *args, struct strbuf *out)
 	vmc_error_destroy(err);
 }
 
+static void cmd_zero_excluded(struct server *s, const char *args,
+			      struct strbuf *out)
+{
+	while (*args == ' ')
+		args++;
+	if (strcmp(args, "on") == 0 || strcmp(args, "off") == 0)
+		vmcore_set_zero_excluded(s->vc, strcmp(args, "on") == 0);
+	else if (*args) {
+		strbuf_adds(out, "usage: monitor zero-excluded [on|off]\n");
+		return;
+	}
+	if (vmcore_dump_level(s->vc) < 0)
+		strbuf_adds(out, "this dump is not filtered: nothing is "
+			    "excluded\n");
+	strbuf_addf(out, "excluded pages read as %s\n",
+		    vmcore_zero_excluded(s->vc) ? "zeros" : "errors");
+}
+
 static const struct monitor_cmd commands[] = {
 	{ "help", "", "this list", cmd_help },
 	{ "info", "", "the dump: format, release, KASLR, CPUs, segments",
@@ -179,6 +215,8 @@ static const struct monitor_cmd commands[] = {
 	  "needed)", cmd_dmesg },
 	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
 	  "level", cmd_vtop },
+	{ "zero-excluded", "on|off", "read pages makedumpfile filtered out as "
+	  "zeros, or fail", cmd_zero_excluded },
 	{ NULL, NULL, NULL, NULL },
 };
 

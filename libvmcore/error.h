@@ -21,6 +21,7 @@ enum vmc_error_code {
 	VMC_ERR_FAULT,		/* address not readable (unmapped, not in dump) */
 	VMC_ERR_NOT_FOUND,	/* a key, symbol or note is absent */
 	VMC_ERR_INVALID,	/* bad argument from the caller or user */
+	VMC_ERR_EXCLUDED,	/* page filtered out of the dump (makedumpfile) */
 };
 
 struct vmc_error {

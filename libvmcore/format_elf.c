@@ -16,6 +16,7 @@
 
 struct elf_state {
 	Elf *elf;
+	char *image;	/* headers and notes, for a flattened stream */
 };
 
 static bool elf_probe(const uint8_t *head, size_t len)
@@ -208,19 +209,85 @@ static struct vmc_error *read_phdrs(struct vmcore *vc, Elf *elf)
 	return NULL;
 }
 
+/* Bytes [0, LEN) of the ELF file inside a flattened stream, for libelf. */
+static struct vmc_error *load_image(struct vmcore *vc, struct elf_state *st,
+				    uint64_t len)
+{
+	struct vmc_error *err;
+
+	if (len > vc->file_size)
+		len = vc->file_size;
+	if (len > (64u << 20))
+		return vmc_error_create(VMC_ERR_UNSUPPORTED,
+			"%s: the ELF headers and notes inside the flattened "
+			"stream span 0x%" PRIx64 " bytes; more than 64 MiB is "
+			"not supported", vc->path, len);
+	if (st->elf)
+		elf_end(st->elf);
+	free(st->image);
+	st->elf = NULL;
+	st->image = malloc(len ? len : 1);
+	if (!st->image)
+		return &vmc_enomem;
+	if ((err = vmc_file_read(vc, 0, st->image, len)))
+		return vmc_error_prefix(err, "%s: ELF headers", vc->path);
+	st->elf = elf_memory(st->image, len);
+	if (!st->elf)
+		return libelf_error(vc, "opening");
+	return NULL;
+}
+
+/*
+ * ELF inside a flattened stream: libelf reads from memory, so load the
+ * headers, then as much more as the notes need (they follow the program
+ * headers in every dump writer we know).
+ */
+static struct vmc_error *elf_from_stream(struct vmcore *vc,
+					 struct elf_state *st)
+{
+	uint64_t need = sizeof(Elf64_Ehdr);
+	struct vmc_error *err;
+	GElf_Ehdr eh;
+	size_t phnum;
+
+	if ((err = load_image(vc, st, need)))
+		return err;
+	if (elf_kind(st->elf) != ELF_K_ELF || !gelf_getehdr(st->elf, &eh))
+		return libelf_error(vc, "bad ELF header");
+	need = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+	if (eh.e_phoff > vc->file_size || need > vc->file_size)
+		need = vc->file_size;
+	if ((err = load_image(vc, st, need)))
+		return err;
+	if (elf_getphdrnum(st->elf, &phnum) != 0)
+		return libelf_error(vc, "reading the program header count");
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(st->elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    ph.p_offset + ph.p_filesz > need &&
+		    ph.p_offset + ph.p_filesz >= ph.p_offset)
+			need = ph.p_offset + ph.p_filesz;
+	}
+	return load_image(vc, st, need);
+}
+
 static struct vmc_error *elf_open(struct vmcore *vc)
 {
 	struct elf_state *st = calloc(1, sizeof(*st));
-	struct vmc_error *err;
+	struct vmc_error *err = NULL;
 
 	if (!st)
 		return &vmc_enomem;
 	vc->format_data = st;
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return libelf_error(vc, "libelf initialisation");
-	st->elf = elf_begin(vc->fd, ELF_C_READ, NULL);
-	if (!st->elf)
-		return libelf_error(vc, "opening");
+	if (vc->flat)
+		err = elf_from_stream(vc, st);
+	else if (!(st->elf = elf_begin(vc->fd, ELF_C_READ, NULL)))
+		err = libelf_error(vc, "opening");
+	if (err)
+		return err;
 	if ((err = check_header(vc, st->elf)))
 		return err;
 	return read_phdrs(vc, st->elf);
@@ -240,6 +307,7 @@ static void elf_close(struct vmcore *vc)
 		return;
 	if (st->elf)
 		elf_end(st->elf);
+	free(st->image);
 	free(st);
 	vc->format_data = NULL;
 }

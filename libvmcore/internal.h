@@ -23,10 +23,23 @@ struct vmc_format_ops {
 	struct vmc_error *(*read_phys)(struct vmcore *vc, uint64_t paddr,
 				       void *buf, size_t len,
 				       size_t *done_ret);
+	/* Forget cached pages (optional): reading policy changed. */
+	void (*invalidate)(struct vmcore *vc);
 	void (*close)(struct vmcore *vc);
 };
 
 extern const struct vmc_format_ops vmc_format_elf;
+extern const struct vmc_format_ops vmc_format_kdump;
+
+/* The flattened stream (flat.c): the dump file seen through its index. */
+struct vmc_flat;
+bool vmc_flat_probe(const uint8_t *head, size_t len);
+struct vmc_error *vmc_flat_open(struct vmcore *vc);
+void vmc_flat_close(struct vmcore *vc);
+uint64_t vmc_flat_size(const struct vmcore *vc);
+size_t vmc_flat_records(const struct vmcore *vc);
+struct vmc_error *vmc_flat_read(struct vmcore *vc, uint64_t off, void *buf,
+				size_t len);
 
 /*
  * A disjoint piece of physical memory and where its bytes are:
@@ -55,10 +68,11 @@ struct vmc_tlb {
 struct vmcore {
 	char *path;
 	int fd;
-	uint64_t file_size;
+	uint64_t file_size;		/* of the dump as its format sees it */
 	struct vmc_filemap map;
+	struct vmc_flat *flat;		/* NULL: not a flattened stream */
 	const struct vmc_format_ops *ops;
-	char format_name[32];
+	char format_name[64];
 	const struct arch *arch;
 	void *format_data;		/* format-private state */
 
@@ -76,6 +90,10 @@ struct vmcore {
 	struct vmcoreinfo vmcoreinfo;
 	bool have_vmcoreinfo;
 
+	int dump_level;			/* makedumpfile -d, -1: not filtered */
+	uint64_t excluded_pages;
+	bool zero_excluded;		/* excluded pages read as zeros */
+
 	char **warnings;
 	size_t nwarnings;
 
@@ -87,6 +105,11 @@ struct vmcore {
 
 struct vmc_error *vmc_warn(struct vmcore *vc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Bytes [off, off+len) of the dump file (through the flattened index
+ * when there is one); all of them or an error. */
+struct vmc_error *vmc_file_read(struct vmcore *vc, uint64_t off, void *buf,
+				size_t len);
 
 /* Segments are set; build the physical and virtual indexes. */
 struct vmc_error *vmc_index_segments(struct vmcore *vc);

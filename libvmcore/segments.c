@@ -249,7 +249,7 @@ struct vmc_error *vmc_read_pranges(struct vmcore *vc, uint64_t paddr,
 		if (n > len)
 			n = len;
 		if (in < r->avail) {
-			err = vmc_filemap_read(&vc->map, r->offset + in, out, n);
+			err = vmc_file_read(vc, r->offset + in, out, n);
 			if (err)
 				return err;
 		} else {

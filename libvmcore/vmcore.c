@@ -16,10 +16,13 @@
 
 static const struct vmc_format_ops *const formats[] = {
 	&vmc_format_elf,
+	&vmc_format_kdump,
 };
 
 #define SUPPORTED_FORMATS "ELF32 and ELF64 vmcores (/proc/vmcore, kexec, " \
-	"makedumpfile -E, QEMU dump-guest-memory)"
+	"makedumpfile -E, QEMU dump-guest-memory), kdump-compressed " \
+	"(makedumpfile -c/-l/-p/-z or uncompressed, QEMU -z/-l/-s), and " \
+	"either in makedumpfile's flattened format (-F)"
 
 struct vmc_error *vmc_warn(struct vmcore *vc, const char *fmt, ...)
 {
@@ -40,28 +43,60 @@ struct vmc_error *vmc_warn(struct vmcore *vc, const char *fmt, ...)
 	return NULL;
 }
 
+struct vmc_error *vmc_file_read(struct vmcore *vc, uint64_t off, void *buf,
+				size_t len)
+{
+	if (vc->flat)
+		return vmc_flat_read(vc, off, buf, len);
+	return vmc_filemap_read(&vc->map, off, buf, len);
+}
+
+static struct vmc_error *read_head(struct vmcore *vc, uint8_t *head,
+				   size_t *len)
+{
+	if (*len > vc->file_size)
+		*len = (size_t)vc->file_size;
+	return vmc_file_read(vc, 0, head, *len);
+}
+
+/* The format, from the first bytes; a flattened stream is unwrapped
+ * first and the format of what it holds is detected the same way. */
 static struct vmc_error *detect_format(struct vmcore *vc)
 {
 	uint8_t head[64] = { 0 };
-	ssize_t n = pread(vc->fd, head, sizeof(head), 0);
+	size_t n = sizeof(head);
+	struct vmc_error *err = read_head(vc, head, &n);
 
-	if (n < 0)
-		return vmc_error_errno(errno, "%s: reading the header",
-				       vc->path);
+	if (err)
+		return vmc_error_prefix(err, "%s: reading the header",
+					vc->path);
+	if (vmc_flat_probe(head, n)) {
+		if ((err = vmc_flat_open(vc)))
+			return err;
+		vc->file_size = vmc_flat_size(vc);
+		memset(head, 0, sizeof(head));
+		n = sizeof(head);
+		if ((err = read_head(vc, head, &n)))
+			return vmc_error_prefix(err, "%s: reading the header "
+						"inside the flattened stream",
+						vc->path);
+	}
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-		if (formats[i]->probe(head, (size_t)n)) {
+		if (formats[i]->probe(head, n)) {
 			vc->ops = formats[i];
 			return NULL;
 		}
 	}
 	if (n == 0)
 		return vmc_error_create(VMC_ERR_FORMAT,
-			"%s: the file is empty; supported: %s", vc->path,
+			"%s: the %s is empty; supported: %s", vc->path,
+			vc->flat ? "flattened stream" : "file",
 			SUPPORTED_FORMATS);
 	return vmc_error_create(VMC_ERR_FORMAT,
 		"%s: not a dump format we know (first bytes %02x %02x %02x "
-		"%02x); supported: %s", vc->path, head[0], head[1], head[2],
-		head[3], SUPPORTED_FORMATS);
+		"%02x%s); supported: %s", vc->path, head[0], head[1], head[2],
+		head[3], vc->flat ? " inside a flattened stream" : "",
+		SUPPORTED_FORMATS);
 }
 
 static struct vmc_error *open_file(struct vmcore *vc, const char *path)
@@ -132,6 +167,7 @@ struct vmc_error *vmcore_open(const char *path, struct vmcore **ret)
 	if (!vc)
 		return &vmc_enomem;
 	vc->fd = -1;
+	vc->dump_level = -1;
 	if ((err = open_file(vc, path)) || (err = detect_format(vc)) ||
 	    (err = vc->ops->open(vc)) || (err = vmc_index_segments(vc)))
 		goto fail;
@@ -149,6 +185,7 @@ void vmcore_close(struct vmcore *vc)
 		return;
 	if (vc->ops && vc->ops->close)
 		vc->ops->close(vc);
+	vmc_flat_close(vc);
 	vmc_filemap_deinit(&vc->map);
 	if (vc->fd >= 0)
 		close(vc->fd);
@@ -168,7 +205,28 @@ void vmcore_close(struct vmcore *vc)
 const char *vmcore_path(const struct vmcore *vc) { return vc->path; }
 const char *vmcore_format(const struct vmcore *vc) { return vc->format_name; }
 const struct arch *vmcore_arch(const struct vmcore *vc) { return vc->arch; }
-uint64_t vmcore_file_size(const struct vmcore *vc) { return vc->file_size; }
+uint64_t vmcore_file_size(const struct vmcore *vc) { return vc->map.size; }
+size_t vmcore_flat_records(const struct vmcore *vc)
+{
+	return vc->flat ? vmc_flat_records(vc) : 0;
+}
+int vmcore_dump_level(const struct vmcore *vc) { return vc->dump_level; }
+uint64_t vmcore_excluded_pages(const struct vmcore *vc)
+{
+	return vc->excluded_pages;
+}
+bool vmcore_zero_excluded(const struct vmcore *vc) { return vc->zero_excluded; }
+
+void vmcore_set_zero_excluded(struct vmcore *vc, bool on)
+{
+	if (vc->zero_excluded == on)
+		return;
+	vc->zero_excluded = on;
+	if (vc->ops->invalidate)
+		vc->ops->invalidate(vc);
+	memset(vc->tlb.tag, 0xff, sizeof(vc->tlb.tag));
+	vc->tlb.last_size = 0;
+}
 size_t vmcore_num_warnings(const struct vmcore *vc) { return vc->nwarnings; }
 size_t vmcore_num_segments(const struct vmcore *vc) { return vc->nsegs; }
 size_t vmcore_num_cpus(const struct vmcore *vc) { return vc->ncpus; }

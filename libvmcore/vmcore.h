@@ -47,6 +47,19 @@ const char *vmcore_path(const struct vmcore *vc);
 const char *vmcore_format(const struct vmcore *vc);	/* "ELF64", ... */
 const struct arch *vmcore_arch(const struct vmcore *vc);
 uint64_t vmcore_file_size(const struct vmcore *vc);
+/* Records of a flattened stream (makedumpfile -F); 0 for other files. */
+size_t vmcore_flat_records(const struct vmcore *vc);
+
+/*
+ * Filtered dumps (makedumpfile -d): the dump level (-1 when the format
+ * has none) and how many pages of RAM it left out.  Reading an excluded
+ * page fails with VMC_ERR_EXCLUDED, unless zero_excluded is on: then it
+ * reads as zeros (what most excluded pages hold, but not all).
+ */
+int vmcore_dump_level(const struct vmcore *vc);
+uint64_t vmcore_excluded_pages(const struct vmcore *vc);
+bool vmcore_zero_excluded(const struct vmcore *vc);
+void vmcore_set_zero_excluded(struct vmcore *vc, bool on);
 
 /* Problems found at open that do not stop us (truncation...). */
 size_t vmcore_num_warnings(const struct vmcore *vc);
