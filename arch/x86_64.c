@@ -119,12 +119,12 @@ static enum vmc_pte_kind x86_64_step(const struct vmc_pgt *pgt,
 static struct vmc_error *x86_64_pgt_init(struct vmcore *vc,
 					 struct vmc_pgt *pgt)
 {
-	uint64_t swapper;
-	int64_t phys_base, l5 = 0, sme_mask = 0;
+	uint64_t swapper, phys_base;
+	int64_t l5 = 0, sme_mask = 0;
 	struct vmc_error *err;
 
 	if ((err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(swapper_pg_dir)", &swapper)) ||
-	    (err = vmcore_vmcoreinfo_dec(vc, "NUMBER(phys_base)", &phys_base)))
+	    (err = vmcore_phys_base(vc, &phys_base)))
 		return err;
 	/* Absent before Linux 4.14 (no 5-level support): 4 levels. */
 	vmc_error_destroy(vmcore_vmcoreinfo_dec(vc, "NUMBER(pgtable_l5_enabled)",
@@ -137,7 +137,7 @@ static struct vmc_error *x86_64_pgt_init(struct vmcore *vc,
 			"SYMBOL(swapper_pg_dir)=0x%" PRIx64 " is outside the "
 			"kernel image mapping", swapper);
 	/* __pa_symbol(): x - __START_KERNEL_map + phys_base. */
-	pgt->root = swapper - START_KERNEL_MAP + (uint64_t)phys_base;
+	pgt->root = swapper - START_KERNEL_MAP + phys_base;
 	pgt->nlevels = l5 ? 5 : 4;
 	pgt->levels = l5 ? levels5 : levels4;
 	pgt->pte_size = 8;

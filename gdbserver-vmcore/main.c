@@ -103,7 +103,7 @@ static void summary(struct vmcore *vc, struct server *s)
 {
 	const char *rel = vmcore_vmcoreinfo(vc, "OSRELEASE");
 
-	fprintf(stderr, "gdbserver-vmcore: %s: %s %s, Linux %s, %zu CPUs, "
+	fprintf(stderr, "gdbserver-vmcore: %s: %s; %s, Linux %s, %zu CPUs, "
 		"panic on CPU %u", vmcore_path(vc), vmcore_format(vc),
 		vmcore_arch(vc)->name, rel ? rel : "(release unknown)",
 		vmcore_num_cpus(vc), s->threads[s->panic_thread].cpu);

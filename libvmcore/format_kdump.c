@@ -605,15 +605,42 @@ static struct vmc_error *check_sizes(struct vmcore *vc,
 	return NULL;
 }
 
+/* QEMU 7.2 writes a wrong phys_base in its kdump sub-header: VMCOREINFO,
+ * which the kernel wrote, wins; the header only fills in when it is
+ * missing there. */
+static struct vmc_error *check_phys_base(struct vmcore *vc,
+					 struct kdump_state *st)
+{
+	int64_t vi;
+	struct vmc_error *err = vmcore_vmcoreinfo_dec(vc, "NUMBER(phys_base)",
+						      &vi);
+
+	if (err) {
+		vmc_error_destroy(err);
+		vc->have_hdr_phys_base = st->version >= 1;
+		vc->hdr_phys_base = st->phys_base;
+		return NULL;
+	}
+	if ((uint64_t)vi == st->phys_base)
+		return NULL;
+	return vmc_warn(vc, "the kdump sub-header says phys_base 0x%" PRIx64
+			" but VMCOREINFO says 0x%" PRIx64 "; using VMCOREINFO "
+			"(QEMU 7.2 is known to write a wrong one)",
+			st->phys_base, (uint64_t)vi);
+}
+
 static struct vmc_error *report(struct vmcore *vc, struct kdump_state *st)
 {
 	uint64_t need = st->desc_off + st->ndumped * DESC_SIZE;
+	struct vmc_error *err;
 
 	vc->dump_level = st->dump_level;
 	vc->excluded_pages = st->nram - st->ndumped;
 	snprintf(vc->format_name, sizeof(vc->format_name),
 		 "kdump-compressed v%" PRIu32 ", %s", st->version,
 		 compression_name(st->status));
+	if ((err = check_phys_base(vc, st)))
+		return err;
 	if (st->status & DH_INCOMPLETE)
 		return vmc_warn(vc, "the dump is incomplete (makedumpfile ran "
 				"out of space while writing it): pages it did "

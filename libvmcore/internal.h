@@ -93,6 +93,9 @@ struct vmcore {
 	int dump_level;			/* makedumpfile -d, -1: not filtered */
 	uint64_t excluded_pages;
 	bool zero_excluded;		/* excluded pages read as zeros */
+	/* phys_base from a dump header, for when VMCOREINFO has none. */
+	bool have_hdr_phys_base;
+	uint64_t hdr_phys_base;
 
 	char **warnings;
 	size_t nwarnings;

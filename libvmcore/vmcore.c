@@ -274,6 +274,23 @@ struct vmc_error *vmcore_vmcoreinfo_dec(const struct vmcore *vc,
 	return vmcoreinfo_get_dec(&vc->vmcoreinfo, key, ret);
 }
 
+struct vmc_error *vmcore_phys_base(const struct vmcore *vc, uint64_t *ret)
+{
+	int64_t v;
+	struct vmc_error *err = vmcore_vmcoreinfo_dec(vc, "NUMBER(phys_base)",
+						      &v);
+
+	if (!err) {
+		*ret = (uint64_t)v;
+		return NULL;
+	}
+	if (err->code != VMC_ERR_NOT_FOUND || !vc->have_hdr_phys_base)
+		return err;
+	vmc_error_destroy(err);
+	*ret = vc->hdr_phys_base;
+	return NULL;
+}
+
 uint64_t vmcore_kaslr_offset(const struct vmcore *vc)
 {
 	uint64_t off = 0;

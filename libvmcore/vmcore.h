@@ -79,6 +79,9 @@ struct vmc_error *vmcore_vmcoreinfo_hex(const struct vmcore *vc,
 					const char *key, uint64_t *ret);
 struct vmc_error *vmcore_vmcoreinfo_dec(const struct vmcore *vc,
 					const char *key, int64_t *ret);
+/* NUMBER(phys_base) from VMCOREINFO, else from the dump's own header
+ * (kdump-compressed); VMC_ERR_NOT_FOUND when neither has it. */
+struct vmc_error *vmcore_phys_base(const struct vmcore *vc, uint64_t *ret);
 /* KERNELOFFSET from VMCOREINFO, 0 when absent. */
 uint64_t vmcore_kaslr_offset(const struct vmcore *vc);
 
