@@ -99,7 +99,12 @@ check-fuzz:
 fuzz:
 	@tests/fuzz/run.sh
 
-bench: all
+$(BUILD)/bench/readpages: bench/readpages.c $(BUILD)/libvmcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: all $(BUILD)/bench/readpages
 	@bench/run.sh $(BUILD)
 
 demo:

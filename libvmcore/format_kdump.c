@@ -85,6 +85,9 @@ struct kdump_state {
 	uint8_t *notes;			/* CPU notes point into these */
 	uint8_t *vmcoreinfo;
 	uint8_t *cbuf;			/* one compressed page */
+	z_stream zlib;
+	bool zlib_ready;
+	ZSTD_DCtx *zstd;
 	uint8_t *cache;			/* CACHE_PAGES pages */
 	uint64_t cache_pfn[CACHE_PAGES];	/* UINT64_MAX: empty */
 };
@@ -429,9 +432,21 @@ static struct vmc_error *decompress(const struct vmcore *vc,
 	bool ok;
 
 	if (flags & DH_ZLIB) {
-		uLongf n = want;
+		/* One inflate state for all pages: uncompress() would set
+		 * up (and allocate) a new one per page. */
+		z_stream *z = &st->zlib;
 
-		ok = uncompress(out, &n, st->cbuf, size) == Z_OK && n == want;
+		if (!st->zlib_ready) {
+			if (inflateInit(z) != Z_OK)
+				return &vmc_enomem;
+			st->zlib_ready = true;
+		}
+		inflateReset(z);
+		z->next_in = st->cbuf;
+		z->avail_in = size;
+		z->next_out = out;
+		z->avail_out = (uInt)want;
+		ok = inflate(z, Z_FINISH) == Z_STREAM_END && z->avail_out == 0;
 	} else if (flags & DH_LZO) {
 		lzo_uint n = want;
 
@@ -446,7 +461,10 @@ static struct vmc_error *decompress(const struct vmcore *vc,
 				       (char *)out, &n) == SNAPPY_OK &&
 		     n == want;
 	} else {
-		ok = ZSTD_decompress(out, want, st->cbuf, size) == want;
+		if (!st->zstd && !(st->zstd = ZSTD_createDCtx()))
+			return &vmc_enomem;
+		ok = ZSTD_decompressDCtx(st->zstd, out, want, st->cbuf, size) ==
+		     want;
 	}
 	if (ok)
 		return NULL;
@@ -688,6 +706,9 @@ static void kdump_close(struct vmcore *vc)
 	free(st->vmcoreinfo);
 	free(st->cbuf);
 	free(st->cache);
+	if (st->zlib_ready)
+		inflateEnd(&st->zlib);
+	ZSTD_freeDCtx(st->zstd);
 	free(st);
 	vc->format_data = NULL;
 }
