@@ -173,8 +173,7 @@ static struct vmc_error *index_records(struct vmcore *vc, struct vmc_flat *f)
 		size = (int64_t)be64_at(h + 8);
 		if (off == -1 && size == -1)
 			return NULL;
-		if (off < 0 || size < 0 || (uint64_t)off + (uint64_t)size <
-		    (uint64_t)off)
+		if (off < 0 || size < 0 || size > INT64_MAX - off)
 			return vmc_error_create(VMC_ERR_FORMAT,
 				"%s: flattened record %" PRIu64 " at file "
 				"offset 0x%" PRIx64 " is corrupt (offset %"
@@ -192,6 +191,8 @@ static struct vmc_error *index_records(struct vmcore *vc, struct vmc_flat *f)
 				(uint64_t)off, r.size);
 			if (!err && r.size && !paint(f, r))
 				err = &vmc_enomem;
+			if (r.off + r.size > f->size)
+				f->size = r.off + r.size;
 			return err;
 		}
 		if (r.size && !paint(f, r))
