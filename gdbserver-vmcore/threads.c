@@ -64,6 +64,16 @@ static int find_panic_line(void *arg, uint64_t seq, uint64_t ts,
 }
 
 /*
+ * QEMU's dump-guest-memory fills pr_pid with the vCPU number plus one,
+ * not a Linux pid, and adds a "QEMU" CPU-state note per CPU: that tells
+ * such notes apart.
+ */
+static bool linux_pids(const struct server *s)
+{
+	return vmcore_cpu(s->vc, 0)->qemu == NULL;
+}
+
+/*
  * The panicking CPU saved its registers from the panic path and the
  * others from the NMI that stopped them, so nothing in the notes names
  * it for sure.  What does: the crashing task has a pid (idle CPUs are
@@ -74,6 +84,8 @@ static size_t guess_panic_cpu(struct server *s)
 {
 	size_t with_task = SIZE_MAX;
 
+	if (!linux_pids(s))
+		return 0;	/* nothing to go by */
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct vmc_cpu *cpu = vmcore_cpu(s->vc, i);
 
@@ -88,11 +100,13 @@ static size_t guess_panic_cpu(struct server *s)
 	return with_task == SIZE_MAX ? 0 : with_task;
 }
 
-/* Believe the log only if that CPU's note has the same pid. */
+/* Believe the log only if that CPU's note has the same pid (when the
+ * notes have Linux pids at all). */
 static bool log_names_panic(struct server *s, const struct panic_line *pl)
 {
 	return pl->found && pl->cpu >= 0 && (size_t)pl->cpu < s->nthreads &&
-	       vmcore_cpu(s->vc, (size_t)pl->cpu)->pid == pl->pid;
+	       (!linux_pids(s) ||
+		vmcore_cpu(s->vc, (size_t)pl->cpu)->pid == pl->pid);
 }
 
 static void describe(struct server *s, size_t i, const struct panic_line *pl)
@@ -100,14 +114,18 @@ static void describe(struct server *s, size_t i, const struct panic_line *pl)
 	const struct vmc_cpu *cpu = vmcore_cpu(s->vc, i);
 	struct server_thread *t = &s->threads[i];
 	const char *panic = i == s->panic_thread ? ", panic" : "";
+	bool named = log_names_panic(s, pl) && (size_t)pl->cpu == i;
 
 	t->cpu = (unsigned)i;
 	snprintf(t->name, sizeof(t->name), "CPU %zu", i);
-	if (cpu->pid == 0)
+	if (!linux_pids(s))
+		snprintf(t->extra, sizeof(t->extra), "CPU %zu%s%s%s", i,
+			 named ? ", " : "", named ? pl->comm : "", panic);
+	else if (cpu->pid == 0)
 		/* pid 0 is always the CPU's idle task, swapper/N. */
 		snprintf(t->extra, sizeof(t->extra), "CPU %zu, swapper/%zu "
 			 "(idle)%s", i, i, panic);
-	else if (log_names_panic(s, pl) && (size_t)pl->cpu == i)
+	else if (named)
 		snprintf(t->extra, sizeof(t->extra), "CPU %zu, %s pid %d%s",
 			 i, pl->comm, cpu->pid, panic);
 	else
