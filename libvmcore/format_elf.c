@@ -230,7 +230,7 @@ static struct vmc_error *load_image(struct vmcore *vc, struct elf_state *st,
 	if (!st->image)
 		return &vmc_enomem;
 	if ((err = vmc_file_read(vc, 0, st->image, len)))
-		return vmc_error_prefix(err, "%s: ELF headers", vc->path);
+		return vmc_error_prefix(err, "%s: ELF headers: ", vc->path);
 	st->elf = elf_memory(st->image, len);
 	if (!st->elf)
 		return libelf_error(vc, "opening");

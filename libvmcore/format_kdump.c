@@ -169,8 +169,18 @@ static struct vmc_error *read_header(struct vmcore *vc, struct kdump_state *st,
 			"%s: kdump-compressed dump of a \"%s\" machine; "
 			"supported: %s", vc->path, machine,
 			arch_supported_list());
+	/* The machine name says which makedumpfile wrote the header, except
+	 * that QEMU names a guest not in long mode x86_64 and still uses
+	 * the 32-bit layout: when the block size is wrong there, try the
+	 * other layout. */
 	*hdr32 = is_32bit_machine(machine);
 	l = *hdr32 ? &header32 : &header64;
+	if (!good_block_size(get_le(h + l->block_size, 4)) &&
+	    good_block_size(get_le(h + (*hdr32 ? header64.block_size
+					       : header32.block_size), 4))) {
+		*hdr32 = !*hdr32;
+		l = *hdr32 ? &header32 : &header64;
+	}
 	st->version = (uint32_t)get_le(h + 8, 4);
 	st->status = (uint32_t)get_le(h + l->status, 4);
 	st->block_size = (uint32_t)get_le(h + l->block_size, 4);
@@ -207,7 +217,7 @@ static struct vmc_error *read_blob(struct vmcore *vc, uint64_t off,
 	(*ret)[size] = 0;
 	err = vmc_file_read(vc, off, *ret, size);
 	if (err)
-		return vmc_error_prefix(err, "%s: reading the %s", vc->path,
+		return vmc_error_prefix(err, "%s: reading the %s: ", vc->path,
 					what);
 	return NULL;
 }
@@ -256,8 +266,13 @@ static struct vmc_error *read_sub_header(struct vmcore *vc,
 		st->dump_level = -1;
 		return NULL;
 	}
+	if (off + l->size > vc->file_size)
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"%s: kdump-compressed dump cut inside its sub-header "
+			"(0x%x bytes at 0x%" PRIx64 ", file size 0x%" PRIx64 ")",
+			vc->path, l->size, off, vc->file_size);
 	if ((err = vmc_file_read(vc, off, s, l->size)))
-		return vmc_error_prefix(err, "%s: reading the kdump sub-header",
+		return vmc_error_prefix(err, "%s: reading the kdump sub-header: ",
 					vc->path);
 	st->phys_base = get_le(s + l->phys_base, l->long_size);
 	st->dump_level = (int)get_le(s + l->dump_level, 4);
@@ -355,7 +370,7 @@ static struct vmc_error *scan_bitmaps(struct vmcore *vc,
 		    || (err = vmc_file_read(vc, st->bitmap2 + pfn0 / 8, b2,
 					    bytes)))
 			return vmc_error_prefix(err, "%s: reading the page "
-						"bitmaps", vc->path);
+						"bitmaps: ", vc->path);
 		if (bits % 8) {
 			b1[bytes - 1] &= (uint8_t)((1u << (bits % 8)) - 1);
 			b2[bytes - 1] &= (uint8_t)((1u << (bits % 8)) - 1);

@@ -68,7 +68,7 @@ static struct vmc_error *detect_format(struct vmcore *vc)
 	struct vmc_error *err = read_head(vc, head, &n);
 
 	if (err)
-		return vmc_error_prefix(err, "%s: reading the header",
+		return vmc_error_prefix(err, "%s: reading the header: ",
 					vc->path);
 	if (vmc_flat_probe(head, n)) {
 		if ((err = vmc_flat_open(vc)))
@@ -78,7 +78,7 @@ static struct vmc_error *detect_format(struct vmcore *vc)
 		n = sizeof(head);
 		if ((err = read_head(vc, head, &n)))
 			return vmc_error_prefix(err, "%s: reading the header "
-						"inside the flattened stream",
+						"inside the flattened stream: ",
 						vc->path);
 	}
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {

@@ -1,0 +1,290 @@
+#!/bin/sh
+# kdump-compressed and flattened dumps, end to end, on a real crash.
+#
+# Usage: tests/kdump/run.sh BUILD_DIR     (make check-kdump)
+#
+# 1. Makes (or reuses) the 4-level real dump and its encodings
+#    (tests/kdump/encodings.sh): makedumpfile -c/-l/raw at dump levels 0,
+#    1 and 31, -F, and mkkdump's snappy, zstd, 32-bit-header, incomplete
+#    and out-of-order flattened files.
+# 2. The encoder: mkkdump's zlib files are byte for byte makedumpfile's,
+#    and its flattened stream, rearranged by `makedumpfile -R`, is its
+#    kdump file.
+# 3. cmppages: every physical page of every encoding against the ELF
+#    vmcore, through libvmcore (excluded pages as the dump level allows,
+#    lost pages only in the incomplete dump).
+# 4. drgn (libkdumpfile, a reader we did not write) hashes a sample of
+#    pages of each encoding; they must match ours.  drgn cannot read
+#    flattened files: that is said, and the oracle is not asked about those (cmppages and gdb still check them).
+# 5. gdb: tests/gdb/real.py (VMC_QUICK=1) against every readable
+#    encoding, as tests/gdb/run-real.sh runs it on the ELF vmcore; and
+#    tests/kdump/pages.py: excluded pages fail with "Cannot access memory"
+#    and read as zeros with `monitor zero-excluded on` or --zero-excluded;
+#    the incomplete dump opens with a warning and what it lost fails.
+#
+# Prints PASS/FAIL per check and a
+# summary; exits 1 if anything failed.  Jobs run $KDUMP_JOBS at a time
+# (default: the number of CPUs).  gdb keeps an index of vmlinux in
+# DUMPDIR/encodings/gdb-index, which makes loading it 20 times faster.
+set -eu
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+build=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+server=$build/gdbserver-vmcore
+cmppages=$build/tests/cmppages
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmc-kdump.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+jobs=${KDUMP_JOBS:-$(nproc 2>/dev/null || echo 2)}
+start=$(date +%s)
+
+pass=0 fail=0
+ok() { echo "PASS $1"; pass=$((pass + 1)); }
+section() { echo "== $1 (at $(($(date +%s) - start)) s)"; }
+bad() { echo "FAIL $1${2:+: $2}"; fail=$((fail + 1)); }
+
+for f in "$server" "$cmppages" "$build/tests/mkkdump"; do
+	[ -x "$f" ] || { bad "setup" "$f is not built (make check-kdump)"; exit 1; }
+done
+
+# Encodings and what to expect of them: NAME LEVEL KIND [CHECKS]
+#   read        our reader must read it: cmppages, drgn, gdb
+#   incomplete  read, but the pages past the cut are lost
+#   refuse      our reader must refuse it, naming machine=NAME; drgn must
+#               read the reference's bytes from it (checks the encoder)
+#   same=NAME   byte for byte that file;  flat=NAME  rearranged, that file
+# mk-header32 is what a 32-bit makedumpfile writes (machine i686): no
+# architecture of ours.  mk-header32-x86_64 is the same layout with
+# machine x86_64, as QEMU's dump-guest-memory writes a guest that is not
+# in long mode: the reader must notice the layout from the header itself.
+expect='
+mdf-zlib-d31        31 read
+mdf-lzo-d31         31 read
+mdf-none-d31        31 read
+mdf-zlib-d1          1 read
+mdf-zlib-d0          0 read
+mdf-flat-zlib-d31   31 read
+mk-zlib-d0           0 read same=mdf-zlib-d0
+mk-zlib-d1share      1 read same=mdf-zlib-d1
+mk-snappy-d0         0 read
+mk-zstd-d0           0 read
+mk-snappy-d1         1 read
+mk-zstd-d1           1 read
+mk-flat-snappy-d1    1 read flat=mk-snappy-d1
+mk-header32          0 refuse machine=i686
+mk-header32-x86_64   0 read
+mk-incomplete        0 incomplete
+'
+
+dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4) || { bad "real dump" "tests/real/make-dump-x86_64.sh failed"; exit 1; }
+vmcore=$dir/vmcore
+vmlinux=$(sed -n 's/^VMLINUX=//p' "$dir/meta.txt")
+"$here/encodings.sh" "$dir" "$build" >"$tmp/list" || { bad "encodings" "tests/kdump/encodings.sh failed"; exit 1; }
+path_of() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/list"; }
+field() { echo "$expect" | awk -v n="$1" -v k="$2" '$1 == n { for (i = 4; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }'; }
+
+names=$(echo "$expect" | awk 'NF { print $1 }')
+for n in $names; do
+	[ -n "$(path_of "$n")" ] || bad "encoding $n" "encodings.sh did not make it"
+done
+while read -r n _; do
+	echo "$expect" | awk -v n="$n" '$1 == n { f = 1 } END { exit !f }' ||
+		bad "encoding $n" "no expectations for it in run.sh"
+done <"$tmp/list"
+
+# --- job pool: run "$@" in the background, at most $jobs at a time -------
+pids=""
+spawn() {
+	# shellcheck disable=SC2086
+	if [ "$(echo $pids | wc -w)" -ge "$jobs" ]; then
+		first=${pids%% *}
+		wait "$first" || true
+		pids=${pids#"$first"}
+		pids=${pids# }
+	fi
+	"$@" &
+	pids="${pids:+$pids }$!"
+}
+wait_all() { for p in $pids; do wait "$p" || true; done; pids=""; }
+
+# --- 2. the encoder against makedumpfile ----------------------------------
+section "encoder"
+for n in $names; do
+	if other=$(field "$n" same) && [ -n "$other" ]; then
+		if cmp -s "$(path_of "$n")" "$(path_of "$other")"; then
+			ok "mkkdump $n is byte for byte makedumpfile's $other"
+		else
+			bad "mkkdump $n is byte for byte makedumpfile's $other" "$(cmp "$(path_of "$n")" "$(path_of "$other")" 2>&1 | head -n 1)"
+		fi
+	fi
+	if other=$(field "$n" flat) && [ -n "$other" ]; then
+		if makedumpfile -R "$tmp/rearranged" <"$(path_of "$n")" >"$tmp/R.log" 2>&1 &&
+		   cmp -s "$tmp/rearranged" "$(path_of "$other")"; then
+			ok "makedumpfile -R of $n is $other"
+		else
+			bad "makedumpfile -R of $n is $other" "$(tail -n 2 "$tmp/R.log")"
+		fi
+		rm -f "$tmp/rearranged"
+	fi
+done
+
+# --- 3. every page against the ELF vmcore ---------------------------------
+section "cmppages (every page against the ELF vmcore)"
+cmp_job() {	# NAME LEVEL KIND
+	case $3 in
+	incomplete) set -- "$1" --level "$2" --incomplete ;;
+	*) set -- "$1" --level "$2" ;;
+	esac
+	n=$1
+	shift
+	if "$cmppages" "$@" "$vmcore" "$(path_of "$n")" >"$tmp/cmp.$n" 2>&1; then
+		echo 0 >"$tmp/cmp.$n.rc"
+	else
+		echo 1 >"$tmp/cmp.$n.rc"
+	fi
+}
+echo "$expect" | while read -r n level kind rest; do
+	[ -n "$n" ] || continue
+	case $kind in read|incomplete) echo "$n $level $kind" ;; esac
+done >"$tmp/cmplist"
+while read -r n level kind; do
+	spawn cmp_job "$n" "$level" "$kind"
+done <"$tmp/cmplist"
+wait_all
+while read -r n level kind; do
+	summary=$(grep -E 'pages compared' "$tmp/cmp.$n" | sed 's/^ *//')
+	if [ "$(cat "$tmp/cmp.$n.rc")" = 0 ]; then
+		ok "cmppages $n: $summary"
+	else
+		bad "cmppages $n" "$(cat "$tmp/cmp.$n")"
+	fi
+done <"$tmp/cmplist"
+
+# cmppages itself: one flipped byte of page data must be caught.
+cp "$(path_of mdf-none-d31)" "$tmp/flipped"
+python3 -c 'import os, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(-100, os.SEEK_END); b = f.read(1)
+    f.seek(-100, os.SEEK_END); f.write(bytes([b[0] ^ 0x40]))' "$tmp/flipped"
+if "$cmppages" --level 31 "$vmcore" "$tmp/flipped" >"$tmp/cmp.flipped" 2>&1; then
+	bad "cmppages catches a flipped byte" "it passed: $(tail -n 1 "$tmp/cmp.flipped")"
+elif grep -q 'bytes differ' "$tmp/cmp.flipped"; then
+	ok "cmppages catches a flipped byte: $(grep -m 1 MISMATCH "$tmp/cmp.flipped" | sed 's/^ *//')"
+else
+	bad "cmppages catches a flipped byte" "$(cat "$tmp/cmp.flipped")"
+fi
+rm -f "$tmp/flipped"
+
+# --- refused files --------------------------------------------------------
+section "refused"
+for n in $names; do
+	m=$(field "$n" machine)
+	[ -n "$m" ] || continue
+	if "$server" -q "$(path_of "$n")" </dev/null >/dev/null 2>"$tmp/refuse.$n"; then
+		bad "server refuses $n" "it opened it"
+	elif grep -q "\"$m\" machine" "$tmp/refuse.$n"; then
+		ok "server refuses $n, naming the machine ($m)"
+	else
+		bad "server refuses $n, naming the machine ($m)" "$(cat "$tmp/refuse.$n")"
+	fi
+done
+
+# --- 4. drgn ---------------------------------------------------------------
+section "drgn (libkdumpfile) on a sample of pages"
+py=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import drgn' 2>/dev/null; then py=$p; break; fi
+done
+"$cmppages" --hash-sample "$vmcore" >"$tmp/ref.hash"
+if [ -z "$py" ]; then
+	bad "drgn" "no python3 with drgn (mk/install-deps.sh test installs python3-drgn)"
+else
+	echo "$expect" | while read -r n level kind rest; do
+		[ -n "$n" ] || continue
+		f=$(path_of "$n")
+		[ -n "$f" ] || continue
+		"$py" "$here/drgn_pages.py" "$f" <"$tmp/ref.hash" >"$tmp/drgn.$n" 2>&1 && rc=0 || rc=$?
+		if [ "$rc" = 3 ]; then
+			echo "NOTE drgn cannot read $n, not compared: $(sed 's/^# drgn cannot open [^:]*: //' "$tmp/drgn.$n")"
+			continue
+		fi
+		case $kind in
+		refuse) want=$tmp/ref.hash what="the ELF vmcore's" ;;
+		*) "$cmppages" --hash-pfns "$f" <"$tmp/ref.hash" >"$tmp/ours.$n" 2>&1 || true
+		   want=$tmp/ours.$n what="ours" ;;
+		esac
+		npages=$(grep -vc ' -$' "$tmp/drgn.$n" || true)
+		if [ "$rc" = 0 ] && cmp -s "$want" "$tmp/drgn.$n"; then
+			echo "PASS drgn reads $n as $what: $(wc -l <"$tmp/ref.hash") pfns, $npages readable"
+		else
+			echo "FAIL drgn reads $n as $what: $(diff "$want" "$tmp/drgn.$n" | grep -c '^[<>]') lines differ, first: $(diff "$want" "$tmp/drgn.$n" | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
+		fi
+	done >"$tmp/drgn.out"
+	cat "$tmp/drgn.out"
+	pass=$((pass + $(grep -c '^PASS' "$tmp/drgn.out" || true)))
+	fail=$((fail + $(grep -c '^FAIL' "$tmp/drgn.out" || true)))
+fi
+
+# --- 5. gdb ------------------------------------------------------------------
+section "gdb"
+idx=$dir/encodings/gdb-index
+mkdir -p "$idx"
+gdb_job() {	# NAME SCRIPT DUMP [SERVER-OPTION] -- ENV...
+	name=$1 script=$2 dump=$3 opt=$4
+	shift 5
+	if env VMC_META="$dir/meta.txt" "$@" timeout 300 gdb -nx -batch -q \
+		-iex "set index-cache directory $idx" -iex "set index-cache enabled on" \
+		"$vmlinux" -ex "target remote | $server -q $opt $dump" \
+		-x "$script" >"$tmp/gdb.$name" 2>&1; then
+		echo 0 >"$tmp/gdb.$name.rc"
+	else
+		echo 1 >"$tmp/gdb.$name.rc"
+	fi
+}
+gdb_report() {	# a script that dies early exits 0 too: want its summary
+	if [ "$(cat "$tmp/gdb.$1.rc")" = 0 ] &&
+	   grep -Eq '^[0-9]+ passed, 0 failed' "$tmp/gdb.$1"; then
+		ok "gdb $1: $(grep -E '^[0-9]+ passed' "$tmp/gdb.$1")"
+	else
+		bad "gdb $1" "$(grep -E '^(FAIL|[0-9]+ passed)' "$tmp/gdb.$1" || tail -n 20 "$tmp/gdb.$1")"
+	fi
+}
+
+# Pages for pages.py: a present, non-zero page and an excluded one of the
+# -d 31 dump.
+zero=$(python3 -c 'import zlib; d = bytes(4096); print("%08x%08x" % (zlib.crc32(d), zlib.adler32(d)))')
+d31=$(path_of mdf-zlib-d31)
+inc=$(path_of mk-incomplete)
+"$cmppages" --hash-pfns "$d31" <"$tmp/ref.hash" >"$tmp/d31.hash"
+present=$(awk -v z="$zero" '$2 != "-" && $2 != z { print $1 "=" $2; exit }' "$tmp/d31.hash")
+"$cmppages" --excluded "$d31" >"$tmp/d31.excluded"
+excluded=$(awk -v n="$(($(wc -l <"$tmp/d31.excluded") / 2))" 'NR == n { print; exit }' "$tmp/d31.excluded")
+nexcl=$(wc -l <"$tmp/d31.excluded" | tr -d ' ')
+if [ -z "$present" ] || [ -z "$excluded" ]; then
+	bad "pages for gdb" "present '$present' excluded '$excluded'"
+fi
+
+# The first run alone writes the vmlinux index the others use.
+gdb_job real-mdf-zlib-d31 "$top/tests/gdb/real.py" "$d31" "" -- VMC_QUICK=1
+gdb_report real-mdf-zlib-d31
+echo "$expect" | awk 'NF && $3 == "read" && $1 != "mdf-zlib-d31" { print $1 }' >"$tmp/gdblist"
+while read -r n; do
+	spawn gdb_job "real-$n" "$top/tests/gdb/real.py" "$(path_of "$n")" "" -- VMC_QUICK=1
+done <"$tmp/gdblist"
+spawn gdb_job excluded-d31 "$here/pages.py" "$d31" "" -- \
+	VMC_PAGES="$present ${excluded}=-" VMC_EXCLUDED="$excluded" \
+	VMC_INFO_HAS="dump level 31, $nexcl pages excluded; they read as errors"
+spawn gdb_job zero-excluded-option-d31 "$here/pages.py" "$d31" --zero-excluded -- \
+	VMC_PAGES="$present" VMC_EXCLUDED="$excluded" VMC_ZERO_START=1
+# Half the incomplete dump is lost, the kernel image with it, so no
+# virtual address translates: the pages can be checked only by cmppages.
+spawn gdb_job incomplete "$here/pages.py" "$inc" "" -- \
+	VMC_INFO_HAS="incomplete" VMC_UNREADABLE="linux_banner init_task"
+wait_all
+while read -r n; do gdb_report "real-$n"; done <"$tmp/gdblist"
+gdb_report excluded-d31
+gdb_report zero-excluded-option-d31
+gdb_report incomplete
+
+echo "kdump tests: $pass passed, $fail failed ($(($(date +%s) - start)) s)"
+[ "$fail" -eq 0 ]
