@@ -99,6 +99,7 @@ struct seg {
 struct opts {
 	uint32_t compress;	/* DH_* or 0 */
 	bool exclude_zero, share_zero, flatten, header32, incomplete;
+	int version;		/* header_version, 1 to 6 */
 	const char *machine;
 	const char *in, *out;
 };
@@ -588,7 +589,7 @@ static void make_main_header(const struct dump *d, const struct opts *o,
 	unsigned f = ts + 2 * tl;	/* status */
 
 	memcpy(h, "KDUMP   ", 8);
-	put_le(h + 8, 6, 4);				/* header_version */
+	put_le(h + 8, (uint64_t)o->version, 4);		/* header_version */
 	memcpy(h + 12, d->uts, sizeof(d->uts));
 	if (o->machine) {
 		memset(h + 12 + 4 * UTS_LEN, 0, UTS_LEN);
@@ -614,29 +615,39 @@ static void make_sub_header(const struct dump *d, const struct opts *o,
 
 	if (o->header32) {
 		/* unsigned long is 4 bytes, off_t and u64 8 bytes aligned
-		 * to 4 */
+		 * to 4; fields newer than the version stay 0 */
 		put_le(s + 0, d->phys_base, 4);
 		put_le(s + 4, (uint64_t)dump_level, 4);
 		/* split 8, start_pfn 12, end_pfn 16: 0 (not split) */
-		put_le(s + 20, note_off + d->vmcoreinfo_off, 8);
-		put_le(s + 28, d->vmcoreinfo_size, 4);
-		put_le(s + 32, note_off, 8);
-		put_le(s + 40, d->notes_size, 4);
+		if (o->version >= 3) {
+			put_le(s + 20, note_off + d->vmcoreinfo_off, 8);
+			put_le(s + 28, d->vmcoreinfo_size, 4);
+		}
+		if (o->version >= 4) {
+			put_le(s + 32, note_off, 8);
+			put_le(s + 40, d->notes_size, 4);
+		}
 		/* offset_eraseinfo 44, size_eraseinfo 52: none;
 		 * start_pfn_64 56, end_pfn_64 64: 0 (not split) */
-		put_le(s + 72, d->max_mapnr, 8);
+		if (o->version >= 6)
+			put_le(s + 72, d->max_mapnr, 8);
 		return;
 	}
 	put_le(s + 0, d->phys_base, 8);
 	put_le(s + 8, (uint64_t)dump_level, 4);
 	/* split 12, start_pfn 16, end_pfn 24: 0 (not split) */
-	put_le(s + 32, note_off + d->vmcoreinfo_off, 8);
-	put_le(s + 40, d->vmcoreinfo_size, 8);
-	put_le(s + 48, note_off, 8);
-	put_le(s + 56, d->notes_size, 8);
+	if (o->version >= 3) {
+		put_le(s + 32, note_off + d->vmcoreinfo_off, 8);
+		put_le(s + 40, d->vmcoreinfo_size, 8);
+	}
+	if (o->version >= 4) {
+		put_le(s + 48, note_off, 8);
+		put_le(s + 56, d->notes_size, 8);
+	}
 	/* offset_eraseinfo 64, size_eraseinfo 72: none;
 	 * start_pfn_64 80, end_pfn_64 88: 0 (not split) */
-	put_le(s + 96, d->max_mapnr, 8);
+	if (o->version >= 6)
+		put_le(s + 96, d->max_mapnr, 8);
 }
 
 struct writer {
@@ -866,6 +877,9 @@ static void usage(int status)
 "                   share one zero page's data\n"
 "  --flatten        flattened stream (makedumpfile -F), records out of order\n"
 "  --header32       32-bit (i386) header layout; machine \"i686\"\n"
+"  --header-version N  header_version 1-6 (default 6): sub-header fields\n"
+"                   newer than N (VMCOREINFO 3, notes 4, max_mapnr_64 6)\n"
+"                   are left 0\n"
 "  --machine NAME   utsname.machine to write\n"
 "  --incomplete     flagged incomplete, page data cut half way\n"
 "OUT may be - with --flatten.\n", prog);
@@ -896,12 +910,14 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "header32", no_argument, NULL, '3' },
 		{ "machine", required_argument, NULL, 'm' },
 		{ "incomplete", no_argument, NULL, 'i' },
+		{ "header-version", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->compress = DH_ZLIB;
+	o->version = 6;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->compress = parse_compress(optarg); break;
@@ -911,6 +927,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case '3': o->header32 = true; break;
 		case 'm': o->machine = optarg; break;
 		case 'i': o->incomplete = true; break;
+		case 'v': o->version = atoi(optarg); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -929,6 +946,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		die("OUT can be - only with --flatten");
 	if (o->header32 && !o->machine)
 		o->machine = "i686";
+	if (o->version < 1 || o->version > 6)
+		die("--header-version: 1 to 6");
 }
 
 int main(int argc, char **argv)

@@ -332,3 +332,31 @@ TEST(incomplete_flag)
 	}
 	free(k.data);
 }
+
+/* Header versions 1 to 6: pages always read; VMCOREINFO from version 3,
+ * the CPU notes from version 4 (before that the dump has none). */
+TEST(header_versions)
+{
+	for (int v = 1; v <= 6; v++) {
+		char args[64];
+		struct kfile k;
+		struct vmcore *vc;
+		bool read;
+
+		snprintf(args, sizeof(args), "--header-version %d", v);
+		if (!make_kdump(args, &k))
+			return;
+		if (CHECK_OK(open_k(&k, k.len, &vc))) {
+			for (unsigned i = 0; i < PAGES; i++)
+				CHECK(page_ok_or_error(vc, i, &read) && read,
+				      "version %d: page %u", v, i);
+			CHECK_STR(vmcore_vmcoreinfo(vc, "OSRELEASE"),
+				  v >= 3 ? "6.1.0-test" : NULL);
+			CHECK_U64(vmcore_num_cpus(vc), v >= 4 ? 2 : 0);
+			snprintf(args, sizeof(args), "kdump-compressed v%d", v);
+			CHECK_CONTAINS(vmcore_format(vc), args);
+			vmcore_close(vc);
+		}
+		free(k.data);
+	}
+}
