@@ -23,7 +23,7 @@ UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
 PROGRAMS = $(BUILD)/gdbserver-vmcore
-TOOLS    = $(BUILD)/tests/mkvmcore
+TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
         check-kdump build-asan-units build-asan-kdump \
