@@ -6,10 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../libvmcore/vmcore.h"
 #include "arch.h"
 
 static const struct arch *const arches[] = {
 	&arch_x86_64,
+	&arch_i386,
+	&arch_aarch64,
+	&arch_arm,
+	&arch_ppc64le,
+	&arch_s390x,
+	&arch_riscv64,
 };
 
 const struct arch *arch_from_machine(uint16_t e_machine)
@@ -24,15 +31,32 @@ const struct arch *arch_from_machine(uint16_t e_machine)
 const struct arch *arch_from_name(const char *name)
 {
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const char *const *alias = arches[i]->aliases;
+
 		if (strcmp(arches[i]->name, name) == 0)
 			return arches[i];
+		for (; alias && *alias; alias++) {
+			if (strcmp(*alias, name) == 0)
+				return arches[i];
+		}
 	}
 	return NULL;
 }
 
 const char *arch_supported_list(void)
 {
-	return "x86_64 (EM_X86_64)";
+	/* Every arches[] entry, by uname machine and ELF e_machine. */
+	return "x86_64 (EM_X86_64), i386 (EM_386), aarch64 (EM_AARCH64), "
+	       "arm (EM_ARM), ppc64le (EM_PPC64), s390x (EM_S390), "
+	       "riscv64 (EM_RISCV)";
+}
+
+struct vmc_error *arch_pgt_unsupported(struct vmcore *vc,
+				       struct vmc_pgt *ret)
+{
+	(void)ret;
+	return vmc_error_create(VMC_ERR_NOT_FOUND, "no page-table walker for "
+				"%s yet", vmcore_arch(vc)->name);
 }
 
 bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
@@ -43,8 +67,13 @@ bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 	size_t bytes = r->bitsize / 8;
 	size_t off;
 
-	if (r->prstatus_offset < 0 || prstatus_size != arch->prstatus.size)
-		return false;
+	if (r->prstatus_offset < 0 || prstatus_size != arch->prstatus.size) {
+		/* A zero register is known even when the note is not. */
+		if (r->prstatus_offset != ARCH_REG_ZERO)
+			return false;
+		memset(buf, 0, bytes);
+		return true;
+	}
 	off = arch->prstatus.reg_offset + (size_t)r->prstatus_offset;
 	if (off + bytes > prstatus_size)
 		return false;

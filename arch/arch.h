@@ -22,14 +22,25 @@ struct arch_feature {
 	const char *types_xml;	/* type definitions emitted first, or NULL */
 };
 
+/* arch_reg.prstatus_offset of a register the dumps do not hold. */
+#define ARCH_REG_NONE (-1)
+/* ... of a register that always reads as zero (riscv's x0). */
+#define ARCH_REG_ZERO (-2)
+
 /*
  * One register as gdb numbers it.  The table order is the remote register
- * number (the 'g' packet order and the regnum in target.xml).
+ * number (the 'g' packet order and the regnum in target.xml).  Its value
+ * is the BITSIZE / 8 bytes at PRSTATUS_OFFSET in pr_reg, copied as they
+ * are: the dump holds them in the target's byte order, which is what the
+ * 'g' packet wants.  A register narrower than its pr_reg slot (x86_64
+ * eflags, aarch64 cpsr, ppc64 cr and xer) is the low part of the slot:
+ * the slot's offset on little-endian targets, the offset of its last
+ * BITSIZE / 8 bytes on big-endian ones.
  */
 struct arch_reg {
 	const char *name;
 	unsigned bitsize;
-	int prstatus_offset;	/* byte offset in pr_reg, -1: not in dumps */
+	int prstatus_offset;	/* byte offset in pr_reg, or ARCH_REG_* */
 	const char *type;	/* tdesc type ("int64", "code_ptr", ...) */
 	const char *group;	/* tdesc group, or NULL */
 	unsigned feature;	/* index into arch->features */
@@ -44,7 +55,10 @@ struct arch_prstatus {
 };
 
 struct arch {
-	const char *name;		/* "x86_64" */
+	const char *name;		/* "x86_64": the uname machine */
+	/* Other uname machine names of this architecture ("i686"), as the
+	 * kdump-compressed header may carry them; NULL-terminated, or NULL. */
+	const char *const *aliases;
 	uint16_t e_machine;
 	unsigned word_size;		/* bytes in a kernel pointer */
 	bool big_endian;
@@ -65,13 +79,15 @@ struct arch {
 	 * Set up kernel page-table translation from what the dump says
 	 * (VMCOREINFO, CPU notes).  VMC_ERR_NOT_FOUND when the dump lacks
 	 * what is needed; the caller then falls back to segment addresses.
+	 * An architecture without a walker yet uses arch_pgt_unsupported.
 	 */
 	struct vmc_error *(*pgt_init)(struct vmcore *vc, struct vmc_pgt *ret);
 
 	/* Were interrupts disabled in these saved registers? Optional. */
 	bool (*irqs_disabled)(const uint8_t *prstatus, size_t size);
 
-	/* Link-time address of the first kernel segment, for qOffsets. */
+	/* Link-time address of the first kernel segment, for qOffsets.
+	 * Optional: without it gdb is sent no offsets (KASLR not undone). */
 	struct vmc_error *(*kernel_link_base)(struct vmcore *vc,
 					      uint64_t *ret);
 };
@@ -80,7 +96,7 @@ struct arch {
 const struct arch *arch_from_machine(uint16_t e_machine);
 /* The arch for a uname machine string ("x86_64"), or NULL. */
 const struct arch *arch_from_name(const char *name);
-/* "x86_64" for listing what is supported. */
+/* What is supported, for messages: "x86_64 (EM_X86_64), i386 ...". */
 const char *arch_supported_list(void);
 
 /* Register value bytes (target byte order) of REG from a prstatus note;
@@ -91,7 +107,17 @@ bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 /* Generate target.xml; the caller frees *xml_ret. */
 struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 				  size_t *len_ret);
+/* pgt_init of an architecture with no page-table walker yet: always
+ * VMC_ERR_NOT_FOUND, so reads use the PT_LOAD virtual addresses. */
+struct vmc_error *arch_pgt_unsupported(struct vmcore *vc,
+				       struct vmc_pgt *ret);
 
 extern const struct arch arch_x86_64;
+extern const struct arch arch_i386;
+extern const struct arch arch_aarch64;
+extern const struct arch arch_arm;
+extern const struct arch arch_ppc64le;
+extern const struct arch arch_s390x;
+extern const struct arch arch_riscv64;
 
 #endif

@@ -26,8 +26,13 @@ struct vmc_error *server_create(struct vmcore *vc,
 		err = &vmc_enomem;
 		goto fail;
 	}
-	if ((err = s->arch->kernel_link_base(vc, &s->kernel_link_base)) ||
-	    (err = arch_target_xml(s->arch, &s->target_xml,
+	/* Without the link address there is no TextSeg to send: gdb then
+	 * uses vmlinux as linked, as when KASLR is off. */
+	if (!s->arch->kernel_link_base)
+		s->kaslr = 0;
+	else if ((err = s->arch->kernel_link_base(vc, &s->kernel_link_base)))
+		goto fail;
+	if ((err = arch_target_xml(s->arch, &s->target_xml,
 				   &s->target_xml_len)) ||
 	    (err = threads_init(s)))
 		goto fail;

@@ -1,12 +1,16 @@
 #!/bin/sh
-# /init of the guest initramfs built by make-dump-x86_64.sh (busybox ash).
+# /init of the guest initramfs built by make-dump-x86_64.sh and
+# make-qemu-dumps-x86_64.sh (busybox ash).
 #
-# The same file serves both boots of the QEMU run:
+# The same file serves both boots of the kdump run:
 #   * first kernel ("crash" stage): load the virtio modules, arm kdump with
 #     kexec_file_load, start a named sleeping task, print a metadata block on
 #     the serial console, then panic from a named task pinned to CPU 1;
 #   * capture kernel (/proc/vmcore exists): copy /proc/vmcore to the raw
 #     virtio disk /dev/vda and power off.
+# With "vmcore_fixture=qemu" on the kernel command line (QEMU
+# dump-guest-memory fixtures) the crash stage loads no crash kernel, so the
+# kernel stays in panic() until the host has dumped it.
 #
 # Every line the host parses starts with "VMCORE-META " (KEY=VALUE) or
 # "VMCORE-FAIL " (a reason).  Any failure powers the VM off so the host
@@ -31,6 +35,11 @@ fail() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+
+case " $(cat /proc/cmdline) " in
+*" vmcore_fixture=qemu "*) qemu_mode=1 ;;
+*) qemu_mode=0 ;;
+esac
 
 # The host stored the virtio modules (decompressed) as /modules/NN-name.ko
 # in dependency order; the glob sorts them.
@@ -73,12 +82,18 @@ crash_stage() {
 	# Let unprivileged-looking readers (and us) see real addresses.
 	echo 0 >/proc/sys/kernel/kptr_restrict || fail "kptr_restrict"
 
-	# kexec_file_load (-s): the kernel itself builds elfcorehdr= and the
-	# purgatory; the capture kernel is the same vmlinuz.
-	kexec -p -s /vmlinuz --initrd=/capture.cpio.gz \
-		--append="$CAPTURE_CMDLINE" || fail "kexec -p"
-	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
-		fail "kexec_crash_loaded is not 1"
+	if [ $qemu_mode = 1 ]; then
+		# No crash kernel: panic() must not leave.
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 0 ] ||
+			fail "kexec_crash_loaded is not 0"
+	else
+		# kexec_file_load (-s): the kernel itself builds elfcorehdr= and
+		# the purgatory; the capture kernel is the same vmlinuz.
+		kexec -p -s /vmlinuz --initrd=/capture.cpio.gz \
+			--append="$CAPTURE_CMDLINE" || fail "kexec -p"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+			fail "kexec_crash_loaded is not 1"
+	fi
 
 	# A unique line in the kernel log buffer, for log-extraction tests.
 	marker="gdbserver-vmcore-marker $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -109,7 +124,17 @@ crash_stage() {
 	meta LA57 "$la57"
 	meta NR_CPUS_ONLINE "$(grep -c '^processor' /proc/cpuinfo)"
 	meta CMDLINE "$(cat /proc/cmdline)"
-	meta CAPTURE_CMDLINE "$CAPTURE_CMDLINE"
+	if [ $qemu_mode = 1 ]; then
+		# qemu_fw_cfg gave QEMU's vmcoreinfo device the VMCOREINFO note's
+		# address if this file exists (-device vmcoreinfo).
+		if [ -e /sys/firmware/qemu_fw_cfg/by_name/etc/vmcoreinfo ]; then
+			meta FW_CFG_VMCOREINFO 1
+		else
+			meta FW_CFG_VMCOREINFO 0
+		fi
+	else
+		meta CAPTURE_CMDLINE "$CAPTURE_CMDLINE"
+	fi
 	# /proc/modules: name size refcount deps state address
 	# shellcheck disable=SC2046 # word splitting wanted
 	set -- $(grep '^virtio_blk ' /proc/modules)

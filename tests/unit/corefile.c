@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Synthetic ELF vmcores: see corefile.h. */
 #include <elf.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,13 +57,12 @@ void cf_note(struct cf *cf, const char *name, uint32_t type,
 	     const void *desc, size_t descsz)
 {
 	/* Elf32_Nhdr and Elf64_Nhdr are the same three 4-byte words. */
-	Elf64_Nhdr nh = {
-		.n_namesz = (uint32_t)strlen(name) + 1,
-		.n_descsz = (uint32_t)descsz,
-		.n_type = type,
-	};
+	uint8_t nh[12];
 
-	notes_append(cf, &nh, sizeof(nh));
+	cf_put(nh, strlen(name) + 1, 4, cf->big_endian);
+	cf_put(nh + 4, descsz, 4, cf->big_endian);
+	cf_put(nh + 8, type, 4, cf->big_endian);
+	notes_append(cf, nh, sizeof(nh));
 	notes_append(cf, name, strlen(name) + 1);
 	notes_append(cf, desc, descsz);
 }
@@ -72,10 +72,15 @@ void cf_vmcoreinfo(struct cf *cf, const char *text)
 	cf_note(cf, "VMCOREINFO", 0, text, strlen(text));
 }
 
+void cf_put(uint8_t *p, uint64_t v, unsigned width, bool big_endian)
+{
+	for (unsigned i = 0; i < width; i++)
+		p[big_endian ? width - 1 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
 static void put64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	cf_put(p, v, 8, false);
 }
 
 static uint64_t get64(const uint8_t *p)
@@ -87,16 +92,24 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+void cf_prstatus(uint8_t *out, size_t size, size_t pid_off, size_t reg_off,
+		 bool big_endian, int32_t pid, const uint8_t *reg,
+		 size_t reg_len)
+{
+	memset(out, 0, size);
+	cf_put(out + pid_off, (uint32_t)pid, 4, big_endian);
+	memcpy(out + reg_off, reg, reg_len);
+}
+
 void cf_x86_prstatus(uint8_t out[CF_PRSTATUS_SIZE], int32_t pid,
 		     const uint64_t regs[CF_X86_NREGS])
 {
-	uint32_t upid = (uint32_t)pid;
+	uint8_t reg[CF_X86_NREGS * 8];
 
-	memset(out, 0, CF_PRSTATUS_SIZE);
-	for (int i = 0; i < 4; i++)
-		out[CF_PRSTATUS_PID + i] = (uint8_t)(upid >> (8 * i));
 	for (int i = 0; i < CF_X86_NREGS; i++)
-		put64(out + CF_PRSTATUS_REG + 8 * i, regs[i]);
+		put64(reg + 8 * i, regs[i]);
+	cf_prstatus(out, CF_PRSTATUS_SIZE, CF_PRSTATUS_PID, CF_PRSTATUS_REG,
+		    false, pid, reg, sizeof(reg));
 }
 
 void cf_x86_cpu(struct cf *cf, int32_t pid, const uint64_t regs[CF_X86_NREGS])
@@ -154,35 +167,36 @@ uint64_t cf_peek64(struct cf *cf, uint64_t paddr)
 	return get64(cf_phys(cf, paddr));
 }
 
+/* Write FIELD of an ELF header struct TYPE at its offset in the image. */
+#define EH_PUT(img, type, field, v)					\
+	cf_put((img)->data + offsetof(type, field), (v),		\
+	       sizeof(((type *)0)->field), (img)->big_endian)
+
 static void write_ehdr(const struct cf *cf, struct cf_image *img)
 {
 	unsigned char ident[EI_NIDENT] = {
 		ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, (unsigned char)cf->elfclass,
-		ELFDATA2LSB, EV_CURRENT, ELFOSABI_NONE,
+		cf->big_endian ? ELFDATA2MSB : ELFDATA2LSB, EV_CURRENT,
+		ELFOSABI_NONE,
 	};
 
+	memcpy(img->data, ident, EI_NIDENT);
 	if (cf->elfclass == ELFCLASS64) {
-		Elf64_Ehdr eh = {
-			.e_type = cf->type, .e_machine = cf->machine,
-			.e_version = EV_CURRENT, .e_phoff = img->phoff,
-			.e_ehsize = sizeof(Elf64_Ehdr),
-			.e_phentsize = sizeof(Elf64_Phdr),
-			.e_phnum = (Elf64_Half)img->phnum,
-		};
-
-		memcpy(eh.e_ident, ident, EI_NIDENT);
-		memcpy(img->data, &eh, sizeof(eh));
+		EH_PUT(img, Elf64_Ehdr, e_type, cf->type);
+		EH_PUT(img, Elf64_Ehdr, e_machine, cf->machine);
+		EH_PUT(img, Elf64_Ehdr, e_version, EV_CURRENT);
+		EH_PUT(img, Elf64_Ehdr, e_phoff, img->phoff);
+		EH_PUT(img, Elf64_Ehdr, e_ehsize, sizeof(Elf64_Ehdr));
+		EH_PUT(img, Elf64_Ehdr, e_phentsize, sizeof(Elf64_Phdr));
+		EH_PUT(img, Elf64_Ehdr, e_phnum, img->phnum);
 	} else {
-		Elf32_Ehdr eh = {
-			.e_type = cf->type, .e_machine = cf->machine,
-			.e_version = EV_CURRENT, .e_phoff = (Elf32_Off)img->phoff,
-			.e_ehsize = sizeof(Elf32_Ehdr),
-			.e_phentsize = sizeof(Elf32_Phdr),
-			.e_phnum = (Elf32_Half)img->phnum,
-		};
-
-		memcpy(eh.e_ident, ident, EI_NIDENT);
-		memcpy(img->data, &eh, sizeof(eh));
+		EH_PUT(img, Elf32_Ehdr, e_type, cf->type);
+		EH_PUT(img, Elf32_Ehdr, e_machine, cf->machine);
+		EH_PUT(img, Elf32_Ehdr, e_version, EV_CURRENT);
+		EH_PUT(img, Elf32_Ehdr, e_phoff, img->phoff);
+		EH_PUT(img, Elf32_Ehdr, e_ehsize, sizeof(Elf32_Ehdr));
+		EH_PUT(img, Elf32_Ehdr, e_phentsize, sizeof(Elf32_Phdr));
+		EH_PUT(img, Elf32_Ehdr, e_phnum, img->phnum);
 	}
 }
 
@@ -195,6 +209,7 @@ void cf_build(const struct cf *cf, struct cf_image *img)
 
 	memset(img, 0, sizeof(*img));
 	img->elfclass = cf->elfclass;
+	img->big_endian = cf->big_endian;
 	img->phentsize = cf->elfclass == ELFCLASS64 ? sizeof(Elf64_Phdr)
 						    : sizeof(Elf32_Phdr);
 	img->phoff = ehsize;
@@ -270,8 +285,8 @@ uint64_t cf_phdr_get(const struct cf_image *img, size_t i, enum cf_field f)
 	uint64_t v = 0;
 
 	field_pos(img, i, f, &off, &width);
-	for (size_t b = width; b-- > 0;)
-		v = v << 8 | img->data[off + b];
+	for (size_t b = 0; b < width; b++)
+		v = v << 8 | img->data[off + (img->big_endian ? b : width - 1 - b)];
 	return v;
 }
 
@@ -281,8 +296,7 @@ void cf_phdr_set(struct cf_image *img, size_t i, enum cf_field f,
 	size_t off, width;
 
 	field_pos(img, i, f, &off, &width);
-	for (size_t b = 0; b < width; b++)
-		img->data[off + b] = (uint8_t)(value >> (8 * b));
+	cf_put(img->data + off, value, (unsigned)width, img->big_endian);
 }
 
 /* ---- x86_64 page tables ------------------------------------------------ */

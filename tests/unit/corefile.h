@@ -5,6 +5,9 @@
  * sparse physical memory of 4 KiB pages, and an x86_64 page-table
  * builder.  The result is a byte image that tests may then damage
  * (patch a program header, cut the file) before writing it out.
+ * Headers and notes are little-endian unless big_endian is set (before
+ * the first note); prstatus notes of any architecture come from
+ * cf_prstatus().
  *
  * Layout of an image: ELF header, program headers (PT_NOTE first when
  * there are notes, then the PT_LOADs in the order they were added), the
@@ -44,6 +47,7 @@ struct cf {
 	int elfclass;		/* ELFCLASS64 or ELFCLASS32 */
 	uint16_t machine;
 	uint16_t type;
+	bool big_endian;	/* ELFDATA2MSB; set before adding notes */
 	uint8_t *notes;
 	size_t notes_len, notes_cap;
 	struct cf_load *loads;
@@ -54,6 +58,7 @@ struct cf_image {
 	uint8_t *data;
 	size_t len;
 	int elfclass;
+	bool big_endian;
 	size_t phoff, phentsize, phnum;
 	size_t first_load;	/* program header index of loads[0] */
 	size_t notes_off;	/* file offset of the note data */
@@ -70,6 +75,16 @@ void cf_deinit(struct cf *cf);
 void cf_note(struct cf *cf, const char *name, uint32_t type,
 	     const void *desc, size_t descsz);
 void cf_vmcoreinfo(struct cf *cf, const char *text);
+/* Store V as WIDTH (1-8) bytes at P, in the given byte order. */
+void cf_put(uint8_t *p, uint64_t v, unsigned width, bool big_endian);
+/*
+ * Any architecture's struct elf_prstatus: SIZE zero bytes, PID (4 bytes)
+ * at PID_OFF, and the REG_LEN bytes of pr_reg at REG_OFF (the caller
+ * lays them out, e.g. with cf_put()).
+ */
+void cf_prstatus(uint8_t *out, size_t size, size_t pid_off, size_t reg_off,
+		 bool big_endian, int32_t pid, const uint8_t *reg,
+		 size_t reg_len);
 /* Fill a 336-byte x86_64 prstatus; REGS indexed by enum cf_x86_slot. */
 void cf_x86_prstatus(uint8_t out[CF_PRSTATUS_SIZE], int32_t pid,
 		     const uint64_t regs[CF_X86_NREGS]);

@@ -162,7 +162,7 @@ TEST(elf_wrong_machine)
 	struct vmcore *vc;
 
 	base_core(&cf, ELFCLASS64);
-	cf.machine = EM_AARCH64;
+	cf.machine = EM_SPARCV9;
 	cf_build(&cf, &img);
 	CHECK_ERR(open_image(&img, img.len, &vc), VMC_ERR_UNSUPPORTED,
 		  "x86_64");
