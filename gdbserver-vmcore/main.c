@@ -22,7 +22,8 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct options {
-	const char *dump;
+	const char *const *dumps;	/* one dump, or a split set's files */
+	size_t ndumps;
 	const char *listen;
 	bool keep_listening;
 	bool debug;
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: gdbserver-vmcore [OPTIONS] VMCORE\n"
+"       gdbserver-vmcore [OPTIONS] SPLIT-FILE... (makedumpfile --split)\n"
 "Serve a Linux kernel crash dump to gdb as a stopped remote target.\n"
 "\n"
 "  gdb vmlinux -ex 'target remote | gdbserver-vmcore VMCORE'\n"
@@ -84,9 +86,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "gdbserver-vmcore: %s\n", optind == argc ?
-			"give the vmcore to serve" : "only one vmcore at a time");
+	if (optind == argc) {
+		fprintf(stderr, "gdbserver-vmcore: give the vmcore to serve\n");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -95,7 +96,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			"--listen\n");
 		return EXIT_USAGE;
 	}
-	o->dump = argv[optind];
+	o->dumps = (const char *const *)argv + optind;
+	o->ndumps = (size_t)(argc - optind);
 	return -1;
 }
 
@@ -238,7 +240,7 @@ int main(int argc, char **argv)
 	if ((ret = open_listener(&o, &l)) >= 0)
 		return ret;
 	so.quiet = o.quiet;
-	if ((err = vmcore_open(o.dump, &vc)) ||
+	if ((err = vmcore_open_set(o.dumps, o.ndumps, &vc)) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);

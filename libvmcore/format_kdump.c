@@ -19,6 +19,14 @@
  * A pfn's descriptor is its rank in the 2nd bitmap: a table of popcounts
  * every RANK_BITS pages makes that a small count, and a direct-mapped
  * cache keeps recently decompressed pages.
+ *
+ * Split dump sets (makedumpfile --split): every file of the set is a whole
+ * kdump-compressed file with the same headers and the same two full
+ * bitmaps, but holds the descriptors and data of the pages of its own pfn
+ * range [start_pfn, end_pfn) only (kdump_sub_header.split, start_pfn,
+ * end_pfn; header version 2 and later), so there a pfn's descriptor is
+ * its rank minus the rank of start_pfn.  vmc_kdump_join() gives the file
+ * opened first the others, and reads of their ranges go to them.
  */
 #include <inttypes.h>
 #include <lzo/lzo1x.h>
@@ -49,6 +57,10 @@
 #define RANK_BITS 4096		/* pages per popcount table entry */
 #define CACHE_PAGES 256		/* direct-mapped page cache */
 #define MAX_BLOCK_SIZE (1u << 18)
+/* disk_dump_header up to and including nr_cpus, with the utsname and the
+ * timestamp: the same in every file of one split set, different in files
+ * of other runs. */
+#define HEAD_CMP 464
 
 /* Field offsets of disk_dump_header: struct timeval is 16 bytes at 408 on
  * 64-bit machines, 8 bytes at 404 on 32-bit ones (i386, arm). */
@@ -90,6 +102,13 @@ struct kdump_state {
 	ZSTD_DCtx *zstd;
 	uint8_t *cache;			/* CACHE_PAGES pages */
 	uint64_t cache_pfn[CACHE_PAGES];	/* UINT64_MAX: empty */
+	/* Split dump sets: this file's range and descriptor base. */
+	bool split;
+	uint64_t start_pfn, end_pfn;
+	uint64_t desc_base;		/* rank of start_pfn in bitmap 2 */
+	uint8_t head[HEAD_CMP];		/* header bytes every part shares */
+	struct vmcore **parts;		/* joined set, sorted; NULL: alone */
+	size_t nparts;
 };
 
 /* The compression FLAGS select, in the order the reader tries them. */
@@ -161,6 +180,7 @@ static struct vmc_error *read_header(struct vmcore *vc, struct kdump_state *st,
 			"size %" PRIu64 ")", vc->path, vc->file_size);
 	if ((err = vmc_file_read(vc, 0, h, sizeof(h))))
 		return err;
+	memcpy(st->head, h, HEAD_CMP);
 	memcpy(machine, h + UTS_MACHINE, UTS_LEN);
 	machine[UTS_LEN] = '\0';
 	vc->arch = arch_from_name(machine);
@@ -278,10 +298,16 @@ static struct vmc_error *read_sub_header(struct vmcore *vc,
 	st->dump_level = (int)get_le(s + l->dump_level, 4);
 	if (st->version >= 6 && get_le(s + l->max_mapnr_64, 8))
 		st->max_mapnr = get_le(s + l->max_mapnr_64, 8);
-	if (st->version >= 2 && get_le(s + l->split, 4))
-		return vmc_error_create(VMC_ERR_UNSUPPORTED,
-			"%s is one part of a split dump (makedumpfile --split)"
-			"; split dump sets are not supported yet", vc->path);
+	if (st->version >= 2 && get_le(s + l->split, 4)) {
+		st->split = true;
+		st->start_pfn = get_le(s + l->start_pfn, l->long_size);
+		st->end_pfn = get_le(s + l->end_pfn, l->long_size);
+		/* Version 6 widened them for 32-bit writers. */
+		if (st->version >= 6 && get_le(s + l->end_pfn_64, 8)) {
+			st->start_pfn = get_le(s + l->start_pfn_64, 8);
+			st->end_pfn = get_le(s + l->end_pfn_64, 8);
+		}
+	}
 	if (st->version >= 4) {
 		noff = get_le(s + l->off_note, 8);
 		nsize = get_le(s + l->size_note, l->long_size);
@@ -503,6 +529,28 @@ static struct vmc_error *not_present(const struct kdump_state *st,
 		, paddr, st->dump_level);
 }
 
+/* PFN of a split set is held by another file of the set. */
+static struct vmc_error *other_part(struct vmcore *vc, struct kdump_state *st,
+				    uint64_t pfn, uint8_t *out)
+{
+	uint64_t bs = st->block_size;
+
+	for (size_t i = 0; st->parts && i < st->nparts; i++) {
+		struct vmcore *p = st->parts[i];
+		struct kdump_state *ps = p->format_data;
+
+		if (p == vc || pfn < ps->start_pfn || pfn >= ps->end_pfn)
+			continue;
+		vmcore_set_zero_excluded(p, vc->zero_excluded);
+		return vmcore_read_phys(p, pfn * bs, out, bs, NULL);
+	}
+	return vmc_error_create(VMC_ERR_FAULT,
+		"physical 0x%" PRIx64 " is in another file of this split dump "
+		"set (%s holds physical 0x%" PRIx64 "-0x%" PRIx64 " only): "
+		"give every file of the set", pfn * bs, vc->path,
+		st->start_pfn * bs, st->end_pfn * bs);
+}
+
 /* Decompress PFN into OUT (block_size bytes). */
 static struct vmc_error *load_page(struct vmcore *vc, struct kdump_state *st,
 				   uint64_t pfn, uint8_t *out)
@@ -525,8 +573,11 @@ static struct vmc_error *load_page(struct vmcore *vc, struct kdump_state *st,
 		}
 		return not_present(st, pfn, ram);
 	}
+	if (st->split && (pfn < st->start_pfn || pfn >= st->end_pfn))
+		return other_part(vc, st, pfn, out);
 	if ((err = desc_index(vc, st, pfn, &idx)))
 		return err;
+	idx -= st->desc_base;
 	if (idx >= (vc->file_size - st->desc_off) / DESC_SIZE ||
 	    (err = vmc_file_read(vc, st->desc_off + idx * DESC_SIZE, d,
 				 sizeof(d))))
@@ -662,16 +713,62 @@ static struct vmc_error *check_phys_base(struct vmcore *vc,
 			st->phys_base, (uint64_t)vi);
 }
 
+/* Rank of PFN in bitmap 2 (descriptors of the pages below it). */
+static struct vmc_error *rank_of(struct vmcore *vc, struct kdump_state *st,
+				 uint64_t pfn, uint64_t *ret)
+{
+	if (pfn >= st->max_mapnr) {
+		*ret = st->ndumped;
+		return NULL;
+	}
+	return desc_index(vc, st, pfn, ret);
+}
+
+/* A file of a split set: check its range, find its descriptor base. */
+static struct vmc_error *split_range(struct vmcore *vc,
+				     struct kdump_state *st,
+				     uint64_t *ndesc_ret)
+{
+	uint64_t end_rank;
+	struct vmc_error *err;
+
+	*ndesc_ret = st->ndumped;
+	if (!st->split)
+		return NULL;
+	if (st->start_pfn > st->end_pfn || st->end_pfn > st->max_mapnr)
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"%s: corrupt split-dump range in the kdump sub-header: "
+			"pfns 0x%" PRIx64 "-0x%" PRIx64 " (max_mapnr 0x%" PRIx64
+			")", vc->path, st->start_pfn, st->end_pfn,
+			st->max_mapnr);
+	if ((err = rank_of(vc, st, st->start_pfn, &st->desc_base)) ||
+	    (err = rank_of(vc, st, st->end_pfn, &end_rank)))
+		return vmc_error_prefix(err, "%s: reading the page bitmaps: ",
+					vc->path);
+	*ndesc_ret = end_rank - st->desc_base;
+	return NULL;
+}
+
 static struct vmc_error *report(struct vmcore *vc, struct kdump_state *st)
 {
-	uint64_t need = st->desc_off + st->ndumped * DESC_SIZE;
+	uint64_t ndesc, need;
 	struct vmc_error *err;
+
+	if ((err = split_range(vc, st, &ndesc)))
+		return err;
+	need = st->desc_off + ndesc * DESC_SIZE;
 
 	vc->dump_level = st->dump_level;
 	vc->excluded_pages = st->nram - st->ndumped;
 	snprintf(vc->format_name, sizeof(vc->format_name),
 		 "kdump-compressed v%" PRIu32 ", %s", st->version,
 		 compression_name(st->status));
+	if (st->split) {
+		size_t n = strlen(vc->format_name);
+
+		snprintf(vc->format_name + n, sizeof(vc->format_name) - n,
+			 ", split part");
+	}
 	if ((err = check_phys_base(vc, st)))
 		return err;
 	if (st->status & DH_INCOMPLETE)
@@ -682,7 +779,7 @@ static struct vmc_error *report(struct vmcore *vc, struct kdump_state *st)
 		return vmc_warn(vc, "dump is truncated: its %" PRIu64 " page "
 				"descriptors end at 0x%" PRIx64 " but the file "
 				"at 0x%" PRIx64 "; pages past the end read as "
-				"errors", st->ndumped, need, vc->file_size);
+				"errors", ndesc, need, vc->file_size);
 	return NULL;
 }
 
@@ -710,12 +807,113 @@ static struct vmc_error *kdump_open(struct vmcore *vc)
 	return report(vc, st);
 }
 
+bool vmc_kdump_split_range(const struct vmcore *vc, uint64_t *start_ret,
+			   uint64_t *end_ret)
+{
+	const struct kdump_state *st = vc->format_data;
+
+	if (vc->ops != &vmc_format_kdump || !st || !st->split)
+		return false;
+	*start_ret = st->start_pfn * st->block_size;
+	*end_ret = st->end_pfn * st->block_size;
+	return true;
+}
+
+static int by_start_pfn(const void *a, const void *b)
+{
+	const struct kdump_state *x = (*(struct vmcore *const *)a)->format_data;
+	const struct kdump_state *y = (*(struct vmcore *const *)b)->format_data;
+
+	return x->start_pfn < y->start_pfn ? -1 : x->start_pfn > y->start_pfn;
+}
+
+/* Is P a file of the same split set as VC? */
+static struct vmc_error *same_set(struct vmcore *vc, struct vmcore *p)
+{
+	struct kdump_state *st = vc->format_data, *ps = p->format_data;
+
+	if (p->ops != &vmc_format_kdump || !ps->split)
+		return vmc_error_create(VMC_ERR_INVALID,
+			"%s is not a file of a split dump set (makedumpfile "
+			"--split); give one dump, or every file of one set",
+			p->path);
+	if (memcmp(st->head, ps->head, HEAD_CMP) != 0)
+		return vmc_error_create(VMC_ERR_INVALID,
+			"%s and %s are files of different split dumps (their "
+			"headers differ: another crash or another makedumpfile "
+			"run)", vc->path, p->path);
+	return NULL;
+}
+
+/* The sorted set must hold every pfn once: [0, max_mapnr) without gaps. */
+static struct vmc_error *check_coverage(struct vmcore **set, size_t n)
+{
+	const struct kdump_state *first = set[0]->format_data;
+	uint64_t bs = first->block_size, next = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct kdump_state *ps = set[i]->format_data;
+
+		if (ps->start_pfn < next)
+			return vmc_error_create(VMC_ERR_INVALID,
+				"%s and %s both hold physical 0x%" PRIx64
+				": a file was given twice?", set[i - 1]->path,
+				set[i]->path, ps->start_pfn * bs);
+		if (ps->start_pfn > next)
+			return vmc_error_create(VMC_ERR_INVALID,
+				"no file of the split dump set holds physical "
+				"0x%" PRIx64 "-0x%" PRIx64 ": a file of the set "
+				"is missing", next * bs, ps->start_pfn * bs);
+		next = ps->end_pfn;
+	}
+	if (next < first->max_mapnr)
+		return vmc_error_create(VMC_ERR_INVALID,
+			"no file of the split dump set holds physical 0x%"
+			PRIx64 "-0x%" PRIx64 ": a file of the set is missing",
+			next * bs, first->max_mapnr * bs);
+	return NULL;
+}
+
+struct vmc_error *vmc_kdump_join(struct vmcore *vc, struct vmcore **others,
+				 size_t n)
+{
+	struct kdump_state *st = vc->format_data;
+	struct vmcore **set;
+	struct vmc_error *err;
+
+	if (vc->ops != &vmc_format_kdump || !st->split)
+		return same_set(others[0], vc);
+	for (size_t i = 0; i < n; i++)
+		if ((err = same_set(vc, others[i])))
+			return err;
+	set = malloc((n + 1) * sizeof(*set));
+	if (!set)
+		return &vmc_enomem;
+	set[0] = vc;
+	memcpy(set + 1, others, n * sizeof(*set));
+	qsort(set, n + 1, sizeof(*set), by_start_pfn);
+	if ((err = check_coverage(set, n + 1))) {
+		free(set);
+		return err;
+	}
+	st->parts = set;
+	st->nparts = n + 1;
+	snprintf(vc->format_name, sizeof(vc->format_name),
+		 "kdump-compressed v%" PRIu32 ", %s, split set of %u files",
+		 st->version, compression_name(st->status), (unsigned)(n + 1));
+	return NULL;
+}
+
 static void kdump_close(struct vmcore *vc)
 {
 	struct kdump_state *st = vc->format_data;
 
 	if (!st)
 		return;
+	for (size_t i = 0; i < st->nparts; i++)
+		if (st->parts[i] != vc)
+			vmcore_close(st->parts[i]);
+	free(st->parts);
 	free(st->rank);
 	free(st->notes);
 	free(st->vmcoreinfo);

@@ -31,6 +31,15 @@ struct vmc_format_ops {
 extern const struct vmc_format_ops vmc_format_elf;
 extern const struct vmc_format_ops vmc_format_kdump;
 
+/* Split dump sets (format_kdump.c).  The physical range a file of a
+ * set holds, or false for any other dump. */
+bool vmc_kdump_split_range(const struct vmcore *vc, uint64_t *start_ret,
+			   uint64_t *end_ret);
+/* Make VC, a file of a split set, serve the whole set with the N OTHERS;
+ * on success VC owns them. */
+struct vmc_error *vmc_kdump_join(struct vmcore *vc, struct vmcore **others,
+				 size_t n);
+
 /* The flattened stream (flat.c): the dump file seen through its index. */
 struct vmc_flat;
 bool vmc_flat_probe(const uint8_t *head, size_t len);
@@ -72,7 +81,7 @@ struct vmcore {
 	struct vmc_filemap map;
 	struct vmc_flat *flat;		/* NULL: not a flattened stream */
 	const struct vmc_format_ops *ops;
-	char format_name[64];
+	char format_name[96];
 	const struct arch *arch;
 	void *format_data;		/* format-private state */
 

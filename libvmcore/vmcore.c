@@ -159,7 +159,8 @@ static void setup_translation(struct vmcore *vc)
 		vc->translation = NULL;
 }
 
-struct vmc_error *vmcore_open(const char *path, struct vmcore **ret)
+/* One file, without page tables yet. */
+static struct vmc_error *open_one(const char *path, struct vmcore **ret)
 {
 	struct vmcore *vc = calloc(1, sizeof(*vc));
 	struct vmc_error *err;
@@ -169,14 +170,78 @@ struct vmc_error *vmcore_open(const char *path, struct vmcore **ret)
 	vc->fd = -1;
 	vc->dump_level = -1;
 	if ((err = open_file(vc, path)) || (err = detect_format(vc)) ||
-	    (err = vc->ops->open(vc)) || (err = vmc_index_segments(vc)))
-		goto fail;
+	    (err = vc->ops->open(vc)) || (err = vmc_index_segments(vc))) {
+		vmcore_close(vc);
+		return err;
+	}
+	*ret = vc;
+	return NULL;
+}
+
+/* A file of a split set opened alone still opens: what it holds reads. */
+static struct vmc_error *warn_lone_part(struct vmcore *vc)
+{
+	uint64_t start, end;
+
+	if (!vmc_kdump_split_range(vc, &start, &end))
+		return NULL;
+	return vmc_warn(vc, "%s is one file of a split dump set (makedumpfile "
+			"--split) and holds physical 0x%" PRIx64 "-0x%" PRIx64
+			" only; give every file of the set to read the rest",
+			vc->path, start, end);
+}
+
+/* Open PATHS[1..N-1] and give them to FIRST; their warnings become its. */
+static struct vmc_error *join_parts(struct vmcore *first,
+				    const char *const *paths, size_t n)
+{
+	struct vmcore **others = calloc(n - 1, sizeof(*others));
+	struct vmc_error *err = NULL;
+	size_t i, opened = 0;
+
+	if (!others)
+		return &vmc_enomem;
+	for (i = 1; i < n && !err; i++) {
+		if (!(err = open_one(paths[i], &others[i - 1])))
+			opened++;
+	}
+	if (!err)
+		err = vmc_kdump_join(first, others, n - 1);
+	for (i = 0; !err && i < opened; i++) {
+		for (size_t w = 0; !err && w < others[i]->nwarnings; w++)
+			err = vmc_warn(first, "%s", others[i]->warnings[w]);
+	}
+	if (err) {
+		for (i = 0; i < opened; i++)
+			vmcore_close(others[i]);
+	}
+	free(others);
+	return err;
+}
+
+struct vmc_error *vmcore_open_set(const char *const *paths, size_t n,
+				  struct vmcore **ret)
+{
+	struct vmcore *vc;
+	struct vmc_error *err;
+
+	if (n == 0)
+		return vmc_error_create(VMC_ERR_INVALID, "no dump file given");
+	if ((err = open_one(paths[0], &vc)))
+		return err;
+	err = n == 1 ? warn_lone_part(vc) : join_parts(vc, paths, n);
+	if (err) {
+		vmcore_close(vc);
+		return err;
+	}
 	setup_translation(vc);
 	*ret = vc;
 	return NULL;
-fail:
-	vmcore_close(vc);
-	return err;
+}
+
+struct vmc_error *vmcore_open(const char *path, struct vmcore **ret)
+{
+	return vmcore_open_set(&path, 1, ret);
 }
 
 void vmcore_close(struct vmcore *vc)

@@ -40,6 +40,10 @@ struct vmc_cpu {
 };
 
 struct vmc_error *vmcore_open(const char *path, struct vmcore **ret);
+/* Several files that make one dump: the files of a split dump set
+ * (makedumpfile --split), in any order.  N == 1 is vmcore_open(). */
+struct vmc_error *vmcore_open_set(const char *const *paths, size_t n,
+				  struct vmcore **ret);
 void vmcore_close(struct vmcore *vc);
 
 /* What was opened. */

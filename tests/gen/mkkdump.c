@@ -25,6 +25,12 @@
  *                    data half way, as a makedumpfile that ran out of disk
  *                    space leaves it: descriptors of pages whose data was
  *                    not written are zero
+ *   --split K/N      file K (1 to N) of a split dump set, as
+ *                    makedumpfile --split writes it: the same headers and
+ *                    whole bitmaps in every file, split = 1 and the file's
+ *                    pfn range [start_pfn, end_pfn) (N equal ranges) in
+ *                    the sub-header, descriptors and data of that range
+ *                    only
  * OUT may be "-" (standard output) with --flatten.
  *
  * File layout (blocks of block_size = the page size):
@@ -100,12 +106,14 @@ struct opts {
 	uint32_t compress;	/* DH_* or 0 */
 	bool exclude_zero, share_zero, flatten, header32, incomplete;
 	int version;		/* header_version, 1 to 6 */
+	int split_k, split_n;	/* --split K/N; 0: not split */
 	const char *machine;
 	const char *in, *out;
 };
 
 struct dump {
 	int fd;
+	uint64_t start_pfn, end_pfn;	/* the pfns this file holds */
 	const uint8_t *map;	/* the whole vmcore */
 	uint64_t size;
 	struct seg *segs;	/* PT_LOADs, in program header order */
@@ -618,7 +626,12 @@ static void make_sub_header(const struct dump *d, const struct opts *o,
 		 * to 4; fields newer than the version stay 0 */
 		put_le(s + 0, d->phys_base, 4);
 		put_le(s + 4, (uint64_t)dump_level, 4);
-		/* split 8, start_pfn 12, end_pfn 16: 0 (not split) */
+		/* split 8, start_pfn 12, end_pfn 16 */
+		if (o->split_n) {
+			put_le(s + 8, 1, 4);
+			put_le(s + 12, d->start_pfn, 4);
+			put_le(s + 16, d->end_pfn, 4);
+		}
 		if (o->version >= 3) {
 			put_le(s + 20, note_off + d->vmcoreinfo_off, 8);
 			put_le(s + 28, d->vmcoreinfo_size, 4);
@@ -629,13 +642,22 @@ static void make_sub_header(const struct dump *d, const struct opts *o,
 		}
 		/* offset_eraseinfo 44, size_eraseinfo 52: none;
 		 * start_pfn_64 56, end_pfn_64 64: 0 (not split) */
+		if (o->version >= 6 && o->split_n) {
+			put_le(s + 56, d->start_pfn, 8);
+			put_le(s + 64, d->end_pfn, 8);
+		}
 		if (o->version >= 6)
 			put_le(s + 72, d->max_mapnr, 8);
 		return;
 	}
 	put_le(s + 0, d->phys_base, 8);
 	put_le(s + 8, (uint64_t)dump_level, 4);
-	/* split 12, start_pfn 16, end_pfn 24: 0 (not split) */
+	/* split 12, start_pfn 16, end_pfn 24 */
+	if (o->split_n) {
+		put_le(s + 12, 1, 4);
+		put_le(s + 16, d->start_pfn, 8);
+		put_le(s + 24, d->end_pfn, 8);
+	}
 	if (o->version >= 3) {
 		put_le(s + 32, note_off + d->vmcoreinfo_off, 8);
 		put_le(s + 40, d->vmcoreinfo_size, 8);
@@ -646,6 +668,10 @@ static void make_sub_header(const struct dump *d, const struct opts *o,
 	}
 	/* offset_eraseinfo 64, size_eraseinfo 72: none;
 	 * start_pfn_64 80, end_pfn_64 88: 0 (not split) */
+	if (o->version >= 6 && o->split_n) {
+		put_le(s + 80, d->start_pfn, 8);
+		put_le(s + 88, d->end_pfn, 8);
+	}
 	if (o->version >= 6)
 		put_le(s + 96, d->max_mapnr, 8);
 }
@@ -723,7 +749,7 @@ static uint64_t write_pages(const struct dump *d, const struct opts *o,
 		add_data(&w, page, l->bs);
 		off += l->bs;
 	}
-	for (uint64_t pfn = 0; pfn < d->max_mapnr; pfn++) {
+	for (uint64_t pfn = d->start_pfn; pfn < d->end_pfn; pfn++) {
 		size_t n;
 
 		if (!bit(bm2, pfn))
@@ -751,6 +777,32 @@ static uint64_t write_pages(const struct dump *d, const struct opts *o,
 	free(w.desc);
 	free(w.data);
 	return off;
+}
+
+/* File K of N holds about 1/N of the dumped pages, as makedumpfile
+ * --split divides them: the first file starts at pfn 0, the last ends at
+ * max_mapnr.  *NDUMPED: all dumped pages in, this file's out. */
+static void split_range(struct dump *d, const struct opts *o,
+			const uint8_t *bm2, uint64_t *ndumped)
+{
+	uint64_t lo = *ndumped * (uint64_t)(o->split_k - 1) / (uint64_t)o->split_n;
+	uint64_t hi = *ndumped * (uint64_t)o->split_k / (uint64_t)o->split_n;
+	uint64_t seen = 0;
+
+	d->start_pfn = o->split_k == 1 ? 0 : d->max_mapnr;
+	d->end_pfn = d->max_mapnr;
+	for (uint64_t pfn = 0; pfn < d->max_mapnr; pfn++) {
+		if (!bit(bm2, pfn))
+			continue;
+		if (seen == lo && o->split_k > 1 && d->start_pfn == d->max_mapnr)
+			d->start_pfn = pfn;
+		if (seen == hi && o->split_k < o->split_n) {
+			d->end_pfn = pfn;
+			break;
+		}
+		seen++;
+	}
+	*ndumped = hi - lo;
 }
 
 /*
@@ -824,6 +876,10 @@ static void write_kdump(struct dump *d, const struct opts *o)
 
 	bm = xcalloc(2, l.bitmap_half);
 	make_bitmaps(d, o, bm, bm + l.bitmap_half, &l.ndumped);
+	d->start_pfn = 0;
+	d->end_pfn = d->max_mapnr;
+	if (o->split_n)
+		split_range(d, o, bm + l.bitmap_half, &l.ndumped);
 	l.data_off = l.desc_off + l.ndumped * DESC_SIZE;
 
 	if (strcmp(o->out, "-") == 0 && o->flatten)
@@ -882,6 +938,7 @@ static void usage(int status)
 "                   are left 0\n"
 "  --machine NAME   utsname.machine to write\n"
 "  --incomplete     flagged incomplete, page data cut half way\n"
+"  --split K/N      file K of a split set of N (makedumpfile --split)\n"
 "OUT may be - with --flatten.\n", prog);
 	exit(status);
 }
@@ -911,6 +968,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "machine", required_argument, NULL, 'm' },
 		{ "incomplete", no_argument, NULL, 'i' },
 		{ "header-version", required_argument, NULL, 'v' },
+		{ "split", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -928,6 +986,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'm': o->machine = optarg; break;
 		case 'i': o->incomplete = true; break;
 		case 'v': o->version = atoi(optarg); break;
+		case 'S':
+			if (sscanf(optarg, "%d/%d", &o->split_k,
+				   &o->split_n) != 2 || o->split_n < 1 ||
+			    o->split_k < 1 || o->split_k > o->split_n)
+				die("--split: K/N with 1 <= K <= N");
+			break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
@@ -948,6 +1012,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		o->machine = "i686";
 	if (o->version < 1 || o->version > 6)
 		die("--header-version: 1 to 6");
+	if (o->split_n && (o->version < 2 || o->flatten || o->incomplete))
+		die("--split needs header version 2 or later, and not "
+		    "--flatten or --incomplete");
 }
 
 int main(int argc, char **argv)

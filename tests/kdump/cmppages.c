@@ -6,11 +6,12 @@
  * (kdump-compressed, flattened, ...).
  *
  * Usage:
- *   cmppages [--level N] [--incomplete] REF OTHER
+ *   cmppages [--level N] [--incomplete] REF OTHER...
  *   cmppages --hash-sample FILE
  *   cmppages --hash-pfns FILE < PFNS
  *   cmppages --excluded FILE
  *
+ * Several OTHER files are one dump: the files of a split dump set.
  * Compare mode looks at every pfn either dump describes:
  *   - present in both: the bytes must be identical;
  *   - excluded in OTHER (VMC_ERR_EXCLUDED): the reference must have the
@@ -57,11 +58,25 @@ struct counts {
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: cmppages [--level N] [--incomplete] REF OTHER\n"
+		"usage: cmppages [--level N] [--incomplete] REF OTHER...\n"
 		"       cmppages --hash-sample FILE\n"
 		"       cmppages --hash-pfns FILE < PFNS\n"
 		"       cmppages --excluded FILE\n");
 	exit(2);
+}
+
+static struct vmcore *open_set_or_die(char **paths, size_t n)
+{
+	struct vmcore *vc;
+	struct vmc_error *err = vmcore_open_set((const char *const *)paths,
+						n, &vc);
+
+	if (err) {
+		fprintf(stderr, "cmppages: %s\n", err->message);
+		vmc_error_destroy(err);
+		exit(2);
+	}
+	return vc;
 }
 
 static struct vmcore *open_or_die(const char *path)
@@ -200,11 +215,12 @@ static void compare_pfn(struct vmcore *ref, struct vmcore *other,
 	free(owhy);
 }
 
-static int compare(const char *refpath, const char *path, int level,
-		   bool incomplete)
+static int compare(const char *refpath, char **paths, size_t npaths,
+		   int level, bool incomplete)
 {
 	struct vmcore *ref = open_or_die(refpath);
-	struct vmcore *other = open_or_die(path);
+	struct vmcore *other = open_set_or_die(paths, npaths);
+	const char *path = paths[0];
 	struct counts c = { .first_missing = UINT64_MAX };
 	uint64_t end = end_pfn(ref) > end_pfn(other) ? end_pfn(ref)
 						     : end_pfn(other);
@@ -344,7 +360,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (argc - i != 2)
+	if (argc - i < 2)
 		usage();
-	return compare(argv[i], argv[i + 1], level, incomplete);
+	return compare(argv[i], argv + i + 1, (size_t)(argc - i - 1), level,
+		       incomplete);
 }

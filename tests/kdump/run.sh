@@ -50,11 +50,19 @@ done
 # Encodings and what to expect of them: NAME LEVEL KIND [CHECKS]
 #   read        our reader must read it: cmppages, drgn, gdb
 #   incomplete  read, but the pages past the cut are lost
+#   phys        our reader must read its pages (cmppages, drgn) and call
+#               its architecture arch=NAME; not a target for real.py
 #   refuse      our reader must refuse it, naming machine=NAME; drgn must
 #               read the reference's bytes from it (checks the encoder)
+#   split       the files of a split set (makedumpfile --split): read as
+#               one dump, given in reverse order; drgn takes one file only
+#   nodrgn=1    drgn is not asked (it does not read that machine either)
 #   same=NAME   byte for byte that file;  flat=NAME  rearranged, that file
-# mk-header32 is what a 32-bit makedumpfile writes (machine i686): no
-# architecture of ours.  mk-header32-x86_64 is the same layout with
+# mk-header32 is what a 32-bit makedumpfile writes (machine i686): the
+# pages are this x86_64 guest's, but the header says i386, so the reader
+# must take it as an i386 dump (phys: only its physical pages are
+# checked, and that the server calls it i386); mk-header32-mips names a
+# machine we do not support.  mk-header32-x86_64 is the same layout with
 # machine x86_64, as QEMU's dump-guest-memory writes a guest that is not
 # in long mode: the reader must notice the layout from the header itself.
 expect='
@@ -71,9 +79,12 @@ mk-zstd-d0           0 read
 mk-snappy-d1         1 read
 mk-zstd-d1           1 read
 mk-flat-snappy-d1    1 read flat=mk-snappy-d1
-mk-header32          0 refuse machine=i686
+mk-header32          0 phys arch=i386
+mk-header32-mips     0 refuse machine=mips nodrgn=1
 mk-header32-x86_64   0 read
 mk-incomplete        0 incomplete
+split-lzo-d1         1 split
+split-zlib-d31      31 split
 '
 
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4) || { bad "real dump" "tests/real/make-dump-x86_64.sh failed"; exit 1; }
@@ -81,6 +92,9 @@ vmcore=$dir/vmcore
 vmlinux=$(sed -n 's/^VMLINUX=//p' "$dir/meta.txt")
 "$here/encodings.sh" "$dir" "$build" >"$tmp/list" || { bad "encodings" "tests/kdump/encodings.sh failed"; exit 1; }
 path_of() { awk -v n="$1" '$1 == n { print $2 }' "$tmp/list"; }
+# The files of NAME as arguments: a split set's in reverse order (the
+# reader must sort them itself).
+files_of() { path_of "$1" | tr ',' '\n' | sort -r | tr '\n' ' '; }
 field() { echo "$expect" | awk -v n="$1" -v k="$2" '$1 == n { for (i = 4; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }'; }
 
 names=$(echo "$expect" | awk 'NF { print $1 }')
@@ -137,7 +151,8 @@ cmp_job() {	# NAME LEVEL KIND
 	esac
 	n=$1
 	shift
-	if "$cmppages" "$@" "$vmcore" "$(path_of "$n")" >"$tmp/cmp.$n" 2>&1; then
+	# shellcheck disable=SC2046 # one argument per file
+	if "$cmppages" "$@" "$vmcore" $(files_of "$n") >"$tmp/cmp.$n" 2>&1; then
 		echo 0 >"$tmp/cmp.$n.rc"
 	else
 		echo 1 >"$tmp/cmp.$n.rc"
@@ -145,7 +160,7 @@ cmp_job() {	# NAME LEVEL KIND
 }
 echo "$expect" | while read -r n level kind rest; do
 	[ -n "$n" ] || continue
-	case $kind in read|incomplete) echo "$n $level $kind" ;; esac
+	case $kind in read|incomplete|split|phys) echo "$n $level $kind" ;; esac
 done >"$tmp/cmplist"
 while read -r n level kind; do
 	spawn cmp_job "$n" "$level" "$kind"
@@ -189,6 +204,38 @@ for n in $names; do
 	fi
 done
 
+for n in $names; do
+	a=$(field "$n" arch)
+	[ -n "$a" ] || continue
+	"$server" "$(path_of "$n")" </dev/null >/dev/null 2>"$tmp/arch.$n" || true
+	if grep -q "^gdbserver-vmcore: .*[;,] $a, Linux" "$tmp/arch.$n"; then
+		ok "server takes $n as $a"
+	else
+		bad "server takes $n as $a" "$(cat "$tmp/arch.$n")"
+	fi
+done
+
+# Split sets given wrongly: each refused with a message saying what is
+# wrong.  refuse_set WHAT PATTERN FILE...
+refuse_set() {
+	what=$1 pattern=$2
+	shift 2
+	if "$server" -q "$@" </dev/null >/dev/null 2>"$tmp/refuse.set"; then
+		bad "server refuses $what" "it opened them"
+	elif grep -q "$pattern" "$tmp/refuse.set"; then
+		ok "server refuses $what: $(head -n 1 "$tmp/refuse.set" | sed "s|$dir/encodings/||g")"
+	else
+		bad "server refuses $what" "$(cat "$tmp/refuse.set")"
+	fi
+}
+# shellcheck disable=SC2046
+set -- $(path_of split-lzo-d1 | tr ',' ' ')
+refuse_set "a split set with a file missing" "a file of the set is missing" "$1" "$3"
+refuse_set "a split set with the last file missing" "a file of the set is missing" "$1" "$2"
+refuse_set "a split file given twice" "given twice" "$1" "$2" "$2" "$3"
+refuse_set "a split file with a whole dump" "not a file of a split dump set" "$1" "$(path_of mdf-zlib-d31)"
+refuse_set "files of two different split dumps" "different split dumps" "$1" "$2" "$(path_of split-zlib-d31 | cut -d, -f2)"
+
 # --- 4. drgn ---------------------------------------------------------------
 section "drgn (libkdumpfile) on a sample of pages"
 py=""
@@ -203,6 +250,14 @@ else
 		[ -n "$n" ] || continue
 		f=$(path_of "$n")
 		[ -n "$f" ] || continue
+		if [ "$kind" = split ]; then
+			echo "NOTE drgn opens one file, not a split set: $n not compared"
+			continue
+		fi
+		if [ -n "$(field "$n" nodrgn)" ]; then
+			echo "NOTE drgn does not support $(field "$n" machine) either: $n not compared"
+			continue
+		fi
 		"$py" "$here/drgn_pages.py" "$f" <"$tmp/ref.hash" >"$tmp/drgn.$n" 2>&1 && rc=0 || rc=$?
 		if [ "$rc" = 3 ]; then
 			echo "NOTE drgn cannot read $n, not compared: $(sed 's/^# drgn cannot open [^:]*: //' "$tmp/drgn.$n")"
@@ -267,10 +322,16 @@ fi
 # The first run alone writes the vmlinux index the others use.
 gdb_job real-mdf-zlib-d31 "$top/tests/gdb/real.py" "$d31" "" -- VMC_QUICK=1
 gdb_report real-mdf-zlib-d31
-echo "$expect" | awk 'NF && $3 == "read" && $1 != "mdf-zlib-d31" { print $1 }' >"$tmp/gdblist"
+echo "$expect" | awk 'NF && ($3 == "read" || $3 == "split") && $1 != "mdf-zlib-d31" { print $1 }' >"$tmp/gdblist"
 while read -r n; do
-	spawn gdb_job "real-$n" "$top/tests/gdb/real.py" "$(path_of "$n")" "" -- VMC_QUICK=1
+	spawn gdb_job "real-$n" "$top/tests/gdb/real.py" "$(files_of "$n")" "" -- VMC_QUICK=1
 done <"$tmp/gdblist"
+# One file of a split set alone: it opens with a warning, and what the
+# other files hold (the kernel image is in the first) fails to read.
+set -- $(files_of split-lzo-d1)
+spawn gdb_job split-lone-part "$here/pages.py" "$1" "" -- \
+	VMC_INFO_HAS="split part|one file of a split dump set" \
+	VMC_UNREADABLE="linux_banner init_task"
 spawn gdb_job excluded-d31 "$here/pages.py" "$d31" "" -- \
 	VMC_PAGES="$present ${excluded}=-" VMC_EXCLUDED="$excluded" \
 	VMC_INFO_HAS="dump level 31, $nexcl pages excluded; they read as errors"
@@ -285,6 +346,7 @@ while read -r n; do gdb_report "real-$n"; done <"$tmp/gdblist"
 gdb_report excluded-d31
 gdb_report zero-excluded-option-d31
 gdb_report incomplete
+gdb_report split-lone-part
 
 echo "kdump tests: $pass passed, $fail failed ($(($(date +%s) - start)) s)"
 [ "$fail" -eq 0 ]

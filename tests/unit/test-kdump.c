@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +360,174 @@ TEST(header_versions)
 		}
 		free(k.data);
 	}
+}
+
+/* The N files of a split set (mkkdump --split K/N, EXTRA options), written
+ * to temporary files whose paths go to PATHS[0..N-1]. */
+static bool make_split(const char *extra, int n, char paths[][256])
+{
+	for (int k = 1; k <= n; k++) {
+		char args[128];
+		struct kfile f;
+		bool ok;
+
+		snprintf(args, sizeof(args), "--split %d/%d %s", k, n, extra);
+		if (!make_kdump(args, &f))
+			return false;
+		ok = unit_write_tmp(f.data, f.len, paths[k - 1], 256);
+		free(f.data);
+		if (!CHECK(ok, "cannot write a tmp file"))
+			return false;
+	}
+	return true;
+}
+
+static void unlink_all(char paths[][256], int n)
+{
+	for (int i = 0; i < n; i++)
+		unlink(paths[i]);
+}
+
+static struct vmc_error *open_paths(struct vmcore **vc, int n, ...)
+{
+	const char *p[8];
+	va_list ap;
+
+	va_start(ap, n);
+	for (int i = 0; i < n && i < 8; i++)
+		p[i] = va_arg(ap, const char *);
+	va_end(ap);
+	*vc = NULL;
+	return vmcore_open_set(p, (size_t)n, vc);
+}
+
+/* A split set reads as one dump in any order; its files' ranges follow
+ * each other and every page is in exactly one of them. */
+TEST(split_set)
+{
+	char p[3][256];
+	static const int orders[][3] = { { 0, 1, 2 }, { 2, 0, 1 }, { 1, 2, 0 } };
+	struct vmcore *vc;
+	bool read;
+
+	if (!make_split("--compress zstd --exclude-zero", 3, p))
+		return;
+	for (size_t o = 0; o < 3; o++) {
+		if (!CHECK_OK(open_paths(&vc, 3, p[orders[o][0]],
+					 p[orders[o][1]], p[orders[o][2]])))
+			continue;
+		for (unsigned i = 0; i < PAGES; i++) {
+			if (i == 3)
+				continue;	/* excluded zero page */
+			CHECK(page_ok_or_error(vc, i, &read) && read,
+			      "order %zu: page %u", o, i);
+		}
+		CHECK_U64(vmcore_excluded_pages(vc), 1);
+		CHECK_CONTAINS(vmcore_format(vc), "split set of 3 files");
+		for (size_t w = 0; w < vmcore_num_warnings(vc); w++)
+			CHECK(!strstr(vmcore_warning(vc, w), "split"),
+			      "warning: %s", vmcore_warning(vc, w));
+		CHECK_STR(vmcore_vmcoreinfo(vc, "OSRELEASE"), "6.1.0-test");
+		vmcore_close(vc);
+	}
+	unlink_all(p, 3);
+}
+
+/* One file alone: a warning, its own pages read, the others' fail and
+ * say why. */
+TEST(split_lone_file)
+{
+	char p[3][256];
+	struct vmcore *vc;
+	unsigned nread = 0;
+	bool read;
+
+	if (!make_split("--compress lzo", 3, p))
+		return;
+	if (CHECK_OK(open_paths(&vc, 1, p[1]))) {
+		/* The other warning: no page tables in this dump. */
+		CHECK_U64(vmcore_num_warnings(vc), 2);
+		CHECK_CONTAINS(vmcore_warning(vc, 0),
+			       "one file of a split dump set");
+		CHECK_CONTAINS(vmcore_format(vc), "split part");
+		for (unsigned i = 0; i < PAGES; i++) {
+			uint8_t buf[8];
+			struct vmc_error *err;
+
+			CHECK(page_ok_or_error(vc, i, &read), "page %u", i);
+			nread += read;
+			err = vmcore_read_phys(vc, BASE + i * 4096ull, buf, 8,
+					       NULL);
+			if (err)
+				CHECK_CONTAINS(err->message,
+					       "give every file of the set");
+			vmc_error_destroy(err);
+		}
+		/* 16 pages in 3 files: the middle one has 5 or 6. */
+		CHECK(nread >= 5 && nread <= 6, "%u pages read", nread);
+		vmcore_close(vc);
+	}
+	unlink_all(p, 3);
+}
+
+/* Sets given wrongly are refused, naming what is wrong. */
+TEST(split_bad_sets)
+{
+	char p[3][256], q[2][256], whole[256];
+	struct kfile f;
+	struct vmcore *vc;
+
+	if (!make_split("--compress zlib", 3, p) ||
+	    !make_split("--compress snappy", 2, q) || !make_kdump("", &f))
+		return;
+	if (CHECK(unit_write_tmp(f.data, f.len, whole, sizeof(whole)),
+		  "tmp file")) {
+		CHECK_ERR(open_paths(&vc, 2, p[0], p[2]), VMC_ERR_INVALID,
+			  "a file of the set is missing");
+		CHECK_ERR(open_paths(&vc, 2, p[0], p[1]), VMC_ERR_INVALID,
+			  "a file of the set is missing");
+		CHECK_ERR(open_paths(&vc, 2, p[1], p[2]), VMC_ERR_INVALID,
+			  "a file of the set is missing");
+		CHECK_ERR(open_paths(&vc, 4, p[0], p[1], p[1], p[2]),
+			  VMC_ERR_INVALID, "given twice");
+		CHECK_ERR(open_paths(&vc, 3, p[0], p[1], whole),
+			  VMC_ERR_INVALID, "not a file of a split dump set");
+		CHECK_ERR(open_paths(&vc, 2, whole, p[0]), VMC_ERR_INVALID,
+			  "not a file of a split dump set");
+		CHECK_ERR(open_paths(&vc, 3, p[0], q[1], p[2]),
+			  VMC_ERR_INVALID, "different split dumps");
+		CHECK_ERR(open_paths(&vc, 0), VMC_ERR_INVALID, "no dump");
+		unlink(whole);
+	}
+	free(f.data);
+	unlink_all(p, 3);
+	unlink_all(q, 2);
+}
+
+/* A corrupt range in the sub-header (start past end, end past
+ * max_mapnr) is a clear error. */
+TEST(split_corrupt_range)
+{
+	struct kfile k;
+	struct vmcore *vc;
+	uint64_t v;
+
+	if (!make_kdump("--split 1/2", &k))
+		return;
+	/* 64-bit sub-header at block 1: start_pfn 16, end_pfn 24,
+	 * start_pfn_64 80, end_pfn_64 88. */
+	v = 1000000;
+	memcpy(k.data + k.bs + 24, &v, 8);
+	memcpy(k.data + k.bs + 88, &v, 8);
+	CHECK_ERR(open_k(&k, k.len, &vc), VMC_ERR_FORMAT,
+		  "corrupt split-dump range");
+	v = 5;
+	memcpy(k.data + k.bs + 24, &v, 8);
+	memcpy(k.data + k.bs + 88, &v, 8);
+	v = 6;
+	memcpy(k.data + k.bs + 16, &v, 8);
+	memcpy(k.data + k.bs + 80, &v, 8);
+	CHECK_ERR(open_k(&k, k.len, &vc), VMC_ERR_FORMAT,
+		  "corrupt split-dump range");
+	free(k.data);
 }
