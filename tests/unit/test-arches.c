@@ -662,7 +662,7 @@ static bool have(const char *prog)
  */
 static char *run_on_xml(const struct want_arch *w, const char *cmd)
 {
-	char *xml = NULL, *out = NULL, path[256] = "", full[1024], cmdp[768];
+	char *xml = NULL, *out = NULL, path[256] = "", full[1100], cmdp[768];
 	size_t len = 0, n;
 	FILE *f;
 
