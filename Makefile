@@ -83,7 +83,7 @@ check-proto: all
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
 
-check-real: all
+check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
 
 asan:

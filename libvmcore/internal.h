@@ -98,6 +98,7 @@ struct vmcore {
 
 	struct vmcoreinfo vmcoreinfo;
 	bool have_vmcoreinfo;
+	uint64_t vmcoreinfo_paddr;	/* where the scan found it, or 0 */
 
 	int dump_level;			/* makedumpfile -d, -1: not filtered */
 	uint64_t excluded_pages;
@@ -133,5 +134,8 @@ struct vmc_error *vmc_read_pranges(struct vmcore *vc, uint64_t paddr,
 struct vmc_error *vmc_add_note(struct vmcore *vc, const char *name,
 			       uint32_t type, const uint8_t *desc,
 			       size_t descsz);
+
+/* No VMCOREINFO note: look for the kernel's own copy in memory. */
+struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc);
 
 #endif

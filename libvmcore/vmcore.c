@@ -230,6 +230,8 @@ struct vmc_error *vmcore_open_set(const char *const *paths, size_t n,
 	if ((err = open_one(paths[0], &vc)))
 		return err;
 	err = n == 1 ? warn_lone_part(vc) : join_parts(vc, paths, n);
+	if (!err)
+		err = vmc_find_vmcoreinfo(vc);
 	if (err) {
 		vmcore_close(vc);
 		return err;

@@ -26,7 +26,7 @@
 set -eu
 
 # Bump whenever the recipe changes in a way that changes the dumps.
-FIXTURE_VERSION=1
+FIXTURE_VERSION=2
 
 QEMU_TIMEOUT=300	# seconds until the guest must have panicked
 GUEST_MEM=1G
@@ -143,8 +143,15 @@ if [ $vmcoreinfo_dev = 1 ]; then
 		die "vmcore-kdump-zlib is not a flattened stream"
 else
 	[ ! -s "$vmcoreinfo" ] || die "a VMCOREINFO note without -device vmcoreinfo"
-	# The guest's view: _stext's address minus its link address.
-	kernel_offset=$(printf '0x%x' $(($(gm KSYM__stext) - 0xffffffff81000000)))
+	# The guest's view: _stext's address minus its link address
+	# 0xffffffff81000000.  The shell's arithmetic is signed 64-bit, so
+	# subtract in the low 32 bits (the kernel image stays in the top 2 GiB).
+	stext=$(gm KSYM__stext)
+	case $stext in
+	0xffffffff[0-9a-f]*) ;;
+	*) die "guest _stext $stext is not in the kernel image mapping" ;;
+	esac
+	kernel_offset=$(printf '0x%x' $((0x${stext#0xffffffff} - 0x81000000)))
 fi
 check_marker "$vmcore"
 rm -f "$vmcoreinfo"
