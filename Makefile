@@ -17,12 +17,14 @@ SRV_LIB  = $(filter-out gdbserver-vmcore/main.c,$(SRV_SRCS))
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
+CONV_SRCS = $(wildcard elfconv/*.c)
+CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
-PROGRAMS = $(BUILD)/gdbserver-vmcore
+PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
@@ -50,6 +52,10 @@ $(BUILD)/libvmcore.a: $(LIB_OBJS)
 	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BUILD)/libvmcore.a
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 

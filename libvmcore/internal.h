@@ -23,6 +23,8 @@ struct vmc_format_ops {
 	struct vmc_error *(*read_phys)(struct vmcore *vc, uint64_t paddr,
 				       void *buf, size_t len,
 				       size_t *done_ret);
+	/* Was the page at PADDR left out by the dump level?  Optional. */
+	bool (*excluded)(struct vmcore *vc, uint64_t paddr);
 	/* Forget cached pages (optional): reading policy changed. */
 	void (*invalidate)(struct vmcore *vc);
 	void (*close)(struct vmcore *vc);
@@ -95,6 +97,9 @@ struct vmcore {
 	struct vmc_cpu *cpus;
 	size_t ncpus, cpus_cap;
 	size_t nqemu;
+
+	struct vmc_note *notes;		/* every note, in dump order */
+	size_t nnotes, notes_cap;
 
 	struct vmcoreinfo vmcoreinfo;
 	bool have_vmcoreinfo;

@@ -91,10 +91,34 @@ static struct vmc_error *add_qemu(struct vmcore *vc, const uint8_t *desc,
 	return NULL;
 }
 
+/* Every note, as the dump has it, for tools that copy them (elfconv). */
+static struct vmc_error *keep_note(struct vmcore *vc, const char *name,
+				   uint32_t type, const uint8_t *desc,
+				   size_t descsz)
+{
+	if (vc->nnotes == vc->notes_cap) {
+		size_t cap = vc->notes_cap ? 2 * vc->notes_cap : 16;
+		struct vmc_note *n = realloc(vc->notes, cap * sizeof(*n));
+
+		if (!n)
+			return &vmc_enomem;
+		vc->notes = n;
+		vc->notes_cap = cap;
+	}
+	vc->notes[vc->nnotes++] = (struct vmc_note){
+		.name = name, .type = type, .desc = desc, .descsz = descsz,
+	};
+	return NULL;
+}
+
 struct vmc_error *vmc_add_note(struct vmcore *vc, const char *name,
 			       uint32_t type, const uint8_t *desc,
 			       size_t descsz)
 {
+	struct vmc_error *err = keep_note(vc, name, type, desc, descsz);
+
+	if (err)
+		return err;
 	if (strcmp(name, "CORE") == 0 && type == NT_PRSTATUS)
 		return add_prstatus(vc, desc, descsz);
 	if (strcmp(name, "VMCOREINFO") == 0)
