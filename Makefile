@@ -19,6 +19,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
 CONV_SRCS = $(wildcard elfconv/*.c)
 CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
+CONV_LIB  = $(filter-out $(BUILD)/obj/elfconv/main.o,$(CONV_OBJS))
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -28,7 +29,7 @@ PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
-        check-kdump build-asan-units build-asan-kdump \
+        check-kdump check-elfconv build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install
 
 all: $(PROGRAMS) $(TOOLS)
@@ -66,7 +67,7 @@ $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 
 UNIT_SUPPORT = $(addprefix $(BUILD)/obj/tests/unit/,unit.o corefile.o gdbframes.o)
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(BUILD)/libvmcore.a
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -76,7 +77,7 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-proto check-gdb check-real check-kdump
+	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv
 	$(MAKE) asan
 	$(MAKE) check-fuzz
 
@@ -95,7 +96,7 @@ check-real: all $(BUILD)/tests/cmppages
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump check-elfconv
 
 build-asan-units: $(UNIT_BINS)
 
@@ -143,3 +144,7 @@ $(BUILD)/tests/cmppages: $(BUILD)/obj/tests/kdump/cmppages.o $(BUILD)/libvmcore.
 
 check-kdump: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 	@tests/kdump/run.sh $(BUILD)
+
+# elfconv on the real dumps: conversions, refusals, full disk, progress.
+check-elfconv: all $(BUILD)/tests/cmppages
+	@tests/elfconv/run.sh $(BUILD)
