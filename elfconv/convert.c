@@ -8,8 +8,10 @@
  * libvmcore, so ELF, kdump-compressed, flattened and split inputs are
  * all the same here.
  */
+#define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,7 @@
  * and leaves longer ones out of its ELF output (PFN_EXCLUDED). */
 #define EXCLUDED_RUN_MIN 256
 #define CHUNK (1024u * 1024)
+#define WRITEBACK (UINT64_C(32) << 20)
 #define MAX_PHNUM 0xfffe	/* PN_XNUM (0xffff) would need a section */
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -526,6 +529,34 @@ static bool all_zero(const uint8_t *b, size_t n)
 	return true;
 }
 
+/* BUF at OFF, leaving its zero pages as holes: one pwrite per run of
+ * non-zero pages. */
+static struct vmc_error *out_sparse(int fd, const uint8_t *buf, size_t n,
+				    uint64_t off)
+{
+	size_t k = 0;
+
+	while (k < n) {
+		size_t start;
+
+		while (k < n && all_zero(buf + k, n - k < PAGE ? n - k : PAGE))
+			k += PAGE;
+		start = k;
+		while (k < n && !all_zero(buf + k, n - k < PAGE ? n - k : PAGE))
+			k += PAGE;
+		if (k > n)
+			k = n;
+		if (k > start) {
+			struct vmc_error *err = out(fd, true, buf + start,
+						    k - start, off + start);
+
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
 /* Memory [paddr, paddr+len) into BUF; pages that cannot be read (data
  * missing from an incomplete input) become zeros, counted in *ZEROED.
  * Excluded pages in short runs read as zeros (zero_excluded is on). */
@@ -586,14 +617,13 @@ struct vmc_error *plan_write(struct vmcore *vc, const struct plan *p, int fd,
 			if ((err = read_chunk(vc, s->paddr + o, buf, n,
 					      &res->zeroed_pages)))
 				break;
-			for (size_t k = 0; !err && k < n; k += PAGE) {
-				size_t m = n - k < PAGE ? n - k : PAGE;
-
-				if (!seekable || !all_zero(buf + k, m))
-					err = out(fd, seekable, buf + k, m,
-						  s->offset + o + k);
-			}
+			err = seekable ? out_sparse(fd, buf, n, s->offset + o)
+				       : out(fd, false, buf, n, s->offset + o);
 			done += n;
+			/* Start writeback as we go: the final fsync then has
+			 * little left to wait for. */
+			if (seekable && !err && (done & (WRITEBACK - 1)) < n)
+				sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 			if (progress)
 				progress(arg, done, p->data_bytes);
 		}
