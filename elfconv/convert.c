@@ -29,6 +29,10 @@
 #define CHUNK (1024u * 1024)
 #define WRITEBACK (UINT64_C(32) << 20)
 #define MAX_PHNUM 0xfffe	/* PN_XNUM (0xffff) would need a section */
+/* kexec's p_vaddr for memory with no kernel virtual address (highmem):
+ * all ones, in either class. */
+#define NO_VADDR UINT64_MAX
+#define NO_VADDR32 UINT64_C(0xffffffff)
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -110,7 +114,9 @@ static struct vmc_error *segs_from_elf(struct vmcore *vc, struct plan *p)
 
 		if (memsz == 0 && s->memsz != 0)
 			continue;	/* nothing of it in the file */
-		err = add_seg(p, s->paddr, s->vaddr, memsz, filesz);
+		err = add_seg(p, s->paddr, input_class(vc) == ELFCLASS32 &&
+			      s->vaddr == NO_VADDR32 ? NO_VADDR : s->vaddr,
+			      memsz, filesz);
 	}
 	return err;
 }
@@ -235,9 +241,12 @@ static struct vmc_error *segs_from_pages(struct vmcore *vc, struct plan *p)
 
 /* ---- ELF32 limits ---------------------------------------------------- */
 
+
 static bool fits32(const struct out_seg *s)
 {
-	return s->paddr + s->memsz <= FOUR_G && s->vaddr + s->memsz <= FOUR_G;
+	return s->paddr <= FOUR_G && s->memsz <= FOUR_G - s->paddr &&
+	       (s->vaddr == NO_VADDR ||
+		(s->vaddr <= FOUR_G && s->memsz <= FOUR_G - s->vaddr));
 }
 
 static struct vmc_error *refuse_above_4g(const struct plan *p)
@@ -274,7 +283,8 @@ static void drop_above_4g(struct plan *p)
 		if (!fits32(&s)) {
 			uint64_t keep = s.paddr < FOUR_G ? FOUR_G - s.paddr : 0;
 
-			if (s.vaddr && s.vaddr + keep > FOUR_G)
+			if (s.vaddr && s.vaddr != NO_VADDR &&
+			    keep > FOUR_G - (s.vaddr < FOUR_G ? s.vaddr : FOUR_G))
 				keep = s.vaddr < FOUR_G ? FOUR_G - s.vaddr : 0;
 			p->dropped++;
 			p->dropped_bytes += s.memsz - keep;
@@ -506,7 +516,9 @@ static struct vmc_error *write_headers(const struct plan *p, int fd,
 	for (size_t i = 0; i < p->nsegs; i++) {
 		const struct out_seg *s = &p->segs[i];
 
-		off += put_phdr(p, b + off, PT_LOAD, s->offset, s->vaddr,
+		off += put_phdr(p, b + off, PT_LOAD, s->offset,
+				p->elfclass == ELFCLASS32 && s->vaddr == NO_VADDR
+				? NO_VADDR32 : s->vaddr,
 				s->paddr, s->filesz, s->memsz,
 				PF_R | PF_W | PF_X);
 	}

@@ -106,7 +106,22 @@ static uint64_t end_pfn(const struct vmcore *vc)
 	return (end + PAGE - 1) / PAGE;
 }
 
-enum state { HAVE, EXCLUDED, ABSENT, BROKEN };
+/* PARTIAL: the dump holds only the start of the page (a segment that
+ * ends inside it, like kexec's 0x1000-0x9fc00); read_page's *LEN. */
+enum state { HAVE, EXCLUDED, ABSENT, PARTIAL, BROKEN };
+static size_t partial_len;
+
+/* Does a segment of VC end DONE bytes into PFN? */
+static bool pfn_holds_end(struct vmcore *vc, uint64_t pfn, size_t done)
+{
+	for (size_t i = 0; i < vmcore_num_segments(vc); i++) {
+		const struct vmc_segment *s = vmcore_segment(vc, i);
+
+		if (s->paddr + s->memsz == pfn * PAGE + done)
+			return true;
+	}
+	return false;
+}
 
 /* Read PFN; on BROKEN, *why is the message (caller frees). */
 static enum state read_page(struct vmcore *vc, uint64_t pfn, uint8_t *buf,
@@ -124,7 +139,10 @@ static enum state read_page(struct vmcore *vc, uint64_t pfn, uint8_t *buf,
 		st = EXCLUDED;
 	else if (err->code == VMC_ERR_FAULT && done == 0)
 		st = ABSENT;
-	else {
+	else if (err->code == VMC_ERR_FAULT && pfn_holds_end(vc, pfn, done)) {
+		st = PARTIAL;
+		partial_len = done;
+	} else {
 		st = BROKEN;
 		*why = strdup(err->message);
 	}
@@ -184,9 +202,16 @@ static void compare_pfn(struct vmcore *ref, struct vmcore *other,
 	static uint8_t a[PAGE], b[PAGE];
 	char *rwhy, *owhy;
 	enum state rs = read_page(ref, pfn, a, &rwhy);
+	size_t rlen = partial_len;
 	enum state os = read_page(other, pfn, b, &owhy);
 
-	if (rs == BROKEN)
+	if (rs == PARTIAL || os == PARTIAL) {
+		c->compared++;
+		if (rs == os && rlen == partial_len && memcmp(a, b, rlen) == 0)
+			c->identical++;
+		else
+			mismatch(c, pfn, "partial page differs", NULL);
+	} else if (rs == BROKEN)
 		mismatch(c, pfn, "reference read failed", rwhy);
 	else if (os == BROKEN)
 		mismatch(c, pfn, "read failed", owhy);
