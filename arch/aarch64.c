@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * aarch64 (little-endian): registers from struct elf_prstatus and gdb's
- * aarch64 register description.  No page-table walker yet.
+ * aarch64 register description; kernel (TTBR1) page tables for the 4K,
+ * 16K and 64K granules as VMCOREINFO describes them.
  */
 #include <elf.h>
+#include <inttypes.h>
 #include <stddef.h>
 
+#include "../libvmcore/vmcore.h"
 #include "arch.h"
 
 /*
@@ -62,6 +65,235 @@ static const struct arch_reg regs[] = {
 
 enum { REG_SP = 31, REG_PC = 32 };
 
+/* ---- page tables ------------------------------------------------------ */
+
+/*
+ * One kernel page-table format: granule (PAGESIZE) and VA_BITS pick it.
+ * The number of levels is the kernel's ARM64_HW_PGTABLE_LEVELS(va_bits)
+ * = (va_bits - 4) / (PAGE_SHIFT - 3) (arch/arm64/include/asm/
+ * pgtable-hwdef.h); each level indexes PAGE_SHIFT - 3 bits but the top
+ * one, which takes what is left of va_bits.  Levels are named as the
+ * kernel names them, folded levels left out.
+ */
+struct a64_format {
+	unsigned page_shift;
+	unsigned va_bits;
+	unsigned nlevels;
+	const char *description;
+	struct vmc_pgt_level levels[4];		/* [0] is the pte level */
+};
+
+static const struct a64_format formats[] = {
+	{ 12, 39, 3, "aarch64 4K pages, 39-bit VA, 3 levels",
+	  { { "pte", 12, 9 }, { "pmd", 21, 9 }, { "pgd", 30, 9 } } },
+	{ 12, 48, 4, "aarch64 4K pages, 48-bit VA, 4 levels",
+	  { { "pte", 12, 9 }, { "pmd", 21, 9 }, { "pud", 30, 9 },
+	    { "pgd", 39, 9 } } },
+	{ 14, 36, 2, "aarch64 16K pages, 36-bit VA, 2 levels",
+	  { { "pte", 14, 11 }, { "pgd", 25, 11 } } },
+	{ 14, 47, 3, "aarch64 16K pages, 47-bit VA, 3 levels",
+	  { { "pte", 14, 11 }, { "pmd", 25, 11 }, { "pgd", 36, 11 } } },
+	{ 14, 48, 4, "aarch64 16K pages, 48-bit VA, 4 levels",
+	  { { "pte", 14, 11 }, { "pmd", 25, 11 }, { "pud", 36, 11 },
+	    { "pgd", 47, 1 } } },
+	{ 16, 42, 2, "aarch64 64K pages, 42-bit VA, 2 levels",
+	  { { "pte", 16, 13 }, { "pgd", 29, 13 } } },
+	{ 16, 48, 3, "aarch64 64K pages, 48-bit VA, 3 levels",
+	  { { "pte", 16, 13 }, { "pmd", 29, 13 }, { "pgd", 42, 6 } } },
+	/* CONFIG_ARM64_VA_BITS_52: swapper_pg_dir has 1024 entries.  On a
+	 * CPU without 52-bit VA the kernel points TTBR1 at its last 64
+	 * (TTBR1_BADDR_4852_OFFSET); kernel addresses then have bits 51:48
+	 * all ones, so indexing the whole table with bits 51:42 finds the
+	 * same entries. */
+	{ 16, 52, 3, "aarch64 64K pages, 52-bit VA, 3 levels",
+	  { { "pte", 16, 13 }, { "pmd", 29, 13 }, { "pgd", 42, 10 } } },
+};
+
+/* Descriptor bits 1:0 (Arm ARM D8.3, pgtable-hwdef.h PMD_TYPE_*,
+ * PTE_TYPE_*): bit 0 valid; 0b11 a table (or a page at the last level),
+ * 0b01 a block where the level allows blocks. */
+#define DESC_VALID UINT64_C(0x1)
+#define DESC_TABLE UINT64_C(0x2)
+/* Output (and next-table) address: bits 47:PAGE_SHIFT.  With 64K pages
+ * and 52-bit PA (ARMv8.2 LPA) PA bits 51:48 are in bits 15:12, which are
+ * RES0 otherwise: PTE_ADDR_HIGH in pgtable-hwdef.h. */
+#define ADDR_LOW_END 48
+#define ADDR_HIGH_MASK UINT64_C(0xf000)
+#define ADDR_HIGH_SHIFT 36		/* bits 15:12 -> 51:48 */
+
+static const struct a64_format *find_format(unsigned page_shift,
+					    unsigned va_bits)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (formats[i].page_shift == page_shift &&
+		    formats[i].va_bits == va_bits)
+			return &formats[i];
+	}
+	return NULL;
+}
+
+static unsigned page_shift_of(const struct vmc_pgt *pgt)
+{
+	return pgt->levels[0].shift;
+}
+
+/* Blocks: 1G at level 1 with 4K pages, and at level 2 (2M, 32M, 512M:
+ * the shift PAGE_SHIFT + PAGE_SHIFT - 3) with every granule. */
+static bool block_allowed(unsigned page_shift, unsigned shift)
+{
+	return shift == 2 * page_shift - 3 || (page_shift == 12 && shift == 30);
+}
+
+static uint64_t desc_addr(const struct vmc_pgt *pgt, uint64_t desc)
+{
+	uint64_t pa = desc & pgt->addr_mask;
+
+	if (page_shift_of(pgt) == 16)
+		pa |= (desc & ADDR_HIGH_MASK) << ADDR_HIGH_SHIFT;
+	return pa;
+}
+
+static enum vmc_pte_kind aarch64_step(const struct vmc_pgt *pgt,
+				      unsigned level, uint64_t desc,
+				      uint64_t *addr_ret)
+{
+	unsigned shift = pgt->levels[level].shift;
+
+	if (!(desc & DESC_VALID))
+		return VMC_PTE_NONE;
+	if (level == 0) {
+		/* 0b01 at the last level is reserved: invalid. */
+		if (!(desc & DESC_TABLE))
+			return VMC_PTE_NONE;
+		*addr_ret = desc_addr(pgt, desc);
+		return VMC_PTE_LEAF;
+	}
+	if (desc & DESC_TABLE) {
+		*addr_ret = desc_addr(pgt, desc);
+		return VMC_PTE_TABLE;
+	}
+	if (!block_allowed(page_shift_of(pgt), shift))
+		return VMC_PTE_NONE;
+	*addr_ret = desc_addr(pgt, desc) & ~((UINT64_C(1) << shift) - 1);
+	return VMC_PTE_LEAF;
+}
+
+/* PAGESIZE and VA_BITS (decimal), the format they name. */
+static struct vmc_error *pick_format(struct vmcore *vc,
+				     const struct a64_format **ret)
+{
+	int64_t page_size, va_bits;
+	unsigned shift = 0;
+	struct vmc_error *err;
+
+	if ((err = vmcore_vmcoreinfo_dec(vc, "PAGESIZE", &page_size)) ||
+	    (err = vmcore_vmcoreinfo_dec(vc, "NUMBER(VA_BITS)", &va_bits)))
+		return err;
+	if (page_size == 4096 || page_size == 16384 || page_size == 65536)
+		shift = page_size == 4096 ? 12 : page_size == 16384 ? 14 : 16;
+	if (!shift)
+		return vmc_error_create(VMC_ERR_FORMAT, "VMCOREINFO "
+			"PAGESIZE=%" PRId64 " is not an aarch64 granule (4096, "
+			"16384 or 65536)", page_size);
+	if (va_bits < 0 || va_bits > 64 ||
+	    !(*ret = find_format(shift, (unsigned)va_bits)))
+		return vmc_error_create(VMC_ERR_UNSUPPORTED, "VMCOREINFO "
+			"NUMBER(VA_BITS)=%" PRId64 " with %" PRId64 "-byte "
+			"pages is not a kernel layout this walker knows (4K: "
+			"39, 48; 16K: 36, 47, 48; 64K: 42, 48, 52; 52-bit VA "
+			"with 4K or 16K pages (LPA2) is not supported)",
+			va_bits, page_size);
+	return NULL;
+}
+
+/* NUMBER(TCR_EL1_T1SZ) (Linux 5.12+, hex): the VA size the CPU used,
+ * 64 - T1SZ, which may be below VA_BITS (52-bit kernel, 48-bit CPU). */
+static struct vmc_error *check_t1sz(struct vmcore *vc, unsigned va_bits)
+{
+	uint64_t t1sz;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "NUMBER(TCR_EL1_T1SZ)",
+						      &t1sz);
+
+	if (err) {
+		bool absent = err->code == VMC_ERR_NOT_FOUND;
+
+		vmc_error_destroy(err);
+		return absent ? NULL : vmc_error_create(VMC_ERR_FORMAT,
+			"VMCOREINFO NUMBER(TCR_EL1_T1SZ)=%s is not a number",
+			vmcore_vmcoreinfo(vc, "NUMBER(TCR_EL1_T1SZ)"));
+	}
+	if (t1sz >= 64 || 64 - t1sz > va_bits || 64 - t1sz < 25)
+		return vmc_error_create(VMC_ERR_FORMAT, "VMCOREINFO "
+			"NUMBER(TCR_EL1_T1SZ)=0x%" PRIx64 " (%" PRId64 "-bit "
+			"kernel VA) does not fit NUMBER(VA_BITS)=%u", t1sz,
+			(int64_t)64 - (int64_t)t1sz, va_bits);
+	return NULL;
+}
+
+static struct vmc_error *aarch64_pgt_init(struct vmcore *vc,
+					  struct vmc_pgt *pgt)
+{
+	const struct a64_format *fmt;
+	uint64_t swapper, voffset, root;
+	struct vmc_error *err;
+
+	/* kimage_voffset is printed as 0x%llx although it is a NUMBER()
+	 * (arch/arm64/kernel/crash_core.c). */
+	if ((err = pick_format(vc, &fmt)) ||
+	    (err = check_t1sz(vc, fmt->va_bits)) ||
+	    (err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(swapper_pg_dir)",
+					 &swapper)) ||
+	    (err = vmcore_vmcoreinfo_hex(vc, "NUMBER(kimage_voffset)",
+					 &voffset)))
+		return err;
+	/* __pa_symbol(): kernel image addresses are kimage_voffset above
+	 * their physical addresses. */
+	root = swapper - voffset;
+	if (root & ((UINT64_C(1) << fmt->page_shift) - 1) ||
+	    root >> 52)
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"SYMBOL(swapper_pg_dir)=0x%" PRIx64 " - "
+			"NUMBER(kimage_voffset)=0x%" PRIx64 " = 0x%" PRIx64
+			" is not a page-aligned physical address", swapper,
+			voffset, root);
+	pgt->root = root;
+	pgt->nlevels = fmt->nlevels;
+	pgt->levels = fmt->levels;
+	pgt->pte_size = 8;
+	pgt->big_endian = false;
+	pgt->va_bits = fmt->va_bits;
+	/* TTBR1 translates the top 2^va_bits bytes only. */
+	pgt->sign_extended = false;
+	pgt->upper_half_only = true;
+	pgt->addr_mask = ((UINT64_C(1) << ADDR_LOW_END) - 1) &
+			 ~((UINT64_C(1) << fmt->page_shift) - 1);
+	pgt->step = aarch64_step;
+	pgt->description = fmt->description;
+	return NULL;
+}
+
+/*
+ * The vmlinux's one PT_LOAD starts at _text (KIMAGE_VADDR), and _stext
+ * follows the head text at the next SEGMENT_ALIGN boundary: ".text :
+ * ALIGN(SEGMENT_ALIGN) { _stext = .;" in arch/arm64/kernel/vmlinux.lds.S,
+ * SEGMENT_ALIGN = SZ_64K in asm/memory.h, the head text being far
+ * smaller.  VMCOREINFO gives _stext, not _text.
+ */
+#define SEGMENT_ALIGN UINT64_C(0x10000)
+
+static struct vmc_error *aarch64_kernel_link_base(struct vmcore *vc,
+						  uint64_t *ret)
+{
+	uint64_t stext;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(_stext)",
+						      &stext);
+
+	if (err)
+		return err;	/* VMC_ERR_NOT_FOUND: no offsets sent */
+	*ret = stext - vmcore_kaslr_offset(vc) - SEGMENT_ALIGN;
+	return NULL;
+}
+
 const struct arch arch_aarch64 = {
 	.name = "aarch64",
 	.e_machine = EM_AARCH64,
@@ -87,11 +319,9 @@ const struct arch arch_aarch64 = {
 		.reg_size = PR_SIZE,
 	},
 	.percpu_zero_based = false,
-	.pgt_init = arch_pgt_unsupported,
+	.pgt_init = aarch64_pgt_init,
 	/* Not yet: whether the panicking CPU's saved PSTATE has the I bit
 	 * set is to be checked on real dumps first. */
 	.irqs_disabled = NULL,
-	/* The first vmlinux segment starts at _text, which VMCOREINFO does
-	 * not give: to come with the page-table walker. */
-	.kernel_link_base = NULL,
+	.kernel_link_base = aarch64_kernel_link_base,
 };

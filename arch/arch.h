@@ -87,7 +87,8 @@ struct arch {
 	bool (*irqs_disabled)(const uint8_t *prstatus, size_t size);
 
 	/* Link-time address of the first kernel segment, for qOffsets.
-	 * Optional: without it gdb is sent no offsets (KASLR not undone). */
+	 * Optional: without it, or when it returns VMC_ERR_NOT_FOUND (the
+	 * dump does not tell), gdb is sent no offsets (KASLR not undone). */
 	struct vmc_error *(*kernel_link_base)(struct vmcore *vc,
 					      uint64_t *ret);
 };

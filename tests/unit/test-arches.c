@@ -321,8 +321,14 @@ static void check_layout(const struct want_arch *w)
 	CHECK_STR(x->gdb_arch, w->gdb_arch);
 	CHECK_STR(x->gdb_osabi, "GNU/Linux");
 	CHECK(!x->percpu_zero_based, "%s", w->name);
-	/* No walker yet: reads use the PT_LOAD virtual addresses. */
-	CHECK(x->pgt_init == arch_pgt_unsupported, "%s pgt_init", w->name);
+	/* No walker yet but for aarch64 (tests/unit/pgwalk/aarch64-*):
+	 * reads use the PT_LOAD virtual addresses. */
+	if (x == &arch_aarch64)
+		CHECK(x->pgt_init && x->pgt_init != arch_pgt_unsupported,
+		      "%s pgt_init", w->name);
+	else
+		CHECK(x->pgt_init == arch_pgt_unsupported, "%s pgt_init",
+		      w->name);
 }
 
 TEST(layout)
@@ -541,8 +547,12 @@ static void check_server_registers(const struct want_arch *w)
 	if (!open_dump(w, w->prs_size, NULL, &fx))
 		return;
 	CHECK(vmcore_arch(fx.vc) == w->arch, "%s", w->name);
+	/* The one warning: no translation (aarch64: nothing in VMCOREINFO
+	 * to set up its walker from). */
 	CHECK(vmcore_num_warnings(fx.vc) == 1 &&
-	      strstr(vmcore_warning(fx.vc, 0), "no page-table walker"),
+	      strstr(vmcore_warning(fx.vc, 0),
+		     w->arch == &arch_aarch64 ? "no VMCOREINFO note (for "
+		     "PAGESIZE)" : "no page-table walker"),
 	      "%s: %zu warnings, first: %s", w->name,
 	      vmcore_num_warnings(fx.vc), vmcore_num_warnings(fx.vc) ?
 	      vmcore_warning(fx.vc, 0) : "-");
@@ -611,8 +621,9 @@ TEST(wrong_prstatus_size)
 	each_arch(check_wrong_size_dumps);
 }
 
-/* Without a page-table walker, memory reads through the PT_LOAD virtual
- * ranges; KERNELOFFSET is not turned into qOffsets (no link address). */
+/* Without a page-table walker (or, for aarch64, without what it needs
+ * in VMCOREINFO), memory reads through the PT_LOAD virtual ranges;
+ * KERNELOFFSET is not turned into qOffsets (no link address). */
 static void check_memory_and_offsets(const struct want_arch *w)
 {
 	struct fixture fx;
@@ -643,6 +654,33 @@ static void check_memory_and_offsets(const struct want_arch *w)
 TEST(memory_and_offsets)
 {
 	each_arch(check_memory_and_offsets);
+}
+
+/* aarch64 qOffsets: TextSeg is the running _text, SEGMENT_ALIGN (64K)
+ * below VMCOREINFO's _stext (as in Debian's 6.1 vmlinux: _text
+ * ffff800008000000, _stext ffff800008010000); no KERNELOFFSET, no
+ * offsets. */
+TEST(aarch64_offsets)
+{
+	const struct want_arch *w = NULL;
+	struct fixture fx;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (want[i].arch == &arch_aarch64)
+			w = &want[i];
+	}
+	if (!CHECK(w, "no aarch64 entry"))
+		return;
+	if (open_dump(w, w->prs_size, "SYMBOL(_stext)=ffff8000184b0000\n"
+		      "KERNELOFFSET=104a0000\n", &fx)) {
+		CHECK_STR(req(&fx, "qOffsets"), "TextSeg=ffff8000184a0000");
+		close_dump(&fx);
+	}
+	if (open_dump(w, w->prs_size, "SYMBOL(_stext)=ffff800008010000\n",
+		      &fx)) {
+		CHECK_STR(req(&fx, "qOffsets"), "");
+		close_dump(&fx);
+	}
 }
 
 /* ---- target.xml --------------------------------------------------------- */
