@@ -21,7 +21,7 @@
 #define PR_PSTATE (33 * 8)
 #define PR_SIZE (34 * 8)
 
-enum { F_CORE };
+enum { F_CORE, F_PAUTH };
 
 static const struct arch_feature features[] = {
 	[F_CORE] = { "org.gnu.gdb.aarch64.core",
@@ -47,6 +47,10 @@ static const struct arch_feature features[] = {
 		"      <field name=\"Z\" start=\"30\" end=\"30\"/>\n"
 		"      <field name=\"N\" start=\"31\" end=\"31\"/>\n"
 		"    </flags>\n" },
+	/* gdb's features/aarch64-pauth.xml: the masks of the pointer
+	 * authentication code bits, which gdb strips from signed return
+	 * addresses (and shows as [PAC] in backtraces). */
+	[F_PAUTH] = { "org.gnu.gdb.aarch64.pauth", NULL },
 };
 
 #define X(n) { "x" #n, 64, PR_X(n), "int", NULL, F_CORE }
@@ -61,9 +65,38 @@ static const struct arch_reg regs[] = {
 	{ "sp", 64, PR_SP, "data_ptr", NULL, F_CORE },
 	{ "pc", 64, PR_PC, "code_ptr", NULL, F_CORE },
 	{ "cpsr", 32, PR_PSTATE, "cpsr_flags", NULL, F_CORE },
+	{ "pauth_dmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
+	{ "pauth_cmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
 };
 
-enum { REG_SP = 31, REG_PC = 32 };
+enum { REG_SP = 31, REG_PC = 32, REG_PAUTH_DMASK = 34, REG_PAUTH_CMASK };
+
+/*
+ * The kernel's PAC bits, NUMBER(KERNELPACMASK)=0x%llx (Linux 5.7+,
+ * arch/arm64/kernel/crash_core.c): ptrauth_kernel_pac_mask(), or 0 when
+ * the CPU had no address authentication.  Kernel code and data pointers
+ * are signed with the same bits, so both masks are that value.  Without
+ * a nonzero mask the pauth registers are not there.
+ */
+static bool aarch64_dump_reg(const struct vmcore *vc, size_t reg,
+			     uint8_t *buf)
+{
+	uint64_t mask;
+	struct vmc_error *err;
+
+	if (reg != REG_PAUTH_DMASK && reg != REG_PAUTH_CMASK)
+		return false;
+	err = vmcore_vmcoreinfo_hex(vc, "NUMBER(KERNELPACMASK)", &mask);
+	if (err) {
+		vmc_error_destroy(err);
+		return false;
+	}
+	if (!mask)
+		return false;
+	for (unsigned i = 0; i < 8; i++)
+		buf[i] = (uint8_t)(mask >> (8 * i));
+	return true;
+}
 
 /* ---- page tables ------------------------------------------------------ */
 
@@ -320,6 +353,7 @@ const struct arch arch_aarch64 = {
 	},
 	.percpu_zero_based = false,
 	.pgt_init = aarch64_pgt_init,
+	.dump_reg = aarch64_dump_reg,
 	/* Not yet: whether the panicking CPU's saved PSTATE has the I bit
 	 * set is to be checked on real dumps first. */
 	.irqs_disabled = NULL,

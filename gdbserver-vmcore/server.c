@@ -131,8 +131,8 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 	size_t bytes = s->arch->regs[reg].bitsize / 8;
 	uint8_t val[64];
 
-	if (arch_reg_from_prstatus(s->arch, reg, cpu->prstatus,
-				   cpu->prstatus_size, val)) {
+	if (arch_reg_value(s->arch, s->vc, reg, cpu->prstatus,
+			   cpu->prstatus_size, val)) {
 		strbuf_add_hex(&s->reply, val, bytes);
 		return;
 	}
@@ -144,8 +144,11 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 static void h_read_registers(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
-	for (size_t i = 0; i < s->arch->nregs; i++)
-		add_register(s, s->g_thread, i);
+	/* In regnum order, without those target.xml leaves out. */
+	for (size_t i = 0; i < s->arch->nregs; i++) {
+		if (arch_reg_present(s->arch, s->vc, i))
+			add_register(s, s->g_thread, i);
+	}
 }
 
 static void h_read_register(struct server *s, const char *args, size_t len)
@@ -157,7 +160,8 @@ static void h_read_register(struct server *s, const char *args, size_t len)
 		reply(s, E_INVAL);
 		return;
 	}
-	if (reg >= s->arch->nregs) {
+	if (reg >= s->arch->nregs ||
+	    !arch_reg_present(s->arch, s->vc, (size_t)reg)) {
 		reply(s, E_INVAL);
 		return;
 	}

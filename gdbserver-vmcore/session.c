@@ -38,8 +38,8 @@ struct vmc_error *server_create(struct vmcore *vc,
 		err = NULL;
 		s->kaslr = 0;
 	}
-	if ((err = arch_target_xml(s->arch, &s->target_xml,
-				   &s->target_xml_len)) ||
+	if ((err = arch_target_xml_for(s->arch, vc, &s->target_xml,
+				       &s->target_xml_len)) ||
 	    (err = threads_init(s)))
 		goto fail;
 	*ret = s;
