@@ -21,7 +21,7 @@
 #define PR_PSTATE (33 * 8)
 #define PR_SIZE (34 * 8)
 
-enum { F_CORE, F_PAUTH };
+enum { F_CORE, F_FPU, F_PAUTH };
 
 static const struct arch_feature features[] = {
 	[F_CORE] = { "org.gnu.gdb.aarch64.core",
@@ -47,6 +47,11 @@ static const struct arch_feature features[] = {
 		"      <field name=\"Z\" start=\"30\" end=\"30\"/>\n"
 		"      <field name=\"N\" start=\"31\" end=\"31\"/>\n"
 		"    </flags>\n" },
+	/* gdb's features/aarch64-fpu.xml.  Crash dumps do not hold the FP
+	 * state, but gdb numbers registers after cpsr as if v0 came next:
+	 * without this feature gdb 13 takes the pauth masks for v0 and v1
+	 * and its RA_SIGN_STATE pseudo register for q0, and cannot unwind. */
+	[F_FPU] = { "org.gnu.gdb.aarch64.fpu", NULL },
 	/* gdb's features/aarch64-pauth.xml: the masks of the pointer
 	 * authentication code bits, which gdb strips from signed return
 	 * addresses (and shows as [PAC] in backtraces). */
@@ -54,9 +59,11 @@ static const struct arch_feature features[] = {
 };
 
 #define X(n) { "x" #n, 64, PR_X(n), "int", NULL, F_CORE }
+#define V(n) { "v" #n, 128, ARCH_REG_NONE, "uint128", "vector", F_FPU }
 
-/* gdb's aarch64 register order (aarch64-tdep.h).  cpsr is the low half
- * of the 64-bit pstate slot. */
+/* gdb's aarch64 register order (aarch64-tdep.h: AARCH64_V0_REGNUM 34,
+ * FPSR 66, FPCR 67, then optional features).  cpsr is the low half of
+ * the 64-bit pstate slot. */
 static const struct arch_reg regs[] = {
 	X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7),
 	X(8), X(9), X(10), X(11), X(12), X(13), X(14), X(15),
@@ -65,11 +72,17 @@ static const struct arch_reg regs[] = {
 	{ "sp", 64, PR_SP, "data_ptr", NULL, F_CORE },
 	{ "pc", 64, PR_PC, "code_ptr", NULL, F_CORE },
 	{ "cpsr", 32, PR_PSTATE, "cpsr_flags", NULL, F_CORE },
+	V(0), V(1), V(2), V(3), V(4), V(5), V(6), V(7),
+	V(8), V(9), V(10), V(11), V(12), V(13), V(14), V(15),
+	V(16), V(17), V(18), V(19), V(20), V(21), V(22), V(23),
+	V(24), V(25), V(26), V(27), V(28), V(29), V(30), V(31),
+	{ "fpsr", 32, ARCH_REG_NONE, "int", "float", F_FPU },
+	{ "fpcr", 32, ARCH_REG_NONE, "int", "float", F_FPU },
 	{ "pauth_dmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
 	{ "pauth_cmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
 };
 
-enum { REG_SP = 31, REG_PC = 32, REG_PAUTH_DMASK = 34, REG_PAUTH_CMASK };
+enum { REG_SP = 31, REG_PC = 32, REG_PAUTH_DMASK = 68, REG_PAUTH_CMASK };
 
 /*
  * The kernel's PAC bits, NUMBER(KERNELPACMASK)=0x%llx (Linux 5.7+,
@@ -305,6 +318,83 @@ static struct vmc_error *aarch64_pgt_init(struct vmcore *vc,
 	return NULL;
 }
 
+/* ---- pointer authentication -------------------------------------------- */
+
+/* SEGMENT_ALIGN (arch/arm64/include/asm/memory.h): _stext is this far
+ * above _text (see aarch64_kernel_link_base()). */
+#define SEGMENT_ALIGN UINT64_C(0x10000)
+
+#define VA_RANGE_SELECT (UINT64_C(1) << 55)	/* set: a TTBR1 address */
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * The kernel image's code and data as the dump maps it: from _text
+ * (SEGMENT_ALIGN below SYMBOL(_stext), see below) to the end of the
+ * segment holding _stext.  False when the dump does not say.
+ */
+static bool kernel_image(const struct vmcore *vc, uint64_t *start_ret,
+			 uint64_t *end_ret)
+{
+	uint64_t stext;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(_stext)",
+						      &stext);
+
+	if (err) {
+		vmc_error_destroy(err);
+		return false;
+	}
+	for (size_t i = 0; i < vmcore_num_segments(vc); i++) {
+		const struct vmc_segment *seg = vmcore_segment(vc, i);
+
+		if (stext - seg->vaddr < seg->memsz) {
+			*start_ret = stext - SEGMENT_ALIGN;
+			*end_ret = seg->vaddr + seg->memsz;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * With CONFIG_ARM64_PTR_AUTH_KERNEL the kernel signs return addresses
+ * (pac-ret): the frame records on its stacks hold them with a PAC in the
+ * KERNELPACMASK bits, which for a kernel address are all ones once
+ * stripped.  gdb 13 strips with "addr & ~pauth_cmask", right for user
+ * addresses only; gdb 14 sets the bits again for addresses with bit 55
+ * set.  For the former, words that become kernel-image addresses when
+ * the mask bits are set are served stripped.  Return addresses into
+ * modules stay signed.
+ */
+static void aarch64_strip_pac(const struct vmcore *vc, uint64_t addr,
+			      uint8_t *buf, size_t len)
+{
+	uint64_t mask, start, end;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "NUMBER(KERNELPACMASK)",
+						      &mask);
+
+	if (err || !mask || !kernel_image(vc, &start, &end)) {
+		vmc_error_destroy(err);
+		return;
+	}
+	for (size_t off = (8 - (addr & 7)) & 7; off + 8 <= len; off += 8) {
+		uint64_t v = load64(buf + off), plain = v | mask;
+
+		if ((v & mask) == mask || !(v & VA_RANGE_SELECT) ||
+		    plain < start || plain >= end)
+			continue;
+		for (unsigned i = 0; i < 8; i++)
+			buf[off + i] = (uint8_t)(plain >> (8 * i));
+	}
+}
+
 /*
  * The vmlinux's one PT_LOAD starts at _text (KIMAGE_VADDR), and _stext
  * follows the head text at the next SEGMENT_ALIGN boundary: ".text :
@@ -312,7 +402,6 @@ static struct vmc_error *aarch64_pgt_init(struct vmcore *vc,
  * SEGMENT_ALIGN = SZ_64K in asm/memory.h, the head text being far
  * smaller.  VMCOREINFO gives _stext, not _text.
  */
-#define SEGMENT_ALIGN UINT64_C(0x10000)
 
 static struct vmc_error *aarch64_kernel_link_base(struct vmcore *vc,
 						  uint64_t *ret)
@@ -354,6 +443,7 @@ const struct arch arch_aarch64 = {
 	.percpu_zero_based = false,
 	.pgt_init = aarch64_pgt_init,
 	.dump_reg = aarch64_dump_reg,
+	.strip_pac = aarch64_strip_pac,
 	/* Not yet: whether the panicking CPU's saved PSTATE has the I bit
 	 * set is to be checked on real dumps first. */
 	.irqs_disabled = NULL,

@@ -97,6 +97,13 @@ struct arch {
 	 * when regs has ARCH_REG_DUMP entries. */
 	bool (*dump_reg)(const struct vmcore *vc, size_t reg, uint8_t *buf);
 
+	/* Pointer authentication: in LEN bytes read at ADDR, replace every
+	 * aligned word that is a PAC-signed pointer into kernel code by the
+	 * plain pointer, for debuggers that cannot strip kernel PACs.
+	 * Optional (gdbserver-vmcore --strip-pac). */
+	void (*strip_pac)(const struct vmcore *vc, uint64_t addr,
+			  uint8_t *buf, size_t len);
+
 	/* Link-time address of the first kernel segment, for qOffsets.
 	 * Optional: without it, or when it returns VMC_ERR_NOT_FOUND (the
 	 * dump does not tell), gdb is sent no offsets (KASLR not undone). */

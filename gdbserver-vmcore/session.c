@@ -38,7 +38,15 @@ struct vmc_error *server_create(struct vmcore *vc,
 		err = NULL;
 		s->kaslr = 0;
 	}
-	if ((err = arch_target_xml_for(s->arch, vc, &s->target_xml,
+	if (opts->strip_pac && !s->arch->strip_pac) {
+		err = vmc_error_create(VMC_ERR_INVALID, "--strip-pac: %s has "
+				       "no pointer authentication",
+				       s->arch->name);
+		goto fail;
+	}
+	/* Stripped return addresses must not be unmasked again. */
+	s->dump_regs = opts->strip_pac ? NULL : vc;
+	if ((err = arch_target_xml_for(s->arch, s->dump_regs, &s->target_xml,
 				       &s->target_xml_len)) ||
 	    (err = threads_init(s)))
 		goto fail;

@@ -80,6 +80,15 @@ static const struct want_reg aarch64_regs[] = {
 	{ "sp", 64, 31 * 8, 8, "core" },
 	{ "pc", 64, 32 * 8, 8, "core" },
 	{ "cpsr", 32, 33 * 8, 8, "core" },
+	/* aarch64-fpu.xml: not in crash dumps. */
+#define A64V(n) { "v" #n, 128, NONE, 0, "fpu" }
+	A64V(0), A64V(1), A64V(2), A64V(3), A64V(4), A64V(5), A64V(6),
+	A64V(7), A64V(8), A64V(9), A64V(10), A64V(11), A64V(12), A64V(13),
+	A64V(14), A64V(15), A64V(16), A64V(17), A64V(18), A64V(19), A64V(20),
+	A64V(21), A64V(22), A64V(23), A64V(24), A64V(25), A64V(26), A64V(27),
+	A64V(28), A64V(29), A64V(30), A64V(31),
+	{ "fpsr", 32, NONE, 0, "fpu" },
+	{ "fpcr", 32, NONE, 0, "fpu" },
 };
 
 /* arm: uregs[18] = r0-r15, cpsr, ORIG_r0; arm/arm-core.xml. */

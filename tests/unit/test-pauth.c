@@ -24,10 +24,12 @@
 #define PRS_SIZE 392
 #define PRS_PID 32
 #define PRS_REG 112
-#define NCORE 34		/* x0-x30, sp, pc, cpsr */
-#define PAUTH_DMASK 34		/* remote numbers of the masks */
-#define PAUTH_CMASK 35
-#define G_CORE_HEX (33 * 16 + 8)	/* 33 64-bit registers, 32-bit cpsr */
+#define NCORE 68		/* x0-x30, sp, pc, cpsr, v0-v31, fpsr, fpcr */
+#define PAUTH_DMASK 68		/* remote numbers of the masks */
+#define PAUTH_CMASK 69
+/* 33 64-bit registers, the 32-bit cpsr, then v0-v31, fpsr and fpcr,
+ * unavailable ("xx" bytes): 32 * 16 + 4 + 4 bytes. */
+#define G_CORE_HEX (33 * 16 + 8 + 2 * (32 * 16 + 8))
 
 struct fixture {
 	struct vmcore *vc;
@@ -105,13 +107,14 @@ static char *served_xml(struct fixture *fx)
 	return copy;
 }
 
-/* The core registers of CPU as 'g' has them. */
+/* The registers of CPU before the pauth ones, as 'g' has them. */
 static void want_core_g(unsigned cpu, char *out)
 {
 	for (unsigned n = 0; n < 33; n++)
 		hex64(slot_value(cpu, n), out + 16 * n);
-	hex64(slot_value(cpu, 33), out + 16 * 33);
-	out[G_CORE_HEX] = '\0';		/* cpsr: the low 4 bytes */
+	hex64(slot_value(cpu, 33), out + 16 * 33);	/* cpsr: low 4 bytes */
+	memset(out + 16 * 33 + 8, 'x', G_CORE_HEX - (16 * 33 + 8));
+	out[G_CORE_HEX] = '\0';
 }
 
 TEST(masks_from_kernelpacmask)
@@ -125,9 +128,9 @@ TEST(masks_from_kernelpacmask)
 	xml = served_xml(&fx);
 	CHECK_CONTAINS(xml, "<feature name=\"org.gnu.gdb.aarch64.pauth\">\n"
 		       "    <reg name=\"pauth_dmask\" bitsize=\"64\" "
-		       "type=\"int\" regnum=\"34\"/>\n"
+		       "type=\"int\" regnum=\"68\"/>\n"
 		       "    <reg name=\"pauth_cmask\" bitsize=\"64\" "
-		       "type=\"int\" regnum=\"35\"/>\n  </feature>\n");
+		       "type=\"int\" regnum=\"69\"/>\n  </feature>\n");
 	CHECK_CONTAINS(xml, "<feature name=\"org.gnu.gdb.aarch64.core\">");
 	free(xml);
 	hex64(UINT64_C(0xffff000000000000), mask);
@@ -141,12 +144,13 @@ TEST(masks_from_kernelpacmask)
 		want_core_g(cpu, core);
 		snprintf(want, sizeof(want), "%s%s%s", core, mask, mask);
 		CHECK_STR(req(&fx, "g"), want);
-		CHECK_STR(req(&fx, "p22"), mask);
-		CHECK_STR(req(&fx, "p23"), mask);
+		CHECK_STR(req(&fx, "p44"), mask);
+		CHECK_STR(req(&fx, "p45"), mask);
+		CHECK_STR(req(&fx, "p22"), "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 		hex64(slot_value(cpu, 32), core);
 		CHECK_STR(req(&fx, "p20"), core);	/* pc */
 	}
-	CHECK_STR(req(&fx, "p24"), "E16");
+	CHECK_STR(req(&fx, "p46"), "E16");
 	close_dump(&fx);
 }
 
@@ -162,13 +166,14 @@ static void check_no_masks(const char *vmcoreinfo)
 	xml = served_xml(&fx);
 	CHECK(!strstr(xml, "pauth"), "%s: %s", vmcoreinfo ? vmcoreinfo : "-",
 	      xml);
-	CHECK_CONTAINS(xml, "regnum=\"33\"");
+	CHECK_CONTAINS(xml, "<reg name=\"fpcr\" bitsize=\"32\" type=\"int\" "
+		       "regnum=\"67\" group=\"float\"/>\n  </feature>\n</target>");
 	free(xml);
 	CHECK_STR(req(&fx, "Hg1"), "OK");
 	want_core_g(0, core);
 	CHECK_STR(req(&fx, "g"), core);
-	CHECK_STR(req(&fx, "p22"), "E16");
-	CHECK_STR(req(&fx, "p23"), "E16");
+	CHECK_STR(req(&fx, "p44"), "E16");
+	CHECK_STR(req(&fx, "p45"), "E16");
 	close_dump(&fx);
 }
 
@@ -224,8 +229,11 @@ TEST(register_model)
 
 /*
  * gdb-multiarch takes the served description: pauth_dmask and
- * pauth_cmask at remote numbers 34 and 35, 'g' offsets 268 and 276
- * (31 x + sp + pc = 264 bytes, then the 4-byte cpsr).
+ * pauth_cmask at remote numbers 68 and 69, 'g' offsets 788 and 796
+ * (31 x + sp + pc = 264 bytes, the 4-byte cpsr, 32 16-byte v, the
+ * 4-byte fpsr and fpcr).  gdb numbers the optional features after
+ * fpcr: without the fpu feature it mistakes the pauth masks for v0 and
+ * v1 and cannot unwind signed return addresses.
  */
 TEST(gdb_takes_pauth)
 {
@@ -269,13 +277,126 @@ TEST(gdb_takes_pauth)
 			   "%.80s", l))
 			continue;
 		if (!strcmp(name, "pauth_dmask"))
-			CHECK(rnr == 34 && g == 268 && size == 8, "%.80s", l);
+			CHECK(rnr == 68 && g == 788 && size == 8, "%.80s", l);
 		else
-			CHECK(!strcmp(name, "pauth_cmask") && rnr == 35 &&
-			      g == 276 && size == 8, "%.80s", l);
+			CHECK(!strcmp(name, "pauth_cmask") && rnr == 69 &&
+			      g == 796 && size == 8, "%.80s", l);
 	}
 out:
 	if (path[0])
 		unlink(path);
 	free(xml);
+}
+
+/*
+ * --strip-pac: memory is served with PAC-signed pointers into the kernel
+ * image unsigned (the mask bits set again), everything else as it is,
+ * and without the pauth registers.  The image: _stext 0xffff800008010000,
+ * so _text 0xffff800008000000, to the end of its PT_LOAD (1 MiB).
+ */
+#define IMG_VADDR UINT64_C(0xffff800008000000)
+#define IMG_PADDR UINT64_C(0x40200000)
+
+static bool open_strip_dump(const char *vmcoreinfo, bool strip,
+			    struct fixture *fx)
+{
+	static const uint64_t words[] = {
+		UINT64_C(0x0dfb800008023458),	/* signed, into the image */
+		UINT64_C(0xffff800008023458),	/* plain */
+		UINT64_C(0x0dfb000008123458),	/* bit 55 clear: user half */
+		UINT64_C(0x0dfb800009000000),	/* stripped: past the image */
+		UINT64_C(0x1234567812345678),	/* data */
+		UINT64_C(0xab80800008000000),	/* signed, = _text */
+	};
+	struct cf cf;
+	struct cf_image img;
+	struct server_opts opts = { .quiet = true, .strip_pac = strip };
+	uint8_t prs[PRS_SIZE], reg[34 * 8] = { 0 };
+	size_t l;
+	bool ok = false;
+
+	memset(fx, 0, sizeof(*fx));
+	cf_init(&cf, ELFCLASS64, EM_AARCH64);
+	cf_prstatus(prs, PRS_SIZE, PRS_PID, PRS_REG, false, 1, reg,
+		    sizeof(reg));
+	cf_note(&cf, "CORE", NT_PRSTATUS, prs, sizeof(prs));
+	cf_vmcoreinfo(&cf, vmcoreinfo);
+	l = cf_load(&cf, IMG_PADDR, IMG_VADDR, 0x100000, 0x1000);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		cf_put(cf.loads[l].data + 0x100 + 8 * i, words[i], 8, false);
+	cf_build(&cf, &img);
+	cf_deinit(&cf);
+	if (CHECK(unit_write_tmp(img.data, img.len, fx->path,
+				 sizeof(fx->path))) &&
+	    CHECK_OK(vmcore_open(fx->path, &fx->vc)))
+		ok = CHECK_OK(server_create(fx->vc, &opts, &fx->s));
+	cf_image_free(&img);
+	return ok;
+}
+
+TEST(strip_pac_memory)
+{
+	static const char vci[] = "SYMBOL(_stext)=ffff800008010000\n"
+				  "NUMBER(KERNELPACMASK)=0xffff000000000000\n";
+	/* The six words as 'm' sends them (little-endian). */
+	static const char raw[] =
+		"583402080080fb0d" "583402080080ffff" "583412080000fb0d"
+		"000000090080fb0d" "7856341278563412" "00000008008080ab";
+	/* Signed image pointers (words 0 and 5) with the mask bits set;
+	 * the plain one, the user-half one, the one outside the image and
+	 * the data word untouched. */
+	static const char stripped[] =
+		"583402080080ffff" "583402080080ffff" "583412080000fb0d"
+		"000000090080fb0d" "7856341278563412" "000000080080ffff";
+	struct fixture fx;
+	char *xml;
+
+	if (open_strip_dump(vci, false, &fx)) {
+		CHECK_STR(req(&fx, "mffff800008000100,30"), raw);
+		close_dump(&fx);
+	}
+	if (!open_strip_dump(vci, true, &fx))
+		return;
+	CHECK_STR(req(&fx, "mffff800008000100,30"), stripped);
+	/* Only whole aligned words: a read starting mid-word leaves the
+	 * partial words as they are. */
+	CHECK_STR(req(&fx, "mffff800008000104,8"), "0080fb0d58340208");
+	CHECK_STR(req(&fx, "mffff800008000128,8"), "000000080080ffff");
+	xml = served_xml(&fx);
+	CHECK(!strstr(xml, "pauth"), "--strip-pac served pauth registers");
+	free(xml);
+	CHECK_STR(req(&fx, "p44"), "E16");
+	close_dump(&fx);
+	/* No mask in VMCOREINFO: nothing to strip. */
+	if (open_strip_dump("SYMBOL(_stext)=ffff800008010000\n", true, &fx)) {
+		CHECK_STR(req(&fx, "mffff800008000100,8"), "583402080080fb0d");
+		close_dump(&fx);
+	}
+}
+
+/* --strip-pac on an architecture without pointer authentication. */
+TEST(strip_pac_elsewhere)
+{
+	struct cf cf;
+	struct cf_image img;
+	struct server_opts opts = { .quiet = true, .strip_pac = true };
+	uint64_t regs[CF_X86_NREGS] = { 0 };
+	struct vmcore *vc = NULL;
+	struct server *s = NULL;
+	char path[256];
+
+	cf_init(&cf, ELFCLASS64, EM_X86_64);
+	cf_x86_cpu(&cf, 1, regs);
+	cf_load(&cf, 0x100000, UINT64_C(0xffffffff81000000), 0x1000, 0x1000);
+	cf_build(&cf, &img);
+	cf_deinit(&cf);
+	if (CHECK(unit_write_tmp(img.data, img.len, path, sizeof(path))) &&
+	    CHECK_OK(vmcore_open(path, &vc))) {
+		CHECK_ERR(server_create(vc, &opts, &s), VMC_ERR_INVALID,
+			  "x86_64 has no pointer authentication");
+		CHECK(s == NULL, "");
+		vmcore_close(vc);
+		unlink(path);
+	}
+	cf_image_free(&img);
 }
