@@ -91,20 +91,25 @@ enum { REG_SP = 31, REG_PC = 32, REG_PAUTH_DMASK = 68, REG_PAUTH_CMASK };
  * are signed with the same bits, so both masks are that value.  Without
  * a nonzero mask the pauth registers are not there.
  */
+static uint64_t kernel_pac_mask(const struct vmcore *vc)
+{
+	uint64_t mask;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "NUMBER(KERNELPACMASK)",
+						      &mask);
+
+	if (err) {
+		vmc_error_destroy(err);
+		return 0;
+	}
+	return mask;
+}
+
 static bool aarch64_dump_reg(const struct vmcore *vc, size_t reg,
 			     uint8_t *buf)
 {
-	uint64_t mask;
-	struct vmc_error *err;
+	uint64_t mask = kernel_pac_mask(vc);
 
-	if (reg != REG_PAUTH_DMASK && reg != REG_PAUTH_CMASK)
-		return false;
-	err = vmcore_vmcoreinfo_hex(vc, "NUMBER(KERNELPACMASK)", &mask);
-	if (err) {
-		vmc_error_destroy(err);
-		return false;
-	}
-	if (!mask)
+	if ((reg != REG_PAUTH_DMASK && reg != REG_PAUTH_CMASK) || !mask)
 		return false;
 	for (unsigned i = 0; i < 8; i++)
 		buf[i] = (uint8_t)(mask >> (8 * i));
@@ -368,22 +373,18 @@ static bool kernel_image(const struct vmcore *vc, uint64_t *start_ret,
  * (pac-ret): the frame records on its stacks hold them with a PAC in the
  * KERNELPACMASK bits, which for a kernel address are all ones once
  * stripped.  gdb 13 strips with "addr & ~pauth_cmask", right for user
- * addresses only; gdb 14 sets the bits again for addresses with bit 55
- * set.  For the former, words that become kernel-image addresses when
- * the mask bits are set are served stripped.  Return addresses into
- * modules stay signed.
+ * addresses only; newer gdb sets the bits again for addresses with bit
+ * 55 set (aarch64_remove_top_bits).  For the former, words that become
+ * kernel-image addresses when the mask bits are set are served
+ * stripped.  Return addresses into modules stay signed.
  */
 static void aarch64_strip_pac(const struct vmcore *vc, uint64_t addr,
 			      uint8_t *buf, size_t len)
 {
-	uint64_t mask, start, end;
-	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "NUMBER(KERNELPACMASK)",
-						      &mask);
+	uint64_t mask = kernel_pac_mask(vc), start, end;
 
-	if (err || !mask || !kernel_image(vc, &start, &end)) {
-		vmc_error_destroy(err);
+	if (!mask || !kernel_image(vc, &start, &end))
 		return;
-	}
 	for (size_t off = (8 - (addr & 7)) & 7; off + 8 <= len; off += 8) {
 		uint64_t v = load64(buf + off), plain = v | mask;
 

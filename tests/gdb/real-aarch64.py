@@ -20,8 +20,10 @@ m = meta()
 # kernel return addresses served stripped).
 strip_pac = os.environ.get("VMC_STRIP_PAC") == "1"
 # gdb 13 strips a PAC with "addr & ~pauth_cmask", which zeroes the top of
-# a kernel address instead of setting it; gdb 14 sets it again for
-# addresses with bit 55 set (aarch64_remove_top_bits).
+# a kernel address instead of setting it; newer gdb sets it again for
+# addresses with bit 55 set (aarch64_remove_top_bits in its
+# aarch64_frame_unmask_lr; taken here to be 14 and later: if that is
+# wrong, the pauth session fails and says so).
 gdb_major = int(re.match(r"\d+", gdb.VERSION).group(0))
 gdb_strips_kernel_pac = gdb_major >= 14
 full_bt = strip_pac or gdb_strips_kernel_pac
@@ -123,11 +125,11 @@ if not full_bt:
           raw_lr is not None and
           "panic" in run("info symbol 0x%x" % (raw_lr | mask)),
           run("info symbol 0x%x" % ((raw_lr or 0) | mask)))
-    finish_early = True
+    check_chain = False
 else:
-    finish_early = False
+    check_chain = True
 
-chain = () if finish_early else (
+chain = () if not check_chain else (
          "panic", "sysrq_handle_crash", "__handle_sysrq",
          "write_sysrq_trigger", "proc_reg_write", "vfs_write", "ksys_write",
          "__arm64_sys_write", "invoke_syscall", "el0_svc_common",
