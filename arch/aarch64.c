@@ -82,7 +82,8 @@ static const struct arch_reg regs[] = {
 	{ "pauth_cmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
 };
 
-enum { REG_SP = 31, REG_PC = 32, REG_PAUTH_DMASK = 68, REG_PAUTH_CMASK };
+enum { REG_SP = 31, REG_PC = 32, REG_CPSR = 33, REG_PAUTH_DMASK = 68,
+       REG_PAUTH_CMASK };
 
 /*
  * The kernel's PAC bits, NUMBER(KERNELPACMASK)=0x%llx (Linux 5.7+,
@@ -417,6 +418,25 @@ static struct vmc_error *aarch64_kernel_link_base(struct vmcore *vc,
 	return NULL;
 }
 
+/*
+ * PSTATE.I (DAIF bit 7) in the saved registers.  panic() has masked
+ * interrupts before crash_kexec() saves the panicking CPU's registers;
+ * the other CPUs are stopped by an IPI and save the interrupted context,
+ * which had them unmasked (it took the interrupt).  On the Debian 6.1
+ * kdump: panic CPU cpsr 0xc5, idle CPU 0x40400005.
+ */
+#define PSTATE_I UINT32_C(0x80)
+
+static bool aarch64_irqs_disabled(const uint8_t *prstatus, size_t size)
+{
+	uint8_t raw[4];
+
+	if (!arch_reg_from_prstatus(&arch_aarch64, REG_CPSR, prstatus, size,
+				    raw))
+		return false;
+	return raw[0] & PSTATE_I;
+}
+
 const struct arch arch_aarch64 = {
 	.name = "aarch64",
 	.e_machine = EM_AARCH64,
@@ -445,8 +465,6 @@ const struct arch arch_aarch64 = {
 	.pgt_init = aarch64_pgt_init,
 	.dump_reg = aarch64_dump_reg,
 	.strip_pac = aarch64_strip_pac,
-	/* Not yet: whether the panicking CPU's saved PSTATE has the I bit
-	 * set is to be checked on real dumps first. */
-	.irqs_disabled = NULL,
+	.irqs_disabled = aarch64_irqs_disabled,
 	.kernel_link_base = aarch64_kernel_link_base,
 };

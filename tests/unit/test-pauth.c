@@ -400,3 +400,22 @@ TEST(strip_pac_elsewhere)
 	}
 	cf_image_free(&img);
 }
+
+/* The panicking CPU is the one whose saved PSTATE masks interrupts
+ * (I, bit 7): the values of the real Debian 6.1 kdump. */
+TEST(aarch64_irqs_disabled)
+{
+	uint8_t prs[PRS_SIZE], reg[34 * 8] = { 0 };
+
+	if (!CHECK(arch_aarch64.irqs_disabled != NULL))
+		return;
+	cf_put(reg + 33 * 8, 0xc5, 8, false);		/* panic CPU */
+	cf_prstatus(prs, PRS_SIZE, PRS_PID, PRS_REG, false, 122, reg,
+		    sizeof(reg));
+	CHECK(arch_aarch64.irqs_disabled(prs, sizeof(prs)), "cpsr 0xc5");
+	cf_put(reg + 33 * 8, 0x40400005, 8, false);	/* idle CPU */
+	cf_prstatus(prs, PRS_SIZE, PRS_PID, PRS_REG, false, 0, reg,
+		    sizeof(reg));
+	CHECK(!arch_aarch64.irqs_disabled(prs, sizeof(prs)), "cpsr 0x40400005");
+	CHECK(!arch_aarch64.irqs_disabled(prs, PRS_SIZE - 8), "short note");
+}
