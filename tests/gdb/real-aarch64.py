@@ -221,6 +221,9 @@ if not quick:
              "offset %s" % m["KERNELOFFSET"], info)
     check_in("monitor info: page tables",
              "aarch64 4K pages, %s-bit VA, 4 levels" % m["VA_BITS"], info)
+    check_in("monitor info: who strips PACs",
+             "served stripped (--strip-pac)" if strip_pac else
+             "gdb strips return addresses with the pauth registers", info)
     check_in("monitor info: panic CPU confirmed by the log",
              "as the kernel log says", info)
     dmesg = run("monitor dmesg")
