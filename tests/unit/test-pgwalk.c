@@ -14,8 +14,10 @@
  * File format, one directive per line, '#' starts a comment, numbers in
  * C syntax (0x... hex); SIZE is 4k, 2m, 1g or a number:
  *
- *   arch NAME                 the dump's architecture (uname machine,
- *                             default x86_64); before any mem/segment
+ *   core CLASS MACHINE        the container, before any memory: CLASS
+ *                             elf32 or elf64, MACHINE a uname machine
+ *                             (x86_64, i386, aarch64...); default
+ *                             elf64 x86_64
  *   vmcoreinfo KEY=VALUE      a line of the VMCOREINFO note
  *   mem PADDR VALUE           a little-endian qword of physical memory
  *   segment PADDR VADDR SIZE  a zero-filled PT_LOAD with a virtual address
@@ -65,6 +67,7 @@ struct datafile {
 	struct expect *ex;
 	size_t nex;
 	bool parse_ok;
+	bool have_memory;	/* "core" must come before memory */
 };
 
 /* CHECK with the data file's name and line in front of the message. */
@@ -114,6 +117,21 @@ static struct expect *new_expect(struct datafile *df, enum kind k, int line)
 	return e;
 }
 
+/* "core CLASS MACHINE": start over with that container. */
+static bool parse_core(struct datafile *df, const char *cls,
+		       const char *machine)
+{
+	int elfclass = !strcmp(cls, "elf32") ? ELFCLASS32 :
+		       !strcmp(cls, "elf64") ? ELFCLASS64 : ELFCLASSNONE;
+	const struct arch *a = arch_from_name(machine);
+
+	if (df->have_memory || elfclass == ELFCLASSNONE || !a)
+		return false;
+	cf_deinit(&df->cf);
+	cf_init(&df->cf, elfclass, a->e_machine);
+	return true;
+}
+
 /* One directive; false on a syntax error. */
 static bool parse_line(struct datafile *df, char *line, int lineno)
 {
@@ -129,17 +147,18 @@ static bool parse_line(struct datafile *df, char *line, int lineno)
 		w[nw++] = t;
 	if (nw == 0)
 		return true;
-	if (!strcmp(w[0], "arch") && nw == 2 && arch_from_name(w[1]) &&
-	    df->cf.nloads == 0) {
-		df->cf.machine = arch_from_name(w[1])->e_machine;
+	if (!strcmp(w[0], "core") && nw == 3) {
+		return parse_core(df, w[1], w[2]);
 	} else if (!strcmp(w[0], "vmcoreinfo") && nw == 2) {
 		add_vmcoreinfo(df, w[1]);
 	} else if (!strcmp(w[0], "mem") && nw == 3 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b)) {
 		cf_poke64(&df->cf, a, b);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "segment") && nw == 4 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b) && parse_num(w[3], &c)) {
 		cf_load(&df->cf, a, b, c, c);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "translation") && nw >= 2) {
 		e = new_expect(df, K_TRANSLATION, lineno);
 		snprintf(e->text, sizeof(e->text), "%s",
