@@ -214,6 +214,51 @@ check_match("idle thread bt shows the idle loop",
             r"cpu_do_idle) ", idle_bt)
 run("thread %d" % panic_thread)
 
+# --- a second opinion: libkdumpfile reads the same dump -------------------
+# (python3-libkdumpfile; with addrxlat.ostype linux it walks the page
+# tables itself).  Same bytes for image, linear-map, module and stack
+# pages.  Not with --strip-pac, which changes return addresses.
+if not strip_pac:
+    try:
+        import kdumpfile
+    except ImportError as e:
+        kdumpfile = None
+        check("libkdumpfile for python (python3-libkdumpfile)", False, str(e))
+if not strip_pac and kdumpfile is not None:
+    kd = kdumpfile.kdumpfile(m["VMCORE"])
+    kd.attr["addrxlat.ostype"] = "linux"
+
+    def kd_read(addr, n):
+        try:
+            return kd.read(kdumpfile.KDUMP_KVADDR, addr, n)
+        except Exception as e:  # noqa: libkdumpfile raises several kinds
+            return "libkdumpfile: %s" % e
+
+    def gdb_read(addr, n):
+        try:
+            return bytes(gdb.selected_inferior().read_memory(addr, n))
+        except gdb.MemoryError as e:
+            return "gdb: %s" % e
+
+    page = lambda a: a & ~0xfff  # noqa: E731
+    addrs = [page(int(m[k], 16)) for k in (
+        "KSYM__stext", "KSYM_linux_banner", "KSYM_init_task",
+        "KSYM_init_uts_ns", "KSYM_swapper_pg_dir", "VIRTIO_BLK_MODULE_ADDR",
+        "VIRTIO_BLK_THIS_MODULE")]
+    if crasher is not None and stack is not None:
+        addrs += [stack + i * 4096 for i in range(THREAD_SIZE // 4096)]
+        addrs.append(page(crasher))
+    linear = (1 << 64) - (1 << int(m["VA_BITS"]))
+    addrs += [linear + i * 0x1000000 for i in range(0, 0x28)]
+    bad = []
+    for a in addrs:
+        ours, theirs = gdb_read(a, 4096), kd_read(a, 4096)
+        if ours != theirs or isinstance(ours, str):
+            bad.append("0x%x: %s / %s" % (a, str(ours)[:40],
+                                          str(theirs)[:40]))
+    check("%d pages read as libkdumpfile reads them" % len(addrs), not bad,
+          "\n".join(bad[:10]))
+
 if not quick:
     info = run("monitor info")
     check_in("monitor info: release", m["UNAME_R"], info)
