@@ -81,6 +81,37 @@ bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 	return true;
 }
 
+bool arch_reg_present(const struct arch *arch, const struct vmcore *vc,
+		      size_t reg)
+{
+	uint8_t buf[64];
+
+	if (arch->regs[reg].prstatus_offset != ARCH_REG_DUMP)
+		return true;
+	return vc && arch->dump_reg && arch->regs[reg].bitsize <= 8 * sizeof(buf) &&
+	       arch->dump_reg(vc, reg, buf);
+}
+
+bool arch_reg_value(const struct arch *arch, const struct vmcore *vc,
+		    size_t reg, const uint8_t *prstatus, size_t prstatus_size,
+		    uint8_t *buf)
+{
+	if (arch->regs[reg].prstatus_offset == ARCH_REG_DUMP)
+		return vc && arch->dump_reg && arch->dump_reg(vc, reg, buf);
+	return arch_reg_from_prstatus(arch, reg, prstatus, prstatus_size, buf);
+}
+
+/* Does feature FI have a register present in VC? */
+static bool feature_present(const struct arch *arch, const struct vmcore *vc,
+			    size_t fi)
+{
+	for (size_t i = 0; i < arch->nregs; i++) {
+		if (arch->regs[i].feature == fi && arch_reg_present(arch, vc, i))
+			return true;
+	}
+	return false;
+}
+
 static void emit_reg(FILE *f, const struct arch_reg *r, size_t regnum)
 {
 	fprintf(f, "    <reg name=\"%s\" bitsize=\"%u\" type=\"%s\" "
@@ -92,6 +123,13 @@ static void emit_reg(FILE *f, const struct arch_reg *r, size_t regnum)
 
 struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 				  size_t *len_ret)
+{
+	return arch_target_xml_for(arch, NULL, xml_ret, len_ret);
+}
+
+struct vmc_error *arch_target_xml_for(const struct arch *arch,
+				      const struct vmcore *vc,
+				      char **xml_ret, size_t *len_ret)
 {
 	char *xml = NULL;
 	size_t len = 0;
@@ -108,11 +146,14 @@ struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 	for (size_t fi = 0; fi < arch->nfeatures; fi++) {
 		const struct arch_feature *feat = &arch->features[fi];
 
+		if (!feature_present(arch, vc, fi))
+			continue;
 		fprintf(f, "  <feature name=\"%s\">\n", feat->name);
 		if (feat->types_xml)
 			fputs(feat->types_xml, f);
 		for (size_t i = 0; i < arch->nregs; i++) {
-			if (arch->regs[i].feature == fi)
+			if (arch->regs[i].feature == fi &&
+			    arch_reg_present(arch, vc, i))
 				emit_reg(f, &arch->regs[i], i);
 		}
 		fputs("  </feature>\n", f);

@@ -26,6 +26,12 @@ struct arch_feature {
 #define ARCH_REG_NONE (-1)
 /* ... of a register that always reads as zero (riscv's x0). */
 #define ARCH_REG_ZERO (-2)
+/* ... of a register whose value comes from the dump as a whole
+ * (VMCOREINFO), the same on every CPU: arch->dump_reg gives it.  When
+ * the dump has no value the register is not there at all: it is left
+ * out of target.xml and of 'g' replies, and so is a feature left with
+ * no register. */
+#define ARCH_REG_DUMP (-3)
 
 /*
  * One register as gdb numbers it.  The table order is the remote register
@@ -86,8 +92,21 @@ struct arch {
 	/* Were interrupts disabled in these saved registers? Optional. */
 	bool (*irqs_disabled)(const uint8_t *prstatus, size_t size);
 
+	/* Value (target byte order) of register REG, an ARCH_REG_DUMP one,
+	 * from the dump; false when the dump does not have it.  Needed
+	 * when regs has ARCH_REG_DUMP entries. */
+	bool (*dump_reg)(const struct vmcore *vc, size_t reg, uint8_t *buf);
+
+	/* Pointer authentication: in LEN bytes read at ADDR, replace every
+	 * aligned word that is a PAC-signed pointer into kernel code by the
+	 * plain pointer, for debuggers that cannot strip kernel PACs.
+	 * Optional (gdbserver-vmcore --strip-pac). */
+	void (*strip_pac)(const struct vmcore *vc, uint64_t addr,
+			  uint8_t *buf, size_t len);
+
 	/* Link-time address of the first kernel segment, for qOffsets.
-	 * Optional: without it gdb is sent no offsets (KASLR not undone). */
+	 * Optional: without it, or when it returns VMC_ERR_NOT_FOUND (the
+	 * dump does not tell), gdb is sent no offsets (KASLR not undone). */
 	struct vmc_error *(*kernel_link_base)(struct vmcore *vc,
 					      uint64_t *ret);
 };
@@ -104,7 +123,20 @@ const char *arch_supported_list(void);
 bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 			    const uint8_t *prstatus, size_t prstatus_size,
 			    uint8_t *buf);
-/* Generate target.xml; the caller frees *xml_ret. */
+/* Is REG there for this dump (VC may be NULL: no ARCH_REG_DUMP ones)? */
+bool arch_reg_present(const struct arch *arch, const struct vmcore *vc,
+		      size_t reg);
+/* Value bytes of REG for a CPU with that prstatus note, whatever kind of
+ * register it is; false when unavailable (or not present). */
+bool arch_reg_value(const struct arch *arch, const struct vmcore *vc,
+		    size_t reg, const uint8_t *prstatus, size_t prstatus_size,
+		    uint8_t *buf);
+/* Generate target.xml; the caller frees *xml_ret.  arch_target_xml_for()
+ * describes the registers present in VC; arch_target_xml() those that
+ * do not depend on a dump. */
+struct vmc_error *arch_target_xml_for(const struct arch *arch,
+				      const struct vmcore *vc,
+				      char **xml_ret, size_t *len_ret);
 struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 				  size_t *len_ret);
 /* pgt_init of an architecture with no page-table walker yet: always

@@ -29,6 +29,7 @@ struct options {
 	bool debug;
 	bool quiet;
 	bool zero_excluded;
+	bool strip_pac;
 };
 
 static void usage(FILE *f)
@@ -48,6 +49,10 @@ static void usage(FILE *f)
 "                            exit when the first one disconnects)\n"
 "  -z, --zero-excluded       pages makedumpfile filtered out read as zeros\n"
 "                            (default: they fail like unmapped memory)\n"
+"  -P, --strip-pac           aarch64: serve kernel return addresses with their\n"
+"                            pointer authentication code removed, and no\n"
+"                            pauth registers (for gdb 13 and older, which\n"
+"                            cannot strip kernel PACs themselves)\n"
 "  -d, --debug               trace the protocol on stderr\n"
 "  -q, --quiet               no startup summary\n"
 "  -h, --help                this text\n"
@@ -62,6 +67,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "keep-listening", no_argument, NULL, 'k' },
 		{ "zero-excluded", no_argument, NULL, 'z' },
+		{ "strip-pac", no_argument, NULL, 'P' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -70,11 +76,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "l:kzdqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:kzPdqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->listen = optarg; break;
 		case 'k': o->keep_listening = true; break;
 		case 'z': o->zero_excluded = true; break;
+		case 'P': o->strip_pac = true; break;
 		case 'd': o->debug = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK + 100;
@@ -240,6 +247,7 @@ int main(int argc, char **argv)
 	if ((ret = open_listener(&o, &l)) >= 0)
 		return ret;
 	so.quiet = o.quiet;
+	so.strip_pac = o.strip_pac;
 	if ((err = vmcore_open_set(o.dumps, o.ndumps, &vc)) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);

@@ -56,6 +56,29 @@ static void info_kaslr(struct server *s, struct strbuf *out)
 			    s->pcpu_end);
 }
 
+/* Pointer authentication (aarch64): who strips signed return addresses. */
+static void info_pac(struct server *s, struct strbuf *out)
+{
+	bool masks = false;
+
+	if (!s->arch->strip_pac)
+		return;
+	for (size_t i = 0; i < s->arch->nregs; i++)
+		masks |= s->arch->regs[i].prstatus_offset == ARCH_REG_DUMP &&
+			 arch_reg_present(s->arch, s->vc, i);
+	if (!masks)
+		strbuf_adds(out, "pac          no KERNELPACMASK in VMCOREINFO: "
+			    "return addresses are not signed\n");
+	else if (s->opts.strip_pac)
+		strbuf_adds(out, "pac          kernel return addresses are "
+			    "served stripped (--strip-pac); no pauth "
+			    "registers\n");
+	else
+		strbuf_adds(out, "pac          gdb strips return addresses "
+			    "with the pauth registers (KERNELPACMASK); gdb 13 "
+			    "gets kernel ones wrong: use --strip-pac\n");
+}
+
 static void info_filter(struct server *s, struct strbuf *out)
 {
 	int level = vmcore_dump_level(s->vc);
@@ -123,6 +146,7 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	strbuf_addf(out, "release      %s\n", rel ? rel : "unknown (no "
 		    "VMCOREINFO OSRELEASE)");
 	info_kaslr(s, out);
+	info_pac(s, out);
 	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
 	strbuf_addf(out, "cpus         %zu; panic on CPU %u", s->nthreads,
 		    s->threads[s->panic_thread].cpu);

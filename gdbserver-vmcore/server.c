@@ -131,8 +131,8 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 	size_t bytes = s->arch->regs[reg].bitsize / 8;
 	uint8_t val[64];
 
-	if (arch_reg_from_prstatus(s->arch, reg, cpu->prstatus,
-				   cpu->prstatus_size, val)) {
+	if (arch_reg_value(s->arch, s->dump_regs, reg, cpu->prstatus,
+			   cpu->prstatus_size, val)) {
 		strbuf_add_hex(&s->reply, val, bytes);
 		return;
 	}
@@ -144,8 +144,11 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 static void h_read_registers(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
-	for (size_t i = 0; i < s->arch->nregs; i++)
-		add_register(s, s->g_thread, i);
+	/* In regnum order, without those target.xml leaves out. */
+	for (size_t i = 0; i < s->arch->nregs; i++) {
+		if (arch_reg_present(s->arch, s->dump_regs, i))
+			add_register(s, s->g_thread, i);
+	}
 }
 
 static void h_read_register(struct server *s, const char *args, size_t len)
@@ -157,7 +160,8 @@ static void h_read_register(struct server *s, const char *args, size_t len)
 		reply(s, E_INVAL);
 		return;
 	}
-	if (reg >= s->arch->nregs) {
+	if (reg >= s->arch->nregs ||
+	    !arch_reg_present(s->arch, s->dump_regs, (size_t)reg)) {
 		reply(s, E_INVAL);
 		return;
 	}
@@ -246,6 +250,8 @@ static void h_read_memory(struct server *s, const char *args, size_t len)
 		n = UINT64_MAX - addr + 1;
 	err = server_read_memory(s, addr, s->membuf, (size_t)n, &done);
 	vmc_error_destroy(err);
+	if (s->opts.strip_pac && done)
+		s->arch->strip_pac(s->vc, addr, s->membuf, done);
 	/* A short read is fine as long as the first byte was readable. */
 	if (done == 0 && n > 0) {
 		reply(s, E_FAULT);

@@ -16,6 +16,9 @@
 
 struct server_opts {
 	bool quiet;
+	/* Serve memory with kernel PACs stripped (arch->strip_pac) and
+	 * without the registers that describe them. */
+	bool strip_pac;
 };
 
 /* Symbols we ask gdb for with qSymbol (values as gdb relocated them). */
@@ -44,6 +47,8 @@ struct server {
 	bool panic_from_log;		/* confirmed by the kernel log */
 	size_t g_thread;		/* index selected by Hg */
 
+	/* The dump ARCH_REG_DUMP registers come from; NULL: none served. */
+	const struct vmcore *dump_regs;
 	char *target_xml;
 	size_t target_xml_len;
 	struct strbuf threads_xml;

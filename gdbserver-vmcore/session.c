@@ -27,13 +27,27 @@ struct vmc_error *server_create(struct vmcore *vc,
 		goto fail;
 	}
 	/* Without the link address there is no TextSeg to send: gdb then
-	 * uses vmlinux as linked, as when KASLR is off. */
+	 * uses vmlinux as linked, as when KASLR is off.  VMC_ERR_NOT_FOUND:
+	 * the dump does not say it. */
 	if (!s->arch->kernel_link_base)
 		s->kaslr = 0;
-	else if ((err = s->arch->kernel_link_base(vc, &s->kernel_link_base)))
+	else if ((err = s->arch->kernel_link_base(vc, &s->kernel_link_base))) {
+		if (err->code != VMC_ERR_NOT_FOUND)
+			goto fail;
+		vmc_error_destroy(err);
+		err = NULL;
+		s->kaslr = 0;
+	}
+	if (opts->strip_pac && !s->arch->strip_pac) {
+		err = vmc_error_create(VMC_ERR_INVALID, "--strip-pac: %s has "
+				       "no pointer authentication",
+				       s->arch->name);
 		goto fail;
-	if ((err = arch_target_xml(s->arch, &s->target_xml,
-				   &s->target_xml_len)) ||
+	}
+	/* Stripped return addresses must not be unmasked again. */
+	s->dump_regs = opts->strip_pac ? NULL : vc;
+	if ((err = arch_target_xml_for(s->arch, s->dump_regs, &s->target_xml,
+				       &s->target_xml_len)) ||
 	    (err = threads_init(s)))
 		goto fail;
 	*ret = s;

@@ -20,7 +20,11 @@ static bool va_is_canonical(const struct vmc_pgt *pgt, uint64_t va)
 {
 	uint64_t upper;
 
-	if (!pgt->sign_extended || pgt->va_bits >= 64)
+	if (pgt->va_bits >= 64)
+		return true;
+	if (pgt->upper_half_only)
+		return va >> pgt->va_bits == UINT64_MAX >> pgt->va_bits;
+	if (!pgt->sign_extended)
 		return true;
 	upper = va >> (pgt->va_bits - 1);
 	return upper == 0 || upper == (UINT64_MAX >> (pgt->va_bits - 1));
@@ -41,8 +45,9 @@ struct vmc_error *vmc_pgt_walk(const struct vmc_pgt *pgt,
 	walk->vaddr = vaddr;
 	if (!va_is_canonical(pgt, vaddr))
 		return vmc_error_create(VMC_ERR_FAULT,
-			"0x%" PRIx64 " is not a canonical %u-bit address",
-			vaddr, pgt->va_bits);
+			"0x%" PRIx64 " is not a canonical %u-bit %saddress",
+			vaddr, pgt->va_bits,
+			pgt->upper_half_only ? "kernel (TTBR1) " : "");
 
 	for (unsigned level = pgt->nlevels; level-- > 0;) {
 		const struct vmc_pgt_level *l = &pgt->levels[level];

@@ -41,6 +41,9 @@ struct vmc_pgt {
 	bool big_endian;
 	unsigned va_bits;		/* implemented virtual-address bits */
 	bool sign_extended;		/* upper bits must copy bit va_bits-1 */
+	/* Only the top 2^va_bits bytes (bits 63..va_bits all ones): the
+	 * tables are the kernel's alone, as aarch64's TTBR1 tables are. */
+	bool upper_half_only;
 	uint64_t addr_mask;		/* physical-address bits of an entry */
 	const struct vmc_pgt_level *levels;	/* [0] is the lowest level */
 	vmc_pte_step_fn *step;

@@ -6,7 +6,7 @@ set -eu
 what=${1:-test}
 
 build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
-test_pkgs="gdb gdb-multiarch python3 python3-drgn clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod"
+test_pkgs="gdb gdb-multiarch python3 python3-drgn python3-libkdumpfile clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod"
 demo_pkgs="gdb qemu-system-x86 kexec-tools busybox-static cpio kmod"
 
 case $what in
@@ -16,6 +16,19 @@ demo)  pkgs="$build_pkgs $demo_pkgs" ;;
 *) echo "install-deps: unknown set '$what' (build, test or demo)" >&2; exit 2 ;;
 esac
 
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+# The aarch64 real-dump fixture downloads (never installs) Debian arm64
+# packages: the guest's kernel and userland (tests/real/make-dump-aarch64.sh).
+if [ "$what" = test ] &&
+   ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "install-deps: adding the arm64 architecture for apt-get download" >&2
+	$sudo dpkg --add-architecture arm64
+	$sudo apt-get update -q >/dev/null
+fi
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -24,9 +37,6 @@ done
 [ -z "$missing" ] && exit 0
 
 echo "install-deps: installing:$missing" >&2
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q >/dev/null
 # shellcheck disable=SC2086
 $sudo apt-get install -y -q --no-install-recommends $missing >/dev/null

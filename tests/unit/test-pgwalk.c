@@ -14,6 +14,10 @@
  * File format, one directive per line, '#' starts a comment, numbers in
  * C syntax (0x... hex); SIZE is 4k, 2m, 1g or a number:
  *
+ *   core CLASS MACHINE        the container, before any memory: CLASS
+ *                             elf32 or elf64, MACHINE a uname machine
+ *                             (x86_64, i386, aarch64...); default
+ *                             elf64 x86_64
  *   vmcoreinfo KEY=VALUE      a line of the VMCOREINFO note
  *   mem PADDR VALUE           a little-endian qword of physical memory
  *   segment PADDR VADDR SIZE  a zero-filled PT_LOAD with a virtual address
@@ -40,6 +44,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "../../arch/arch.h"
 #include "../../libvmcore/pgwalk.h"
 #include "../../libvmcore/vmcore.h"
 #include "corefile.h"
@@ -62,6 +67,7 @@ struct datafile {
 	struct expect *ex;
 	size_t nex;
 	bool parse_ok;
+	bool have_memory;	/* "core" must come before memory */
 };
 
 /* CHECK with the data file's name and line in front of the message. */
@@ -111,6 +117,21 @@ static struct expect *new_expect(struct datafile *df, enum kind k, int line)
 	return e;
 }
 
+/* "core CLASS MACHINE": start over with that container. */
+static bool parse_core(struct datafile *df, const char *cls,
+		       const char *machine)
+{
+	int elfclass = !strcmp(cls, "elf32") ? ELFCLASS32 :
+		       !strcmp(cls, "elf64") ? ELFCLASS64 : ELFCLASSNONE;
+	const struct arch *a = arch_from_name(machine);
+
+	if (df->have_memory || elfclass == ELFCLASSNONE || !a)
+		return false;
+	cf_deinit(&df->cf);
+	cf_init(&df->cf, elfclass, a->e_machine);
+	return true;
+}
+
 /* One directive; false on a syntax error. */
 static bool parse_line(struct datafile *df, char *line, int lineno)
 {
@@ -126,14 +147,18 @@ static bool parse_line(struct datafile *df, char *line, int lineno)
 		w[nw++] = t;
 	if (nw == 0)
 		return true;
-	if (!strcmp(w[0], "vmcoreinfo") && nw == 2) {
+	if (!strcmp(w[0], "core") && nw == 3) {
+		return parse_core(df, w[1], w[2]);
+	} else if (!strcmp(w[0], "vmcoreinfo") && nw == 2) {
 		add_vmcoreinfo(df, w[1]);
 	} else if (!strcmp(w[0], "mem") && nw == 3 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b)) {
 		cf_poke64(&df->cf, a, b);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "segment") && nw == 4 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b) && parse_num(w[3], &c)) {
 		cf_load(&df->cf, a, b, c, c);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "translation") && nw >= 2) {
 		e = new_expect(df, K_TRANSLATION, lineno);
 		snprintf(e->text, sizeof(e->text), "%s",
@@ -370,13 +395,32 @@ static void check_one(struct datafile *df, struct vmcore *vc,
 	}
 }
 
+/* One CPU note (pid 1, zero registers) in the dump's architecture. */
+static void add_cpu(struct cf *cf)
+{
+	const struct arch *a = arch_from_machine(cf->machine);
+	uint64_t regs[CF_X86_NREGS] = { 0 };
+	uint8_t prs[1024], reg[512] = { 0 };
+
+	if (cf->machine == EM_X86_64 || !a ||
+	    !CHECK(a->prstatus.size <= sizeof(prs) &&
+		   a->prstatus.reg_size <= sizeof(reg), "%s prstatus",
+		   a->name)) {
+		cf_x86_cpu(cf, 1, regs);
+		return;
+	}
+	cf_prstatus(prs, a->prstatus.size, a->prstatus.pid_offset,
+		    a->prstatus.reg_offset, a->big_endian, 1, reg,
+		    a->prstatus.reg_size);
+	cf_note(cf, "CORE", NT_PRSTATUS, prs, a->prstatus.size);
+}
+
 static void run_datafile(const char *name)
 {
 	struct datafile df;
 	struct cf_image img;
 	struct vmcore *vc = NULL;
 	char path[600], tmp[256];
-	uint64_t regs[CF_X86_NREGS] = { 0 };
 
 	snprintf(path, sizeof(path), "%s/tests/unit/pgwalk/%s", unit_srcdir(),
 		 name);
@@ -386,7 +430,7 @@ static void run_datafile(const char *name)
 	}
 	if (df.vmcoreinfo.s)
 		cf_vmcoreinfo(&df.cf, df.vmcoreinfo.s);
-	cf_x86_cpu(&df.cf, 1, regs);
+	add_cpu(&df.cf);
 	cf_build(&df.cf, &img);
 	if (CHECK(unit_write_tmp(img.data, img.len, tmp, sizeof(tmp))) &&
 	    CHECK_OK(vmcore_open(tmp, &vc))) {
