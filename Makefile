@@ -20,6 +20,9 @@ SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
 CONV_SRCS = $(wildcard elfconv/*.c)
 CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
 CONV_LIB  = $(filter-out $(BUILD)/obj/elfconv/main.o,$(CONV_OBJS))
+LOADER_SRCS = $(wildcard loader/*.c)
+LOADER_OBJS = $(LOADER_SRCS:%.c=$(BUILD)/obj/%.o)
+LOADER_LIB  = $(filter-out $(BUILD)/obj/loader/main.o,$(LOADER_OBJS))
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -67,7 +70,7 @@ $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 
 UNIT_SUPPORT = $(addprefix $(BUILD)/obj/tests/unit/,unit.o corefile.o gdbframes.o)
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(BUILD)/libvmcore.a
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(LOADER_LIB) $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)

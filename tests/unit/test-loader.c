@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The loader's parsers: crashkernel=, /proc/iomem, the capture command line. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../loader/cmdline.h"
+#include "../../loader/crashkernel.h"
+#include "../../loader/iomem.h"
+#include "unit.h"
+
+#define M (UINT64_C(1) << 20)
+#define G (UINT64_C(1) << 30)
+
+static bool parse_ok(const char *s, struct crashkernel *ck)
+{
+	return CHECK_OK(crashkernel_parse(s, ck));
+}
+
+TEST(crashkernel_size_forms)
+{
+	struct crashkernel ck;
+
+	if (parse_ok("128M", &ck)) {
+		CHECK_I64(ck.kind, CK_SIZE);
+		CHECK_U64(crashkernel_size(&ck, 512 * M), 128 * M);
+		CHECK(!ck.has_offset);
+	}
+	if (parse_ok("64M@16M", &ck)) {
+		CHECK_U64(ck.size, 64 * M);
+		CHECK(ck.has_offset);
+		CHECK_U64(ck.offset, 16 * M);
+	}
+	if (parse_ok("0x10000000", &ck))
+		CHECK_U64(ck.size, 256 * M);
+	if (parse_ok("262144k", &ck))
+		CHECK_U64(ck.size, 256 * M);
+	if (parse_ok("256M,high", &ck)) {
+		CHECK_I64(ck.kind, CK_HIGH);
+		CHECK_U64(ck.size, 256 * M);
+	}
+	if (parse_ok("72M,low", &ck))
+		CHECK_I64(ck.kind, CK_LOW);
+}
+
+TEST(crashkernel_ranges)
+{
+	struct crashkernel ck;
+
+	if (parse_ok("512M-2G:64M,2G-:128M", &ck)) {
+		CHECK_I64(ck.kind, CK_RANGES);
+		CHECK_U64(ck.nranges, 2);
+		CHECK_U64(crashkernel_size(&ck, 256 * M), 0);	/* below all */
+		CHECK_U64(crashkernel_size(&ck, 512 * M), 64 * M);
+		CHECK_U64(crashkernel_size(&ck, 2 * G - 1), 64 * M);
+		CHECK_U64(crashkernel_size(&ck, 2 * G), 128 * M);	/* end excluded */
+		CHECK_U64(crashkernel_size(&ck, 1024 * G), 128 * M);
+	}
+	if (parse_ok("1G-4G:192M,4G-64G:256M,64G-:512M@16M", &ck)) {
+		CHECK_U64(crashkernel_size(&ck, 8 * G), 256 * M);
+		CHECK(ck.has_offset);
+		CHECK_U64(ck.offset, 16 * M);
+	}
+}
+
+static void check_bad(const char *s, const char *msg)
+{
+	struct crashkernel ck;
+
+	CHECK_ERR(crashkernel_parse(s, &ck), VMC_ERR_INVALID, msg);
+}
+
+TEST(crashkernel_malformed)
+{
+	check_bad("", "a size was expected at the end");
+	check_bad("abc", "a size was expected at column 1 ('a')");
+	check_bad("128X", "unexpected text at column 4 ('X')");
+	check_bad("128M@", "a size was expected at the end");
+	check_bad("512M-2G", "unexpected text");
+	check_bad("512M-2G,64M", "unexpected text");
+	check_bad("512M:64M", "'-' expected after the range start at column 5");
+	check_bad("2G-1G:64M", "the range ends before it starts");
+	check_bad("1G-:", "a size was expected at the end");
+	check_bad("128M,middle", "unknown suffix (,high or ,low expected)");
+	check_bad("128M,high@16M", "unknown suffix");
+	check_bad("0", "reserves nothing");
+	check_bad("99999999999999999999", "number too large");
+	check_bad("17179869184G", "size too large");
+}
+
+TEST(crashkernel_format)
+{
+	char b[32];
+
+	crashkernel_format_size(128 * M, b, sizeof(b));
+	CHECK_STR(b, "128M");
+	crashkernel_format_size(2 * G, b, sizeof(b));
+	CHECK_STR(b, "2G");
+	crashkernel_format_size(1536 * M, b, sizeof(b));
+	CHECK_STR(b, "1536M");
+	crashkernel_format_size(4097, b, sizeof(b));
+	CHECK_STR(b, "4097");
+}
+
+TEST(crashkernel_on_cmdline)
+{
+	const char *v[4];
+	size_t l[4];
+	size_t n = cmdline_crashkernel("ro crashkernel=128M quiet "
+				       "crashkernel=64M,low xcrashkernel=1G\n",
+				       v, l, 4);
+
+	if (CHECK_U64(n, 2)) {
+		CHECK(l[0] == 4 && strncmp(v[0], "128M", 4) == 0);
+		CHECK(l[1] == 7 && strncmp(v[1], "64M,low", 7) == 0);
+	}
+	CHECK_U64(cmdline_crashkernel("ro quiet", v, l, 4), 0);
+}
+
+static const char iomem_text[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"000a0000-000bffff : PCI Bus 0000:00\n"
+	"00100000-3ffdffff : System RAM\n"
+	"  01000000-01e02a46 : Kernel code\n"
+	"  2b000000-3affffff : Crash kernel\n"
+	"3ffe0000-3fffffff : Reserved\n"
+	"100000000-13fffffff : System RAM\n";
+
+TEST(iomem_totals)
+{
+	struct iomem io;
+	const struct iomem_range *ck;
+
+	if (!CHECK_OK(iomem_parse(iomem_text, &io)))
+		return;
+	CHECK_U64(io.n, 8);
+	CHECK(!io.zeroed);
+	CHECK_U64(iomem_total(&io, "System RAM", false),
+		  0x9ec00 + 0x3fee0000 + 0x40000000);
+	CHECK_U64(iomem_total(&io, "Crash kernel", true), 256 * M);
+	ck = iomem_find(&io, "Crash kernel", 0);
+	if (CHECK(ck)) {
+		CHECK_U64(ck->start, 0x2b000000);
+		CHECK_U64(ck->depth, 1);
+	}
+	CHECK(iomem_find(&io, "Crash kernel", 1) == NULL);
+	iomem_free(&io);
+}
+
+TEST(iomem_unprivileged_and_bad)
+{
+	struct iomem io;
+
+	if (CHECK_OK(iomem_parse("00000000-00000000 : System RAM\n"
+				 "  00000000-00000000 : Crash kernel\n", &io))) {
+		CHECK(io.zeroed);
+		iomem_free(&io);
+	}
+	CHECK_ERR(iomem_parse("00001000-0009fbff : System RAM\nzzz\n", &io),
+		  VMC_ERR_FORMAT, "line 2: no START-END");
+	CHECK_ERR(iomem_parse("2000-1000 : System RAM\n", &io),
+		  VMC_ERR_FORMAT, "line 1: the range ends before it starts");
+	CHECK_ERR(iomem_parse("1000-2000 System RAM\n", &io),
+		  VMC_ERR_FORMAT, "no ' : '");
+}
+
+static void check_cmdline(const char *running, const char *defaults,
+			  const char *append, const char *want)
+{
+	char *got = NULL;
+
+	if (CHECK_OK(capture_cmdline(running, defaults, append, &got)))
+		CHECK_STR(got, want);
+	free(got);
+}
+
+TEST(capture_cmdline_rewrite)
+{
+	check_cmdline("BOOT_IMAGE=/boot/vmlinuz-6.1 root=UUID=ab ro "
+		      "crashkernel=256M quiet hugepages=10 console=ttyS0\n",
+		      "irqpoll nr_cpus=1 reset_devices", NULL,
+		      "root=UUID=ab ro console=ttyS0 irqpoll nr_cpus=1 "
+		      "reset_devices");
+	/* APPEND overrides what it sets; init arguments stay last. */
+	check_cmdline("root=/dev/vda console=ttyS0 nr_cpus=4 -- single",
+		      "irqpoll nr_cpus=1", "console=ttyS1 panic=10",
+		      "root=/dev/vda irqpoll nr_cpus=1 console=ttyS1 panic=10 "
+		      "-- single");
+	/* Quoted values are one parameter. */
+	check_cmdline("dyndbg=\"file a.c +p\" crashkernel=1G,high "
+		      "crashkernel=72M,low ro", "", NULL,
+		      "dyndbg=\"file a.c +p\" ro");
+	check_cmdline("", "irqpoll", NULL, "irqpoll");
+}
