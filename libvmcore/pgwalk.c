@@ -20,8 +20,11 @@ static bool va_is_canonical(const struct vmc_pgt *pgt, uint64_t va)
 {
 	uint64_t upper;
 
-	if (!pgt->sign_extended || pgt->va_bits >= 64)
+	if (pgt->va_bits >= 64)
 		return true;
+	/* Without sign extension (i386) the address must simply fit. */
+	if (!pgt->sign_extended)
+		return va >> pgt->va_bits == 0;
 	upper = va >> (pgt->va_bits - 1);
 	return upper == 0 || upper == (UINT64_MAX >> (pgt->va_bits - 1));
 }

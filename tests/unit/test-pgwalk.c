@@ -2,9 +2,10 @@
 /*
  * Data-driven page-table walks, in the style of libkdumpfile's
  * tests/addrxlat-x86_64-4l: each tests/unit/pgwalk/NAME.data lists
- * VMCOREINFO lines and physical qwords; this program writes them out as
- * an ELF64 x86_64 vmcore (one PT_LOAD per touched 4 KiB page, p_vaddr 0,
- * plus a PT_NOTE with VMCOREINFO and one NT_PRSTATUS), opens it with
+ * VMCOREINFO lines and physical memory; this program writes them out as
+ * a vmcore (ELF64 x86_64 unless the file says otherwise; one PT_LOAD per
+ * touched 4 KiB page, p_vaddr 0, plus a PT_NOTE with VMCOREINFO and one
+ * NT_PRSTATUS of the architecture's size), opens it with
  * vmcore_open() and checks the expectations of the file with
  * vmcore_pgwalk(), vmcore_vtop() and vmcore_read_virt().
  *
@@ -14,8 +15,11 @@
  * File format, one directive per line, '#' starts a comment, numbers in
  * C syntax (0x... hex); SIZE is 4k, 2m, 1g or a number:
  *
+ *   core CLASS MACHINE        the container, before any memory: CLASS
+ *                             elf32 or elf64, MACHINE x86_64 or i386
  *   vmcoreinfo KEY=VALUE      a line of the VMCOREINFO note
  *   mem PADDR VALUE           a little-endian qword of physical memory
+ *   mem32 PADDR VALUE         a little-endian 32-bit word of it
  *   segment PADDR VADDR SIZE  a zero-filled PT_LOAD with a virtual address
  *                             (what translation falls back to)
  *   translation TEXT          vmcore_translation() contains TEXT
@@ -62,6 +66,7 @@ struct datafile {
 	struct expect *ex;
 	size_t nex;
 	bool parse_ok;
+	bool have_memory;	/* "core" must come before memory */
 };
 
 /* CHECK with the data file's name and line in front of the message. */
@@ -111,6 +116,22 @@ static struct expect *new_expect(struct datafile *df, enum kind k, int line)
 	return e;
 }
 
+/* "core CLASS MACHINE": start over with that container. */
+static bool parse_core(struct datafile *df, const char *cls,
+		       const char *machine)
+{
+	int elfclass = !strcmp(cls, "elf32") ? ELFCLASS32 :
+		       !strcmp(cls, "elf64") ? ELFCLASS64 : ELFCLASSNONE;
+	uint16_t m = !strcmp(machine, "i386") ? EM_386 :
+		     !strcmp(machine, "x86_64") ? EM_X86_64 : EM_NONE;
+
+	if (df->have_memory || elfclass == ELFCLASSNONE || m == EM_NONE)
+		return false;
+	cf_deinit(&df->cf);
+	cf_init(&df->cf, elfclass, m);
+	return true;
+}
+
 /* One directive; false on a syntax error. */
 static bool parse_line(struct datafile *df, char *line, int lineno)
 {
@@ -126,14 +147,22 @@ static bool parse_line(struct datafile *df, char *line, int lineno)
 		w[nw++] = t;
 	if (nw == 0)
 		return true;
-	if (!strcmp(w[0], "vmcoreinfo") && nw == 2) {
+	if (!strcmp(w[0], "core") && nw == 3) {
+		return parse_core(df, w[1], w[2]);
+	} else if (!strcmp(w[0], "vmcoreinfo") && nw == 2) {
 		add_vmcoreinfo(df, w[1]);
 	} else if (!strcmp(w[0], "mem") && nw == 3 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b)) {
 		cf_poke64(&df->cf, a, b);
+		df->have_memory = true;
+	} else if (!strcmp(w[0], "mem32") && nw == 3 && parse_num(w[1], &a) &&
+		   parse_num(w[2], &b) && b <= UINT32_MAX) {
+		cf_put(cf_phys(&df->cf, a), b, 4, false);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "segment") && nw == 4 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b) && parse_num(w[3], &c)) {
 		cf_load(&df->cf, a, b, c, c);
+		df->have_memory = true;
 	} else if (!strcmp(w[0], "translation") && nw >= 2) {
 		e = new_expect(df, K_TRANSLATION, lineno);
 		snprintf(e->text, sizeof(e->text), "%s",
@@ -370,6 +399,20 @@ static void check_one(struct datafile *df, struct vmcore *vc,
 	}
 }
 
+/* One NT_PRSTATUS of the container's architecture (pid 1, zero
+ * registers): 144 bytes on i386 (pr_pid at 24, pr_reg at 72). */
+static void add_cpu(struct cf *cf, const uint64_t regs[CF_X86_NREGS])
+{
+	uint8_t prs[144], reg[68] = { 0 };
+
+	if (cf->machine != EM_386) {
+		cf_x86_cpu(cf, 1, regs);
+		return;
+	}
+	cf_prstatus(prs, sizeof(prs), 24, 72, false, 1, reg, sizeof(reg));
+	cf_note(cf, "CORE", NT_PRSTATUS, prs, sizeof(prs));
+}
+
 static void run_datafile(const char *name)
 {
 	struct datafile df;
@@ -386,7 +429,7 @@ static void run_datafile(const char *name)
 	}
 	if (df.vmcoreinfo.s)
 		cf_vmcoreinfo(&df.cf, df.vmcoreinfo.s);
-	cf_x86_cpu(&df.cf, 1, regs);
+	add_cpu(&df.cf, regs);
 	cf_build(&df.cf, &img);
 	if (CHECK(unit_write_tmp(img.data, img.len, tmp, sizeof(tmp))) &&
 	    CHECK_OK(vmcore_open(tmp, &vc))) {
@@ -407,6 +450,11 @@ TEST(x86_64_5l) { run_datafile("x86_64-5l.data"); }
 TEST(x86_64_sme) { run_datafile("x86_64-sme.data"); }
 TEST(x86_64_nosme) { run_datafile("x86_64-nosme.data"); }
 TEST(x86_64_noroot) { run_datafile("x86_64-noroot.data"); }
+TEST(i386_2l) { run_datafile("i386-2l.data"); }
+TEST(i386_pae) { run_datafile("i386-pae.data"); }
+TEST(i386_pae_elf32) { run_datafile("i386-pae-elf32.data"); }
+TEST(i386_vmsplit_1g) { run_datafile("i386-vmsplit-1g.data"); }
+TEST(i386_noroot) { run_datafile("i386-noroot.data"); }
 
 /* Any other data file is run too, so adding one needs no C change. */
 TEST(other_datafiles)
@@ -414,7 +462,10 @@ TEST(other_datafiles)
 	static const char *const known[] = {
 		"x86_64-4l.data", "x86_64-5l.data", "x86_64-sme.data",
 		"x86_64-nosme.data", "x86_64-noroot.data",
+		"i386-2l.data", "i386-pae.data", "i386-pae-elf32.data",
+		"i386-vmsplit-1g.data", "i386-noroot.data",
 	};
+	const int nknown = (int)(sizeof(known) / sizeof(*known));
 	char dir[512];
 	struct dirent **names;
 	int n, ran = 0, seen = 0;
@@ -442,8 +493,8 @@ TEST(other_datafiles)
 		free(names[i]);
 	}
 	free(names);
-	CHECK(seen == 5, "found %d of the 5 known data files in %s", seen,
-	      dir);
+	CHECK(seen == nknown, "found %d of the %d known data files in %s",
+	      seen, nknown, dir);
 	if (!ran)
 		unit_note("no extra data files");
 }
