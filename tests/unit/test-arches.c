@@ -655,6 +655,23 @@ TEST(memory_and_offsets)
 	each_arch(check_memory_and_offsets);
 }
 
+/*
+ * i386 in an ELF64 container (e_machine EM_386): what kexec
+ * --elf64-core-headers and QEMU's dump-guest-memory write.  Still i386,
+ * with its 144-byte prstatus notes, registers and 32-bit addresses.
+ */
+TEST(i386_in_elf64)
+{
+	struct want_arch w = want[0];
+
+	if (!CHECK(w.arch == &arch_i386, "want[0] is %s", w.name))
+		return;
+	w.elfclass = ELFCLASS64;
+	check_server_registers(&w);
+	check_wrong_size_dumps(&w);
+	check_memory_and_offsets(&w);
+}
+
 /* ---- target.xml --------------------------------------------------------- */
 
 static bool have(const char *prog)
