@@ -16,6 +16,17 @@ demo)  pkgs="$build_pkgs $demo_pkgs" ;;
 *) echo "install-deps: unknown set '$what' (build, test or demo)" >&2; exit 2 ;;
 esac
 
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+# The i386 real-dump fixture downloads (never installs) i386 packages: apt
+# must know the architecture.
+if [ "$what" = test ] && ! dpkg --print-foreign-architectures | grep -qx i386; then
+	echo "install-deps: adding the i386 architecture (for apt-get download)" >&2
+	$sudo dpkg --add-architecture i386
+	$sudo apt-get update -q >/dev/null
+fi
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
@@ -24,8 +35,6 @@ done
 [ -z "$missing" ] && exit 0
 
 echo "install-deps: installing:$missing" >&2
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q >/dev/null
 # shellcheck disable=SC2086
