@@ -1,0 +1,162 @@
+# Checks on a real i386 (686-pae) kdump made in QEMU
+# (tests/real/make-dump-i386.sh).  Run by tests/gdb/run-real-i386.sh as:
+#   VMC_META=DUMPDIR/meta.txt gdb -batch -nx VMLINUX \
+#       -ex 'target remote | gdbserver-vmcore --vmlinux VMLINUX DUMPDIR/vmcore' \
+#       -x real-i386.py
+# Ground truth comes from the guest itself (meta.txt: /proc/kallsyms,
+# /proc/modules, /proc/version, pids), never from our own reading of the
+# dump.  The 686-pae kernel has no CONFIG_KALLSYMS_ALL (kallsyms lists
+# text symbols only), no VMAP_STACK (8 KiB stacks in the direct map) and
+# per-CPU variables at their link address plus __per_cpu_offset[cpu].
+import os
+import sys
+
+import gdb
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
+                    finish, meta, run, value)
+
+m = meta()
+crash_cpu = int(m["CRASHER_CPU"])
+panic_thread = crash_cpu + 1
+quick = os.environ.get("VMC_QUICK") == "1"
+THREAD_SIZE = 8192      # arch/x86/include/asm/page_32_types.h
+
+check_eq("gdb architecture is i386", gdb.selected_inferior().architecture()
+         .name(), "i386")
+
+# --- symbols are right without manual offsets (KASLR) -------------------
+check("the kernel was moved by KASLR", int(m["KASLR_OFFSET"], 16) != 0,
+      "KASLR_OFFSET=%s: the test proves nothing" % m["KASLR_OFFSET"])
+for sym in ("_stext", "_etext", "panic", "sysrq_handle_crash",
+            "write_sysrq_trigger"):
+    got = value("(unsigned long)&%s" % sym)
+    check_eq("symbol %s relocated" % sym, "0x%x" % int(got),
+             m["KSYM_" + sym])
+
+# --- threads --------------------------------------------------------------
+threads = run("info threads")
+ncpus = int(m["NR_CPUS_ONLINE"])
+check_eq("one thread per CPU", len(gdb.selected_inferior().threads()), ncpus)
+check_match("panic CPU is the current thread",
+            r"^\* %d +Thread %d \"CPU %d\"" % (panic_thread, panic_thread,
+                                              crash_cpu), threads)
+check_in("panic thread named from the kernel log",
+         "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
+                                          m["CRASHER_PID"]), threads)
+check_in("idle CPU named swapper", "swapper/", threads)
+
+# --- the panic backtrace ------------------------------------------------
+bt = run("bt")
+for fn in ("__crash_kexec", "panic", "sysrq_handle_crash",
+           "__handle_sysrq", "write_sysrq_trigger", "vfs_write",
+           "ksys_write"):
+    check_in("panic bt reaches %s" % fn, " %s " % fn, bt)
+# A 32-bit task enters by sysenter or int $0x80.
+check_match("panic bt reaches the 32-bit syscall entry",
+            r" (do_fast_syscall_32|do_int80_syscall_32|__do_fast_syscall_32)"
+            r" ", bt)
+check("panic bt has no garbage frames", "??" not in bt.split(
+      "write_sysrq_trigger")[0], bt)
+
+
+# --- per-CPU variables: link address + __per_cpu_offset[cpu] ----------
+def cpu_current(cpu):
+    return "(*(struct task_struct **)((char *)&current_task + " \
+           "__per_cpu_offset[%d]))" % cpu
+
+
+cur = cpu_current(crash_cpu)
+check_eq("current_task of CPU %d is the crasher" % crash_cpu,
+         c_string("%s->comm" % cur), m["CRASHER_COMM"])
+check_eq("current_task pid", int(value("%s->pid" % cur)),
+         int(m["CRASHER_PID"]))
+esp = int(value("$esp"))
+stack = int(value("(unsigned long)%s->stack" % cur))
+check("panic stack pointer is in the crasher's stack",
+      0 <= esp - stack < THREAD_SIZE, "esp 0x%x stack 0x%x" % (esp, stack))
+# CONFIG_SCHED_STACK_END_CHECK: STACK_END_MAGIC at the stack's lowest word.
+check_eq("STACK_END_MAGIC at the crasher's stack end",
+         int(value("*(unsigned int *)%s->stack" % cur)), 0x57AC6E9D)
+
+# --- release string and banner --------------------------------------------
+check_eq("init_uts_ns release", c_string("init_uts_ns.name.release"),
+         m["UNAME_R"])
+check_eq("linux_banner is /proc/version", c_string("linux_banner"),
+         m["PROC_VERSION"] + "\n")
+
+# --- module memory (vmalloc area: read through 4 KiB page-table leaves) ---
+mod_addr = int(m["VIRTIO_BLK_MODULE_ADDR"], 16)
+found = None
+mods = []
+pos = value("modules.next")
+for _ in range(200):
+    if int(pos) == int(value("&modules")):
+        break
+    mod = value("(struct module *)((char *)%d - (unsigned long)"
+                "&((struct module *)0)->list)" % int(pos))
+    name = mod["name"].string()
+    mods.append(name)
+    if name == "virtio_blk":
+        found = mod
+    pos = mod["list"]["next"]
+check("module list (in vmalloc'ed module memory) holds virtio_blk",
+      found is not None, "modules: %s" % mods)
+if found is not None:
+    check_eq("virtio_blk core_layout.base is /proc/modules' address",
+             "0x%x" % int(found["core_layout"]["base"]), "0x%x" % mod_addr)
+check_eq("modules as /proc/modules counts them", len(mods),
+         int(m["NR_MODULES"]))
+
+# --- unmapped memory --------------------------------------------------------
+check_in("unmapped address fails like gdb expects",
+         "Cannot access memory at address 0x1000", run("x/wx 0x1000"))
+
+# --- the idle CPU -------------------------------------------------------------
+idle = [t for t in range(1, ncpus + 1) if t != panic_thread][0]
+run("thread %d" % idle)
+idle_bt = run("bt")
+check_match("idle thread bt shows the idle loop",
+            r" (do_idle|cpu_startup_entry|default_idle_call|default_idle) ",
+            idle_bt)
+idle_cpu = idle - 1
+check_match("idle CPU current_task is swapper",
+            r"^swapper/", c_string("%s->comm" % cpu_current(idle_cpu)))
+run("thread %d" % panic_thread)
+
+if not quick:
+    # --- read-only target ----------------------------------------------------
+    out = run("stepi")
+    check_in("stepi leaves the target stopped", "stopped", out)
+    check_match("pc unchanged after stepi", r"crash_setup_regs|__crash_kexec",
+                run("frame"))
+    check_in("memory writes are refused", "Cannot access memory",
+             run("set var jiffies_64 = 1"))
+
+    # --- monitor ---------------------------------------------------------
+    info = run("monitor info")
+    check_in("monitor info: release", m["UNAME_R"], info)
+    check_in("monitor info: %s container" % m["ELF_CLASS"],
+             m["ELF_CLASS"], info)
+    check_in("monitor info: KASLR offset from the vmlinux",
+             "offset %s (SYMBOL(_stext) - vmlinux _stext)" % m["KASLR_OFFSET"],
+             info)
+    check_in("monitor info: PAE page tables", "i386 PAE 3-level", info)
+    check_in("monitor info: panic CPU confirmed by the log",
+             "as the kernel log says", info)
+    dmesg = run("monitor dmesg")
+    check_in("monitor dmesg: marker written to /dev/kmsg", m["MARKER"], dmesg)
+    check_in("monitor dmesg: sysrq crash", "sysrq: Trigger a crash", dmesg)
+    vtop = run("monitor vtop 0x%x" % mod_addr)
+    check_match("monitor vtop of the module walks pgd, pmd, pte to a 4K page",
+                r"pgd .*\n.*pmd .*\n.*pte .*\nphysical 0x[0-9a-f]+ "
+                r"\(page size 0x1000\)", vtop)
+    vtop = run("monitor vtop 0x%x" % int(value("(unsigned long)&_stext")))
+    # The kernel image is in the direct map: physical = virtual -
+    # PAGE_OFFSET (0xc0000000, CONFIG_VMSPLIT_3G).
+    check_match("monitor vtop of _stext: its direct-map physical address",
+                r"physical 0x%x \(page size 0x(1000|200000)\)" %
+                (int(m["KSYM__stext"], 16) - 0xc0000000), vtop)
+
+finish()
