@@ -1,11 +1,11 @@
-# Checks on a real i386 (686-pae) kdump made in QEMU
+# Checks on a real i386 (686-pae or 686) kdump made in QEMU
 # (tests/real/make-dump-i386.sh).  Run by tests/gdb/run-real-i386.sh as:
 #   VMC_META=DUMPDIR/meta.txt gdb -batch -nx VMLINUX \
 #       -ex 'target remote | gdbserver-vmcore --vmlinux VMLINUX DUMPDIR/vmcore' \
 #       -x real-i386.py
 # Ground truth comes from the guest itself (meta.txt: /proc/kallsyms,
 # /proc/modules, /proc/version, pids), never from our own reading of the
-# dump.  The 686-pae kernel has no CONFIG_KALLSYMS_ALL (kallsyms lists
+# dump.  The 686(-pae) kernels have no CONFIG_KALLSYMS_ALL (kallsyms lists
 # text symbols only), no VMAP_STACK (8 KiB stacks in the direct map) and
 # per-CPU variables at their link address plus __per_cpu_offset[cpu].
 import os
@@ -21,6 +21,7 @@ m = meta()
 crash_cpu = int(m["CRASHER_CPU"])
 panic_thread = crash_cpu + 1
 quick = os.environ.get("VMC_QUICK") == "1"
+pae = m["PAE"] == "1"
 THREAD_SIZE = 8192      # arch/x86/include/asm/page_32_types.h
 
 check_eq("gdb architecture is i386", gdb.selected_inferior().architecture()
@@ -142,21 +143,29 @@ if not quick:
     check_in("monitor info: KASLR offset from the vmlinux",
              "offset %s (SYMBOL(_stext) - vmlinux _stext)" % m["KASLR_OFFSET"],
              info)
-    check_in("monitor info: PAE page tables", "i386 PAE 3-level", info)
+    if pae:
+        check_in("monitor info: PAE page tables", "i386 PAE 3-level", info)
+    else:
+        check_in("monitor info: 2-level page tables", "i386 2-level", info)
     check_in("monitor info: panic CPU confirmed by the log",
              "as the kernel log says", info)
     dmesg = run("monitor dmesg")
     check_in("monitor dmesg: marker written to /dev/kmsg", m["MARKER"], dmesg)
     check_in("monitor dmesg: sysrq crash", "sysrq: Trigger a crash", dmesg)
     vtop = run("monitor vtop 0x%x" % mod_addr)
-    check_match("monitor vtop of the module walks pgd, pmd, pte to a 4K page",
-                r"pgd .*\n.*pmd .*\n.*pte .*\nphysical 0x[0-9a-f]+ "
-                r"\(page size 0x1000\)", vtop)
+    if pae:
+        check_match("monitor vtop of the module walks pgd, pmd, pte to a "
+                    "4K page", r"pgd .*\n.*pmd .*\n.*pte .*\nphysical "
+                    r"0x[0-9a-f]+ \(page size 0x1000\)", vtop)
+    else:
+        check_match("monitor vtop of the module walks pgd, pte to a 4K page",
+                    r"pgd .*\n.*pte .*\nphysical 0x[0-9a-f]+ "
+                    r"\(page size 0x1000\)", vtop)
     vtop = run("monitor vtop 0x%x" % int(value("(unsigned long)&_stext")))
     # The kernel image is in the direct map: physical = virtual -
     # PAGE_OFFSET (0xc0000000, CONFIG_VMSPLIT_3G).
     check_match("monitor vtop of _stext: its direct-map physical address",
-                r"physical 0x%x \(page size 0x(1000|200000)\)" %
+                r"physical 0x%x \(page size 0x(1000|200000|400000)\)" %
                 (int(m["KSYM__stext"], 16) - 0xc0000000), vtop)
 
 finish()
