@@ -163,9 +163,13 @@ if not quick:
                     r"\(page size 0x1000\)", vtop)
     vtop = run("monitor vtop 0x%x" % int(value("(unsigned long)&_stext")))
     # The kernel image is in the direct map: physical = virtual -
-    # PAGE_OFFSET (0xc0000000, CONFIG_VMSPLIT_3G).
-    check_match("monitor vtop of _stext: its direct-map physical address",
-                r"physical 0x%x \(page size 0x(1000|200000|400000)\)" %
-                (int(m["KSYM__stext"], 16) - 0xc0000000), vtop)
+    # PAGE_OFFSET (0xc0000000, CONFIG_VMSPLIT_3G), which the kernel maps
+    # with large pages: 2 MiB pmd leaves with PAE, 4 MiB PSE pgd leaves
+    # without.
+    check_match("monitor vtop of _stext: a %s large page of the direct map"
+                % ("2 MiB" if pae else "4 MiB"),
+                r"physical 0x%x \(page size 0x%x\)" %
+                (int(m["KSYM__stext"], 16) - 0xc0000000,
+                 0x200000 if pae else 0x400000), vtop)
 
 finish()

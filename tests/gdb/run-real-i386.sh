@@ -1,8 +1,9 @@
 #!/bin/sh
-# Real i386 dump tests: make (or reuse from the cache) kdumps of a Debian
-# 6.1 686-pae kernel in QEMU, one with ELF32 and one with ELF64 core
-# headers (kexec_load), then check them through gdb (the host's gdb reads
-# i386 targets).  Usage: tests/gdb/run-real-i386.sh BUILD_DIR
+# Real i386 dump tests: make (or reuse from the cache) kdumps of Debian 6.1
+# 32-bit kernels in QEMU: 686-pae (PAE page tables) with ELF32 and with
+# ELF64 core headers (kexec_load), and 686 (2-level page tables) with ELF32
+# ones; then check them through gdb (the host's gdb reads i386 targets).
+# Usage: tests/gdb/run-real-i386.sh BUILD_DIR
 set -eu
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,15 +40,18 @@ expect() {
 	fi
 }
 
-for headers in elf32 elf64; do
-	dir=$("$top/tests/real/make-dump-i386.sh" --core-headers "$headers")
+for fixture in 686-pae:elf32 686-pae:elf64 686:elf32; do
+	flavour=${fixture%:*} headers=${fixture#*:}
+	dir=$("$top/tests/real/make-dump-i386.sh" --flavour "$flavour" \
+		--core-headers "$headers")
 	vmlinux=$(meta_get "$dir" VMLINUX)
-	gdb_check "real-i386-$headers" "$vmlinux" "$dir" \
+	name=real-i386-$flavour-$headers
+	gdb_check "$name" "$vmlinux" "$dir" \
 		"| $server -q --vmlinux $vmlinux $dir/vmcore"
 
 	# Without --vmlinux: the server says the offset is unknown and gdb
 	# gets no qOffsets (EOF on stdin ends the session at once).
-	echo "== real-i386-$headers-no-vmlinux"
+	echo "== $name-no-vmlinux"
 	"$server" "$dir/vmcore" </dev/null >"$tmp/out" 2>"$tmp/err" || true
 	expect "no --vmlinux: KASLR offset unknown" \
 		"warning: .*KASLR offset is unknown.*pass --vmlinux" "$tmp/err"

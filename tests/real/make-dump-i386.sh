@@ -1,7 +1,9 @@
 #!/bin/sh
-# Make (or reuse) a REAL kdump of a Debian 12 "686-pae" 6.1 kernel (i386).
+# Make (or reuse) a REAL kdump of a Debian 12 "686-pae" (or "686") 6.1
+# kernel (i386).
 #
-# Usage: tests/real/make-dump-i386.sh [--core-headers elf32|elf64] [--print-dir]
+# Usage: tests/real/make-dump-i386.sh [--flavour 686-pae|686]
+#                                      [--core-headers elf32|elf64] [--print-dir]
 #
 # Boots the 32-bit kernel in qemu-system-i386 (TCG; KVM is never used),
 # arms kdump with kexec_load (i386 has no kexec_file_load), panics on CPU 1
@@ -11,6 +13,8 @@
 # The only thing printed on stdout is that directory; progress goes to stderr.
 # A complete dump (its "done" stamp exists) is reused without doing anything.
 #
+#   --flavour 686-pae|686   the kernel: PAE (3-level page tables, the
+#                  default) or not (2-level)
 #   --core-headers elf32|elf64   the ELF class of the core header kexec
 #                  writes (--elf32-core-headers, the default, or
 #                  --elf64-core-headers: ELF64 with e_machine EM_386)
@@ -22,7 +26,7 @@
 # (nothing is installed on the host; "dpkg --add-architecture i386" and
 # "apt-get update" make apt know them: mk/install-deps.sh test does that).
 #
-# Environment: VMCORE_KVER=6.1.0-NN-686-pae picks the kernel instead of the
+# Environment: VMCORE_KVER=6.1.0-NN-686-pae (or -686) picks the kernel instead of the
 # newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir.
 # See tests/real/README.md.
 set -eu
@@ -51,9 +55,12 @@ usage() {
 here=$(cd "$(dirname "$0")" && pwd)
 
 headers=elf32
+flavour=686-pae
 print_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--flavour) [ $# -ge 2 ] || usage; flavour=$2; shift 2 ;;
+	--flavour=*) flavour=${1#--flavour=}; shift ;;
 	--core-headers) [ $# -ge 2 ] || usage; headers=$2; shift 2 ;;
 	--core-headers=*) headers=${1#--core-headers=}; shift ;;
 	--print-dir) print_only=1; shift ;;
@@ -66,7 +73,13 @@ elf32) elf_class=ELF32 ;;
 elf64) elf_class=ELF64 ;;
 *) die "--core-headers must be elf32 or elf64, not '$headers'" ;;
 esac
-# TCG's "max" CPU has PAE and NX, which the 686-pae kernel needs.
+case $flavour in
+686-pae) pae=1 ;;
+686) pae=0 ;;
+*) die "--flavour must be 686-pae or 686, not '$flavour'" ;;
+esac
+# TCG's "max" CPU has PAE and NX, which the 686-pae kernel needs (the 686
+# one runs on it without using them).
 qemu_cpu=max
 
 sudo=""
@@ -75,11 +88,11 @@ sudo=""
 cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
 
 # --------------------------------------------------------------------------
-# Which kernel: $VMCORE_KVER, else the newest 6.1.0-NN-686-pae for which
+# Which kernel: $VMCORE_KVER, else the newest 6.1.0-NN-$flavour for which
 # apt knows both the -unsigned image and the -dbg package.
 newest_kver() {
 	apt-cache search --names-only \
-		'^linux-image-6\.1\.0-[0-9]+-686-pae-(unsigned|dbg)$' 2>/dev/null |
+		"^linux-image-6\\.1\\.0-[0-9]+-$flavour-(unsigned|dbg)\$" 2>/dev/null |
 	awk '{ n = $1; sub(/^linux-image-/, "", n)
 	       if (sub(/-unsigned$/, "", n)) u[n] = 1
 	       else if (sub(/-dbg$/, "", n)) d[n] = 1 }
@@ -91,17 +104,19 @@ if [ -n "${VMCORE_KVER:-}" ]; then
 	kver=$VMCORE_KVER
 	case $kver in
 	*[!A-Za-z0-9._+-]*) die "VMCORE_KVER='$kver' is not a kernel version" ;;
+	*-"$flavour") ;;
+	*) die "VMCORE_KVER='$kver' is not a $flavour kernel (see --flavour)" ;;
 	esac
 else
 	command -v apt-cache >/dev/null || die "apt-cache not found (Debian 12 needed)"
 	kver=$(newest_kver)
 	if [ -z "$kver" ] && [ $print_only = 0 ]; then
-		log "apt knows no linux-image-6.1.0-*-686-pae-dbg; adding the i386 architecture and running apt-get update"
+		log "apt knows no linux-image-6.1.0-*-$flavour-dbg; adding the i386 architecture and running apt-get update"
 		$sudo dpkg --add-architecture i386 || die "dpkg --add-architecture i386 failed"
 		$sudo apt-get update -q >&2 || die "apt-get update failed"
 		kver=$(newest_kver)
 	fi
-	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-686-pae-unsigned with a matching -dbg package in apt (is the i386 architecture added, and deb.debian.org bookworm + bookworm-security configured?)"
+	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-$flavour-unsigned with a matching -dbg package in apt (is the i386 architecture added, and deb.debian.org bookworm + bookworm-security configured?)"
 fi
 
 dumpdir=$cache/dumps/$kver-i386-$headers-v$FIXTURE_VERSION
@@ -499,7 +514,12 @@ vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
 [ -z "$(vci KERNELOFFSET)" ] || die "an i386 VMCOREINFO with KERNELOFFSET?"
 [ "$(vci OSRELEASE)" = "$kver" ] ||
 	die "VMCOREINFO OSRELEASE '$(vci OSRELEASE)' is not $kver"
-[ "$(vci CONFIG_X86_PAE)" = y ] || die "VMCOREINFO lacks CONFIG_X86_PAE=y"
+# arch_crash_save_vmcoreinfo() writes CONFIG_X86_PAE=y on PAE kernels only.
+if [ $pae = 1 ]; then
+	[ "$(vci CONFIG_X86_PAE)" = y ] || die "VMCOREINFO lacks CONFIG_X86_PAE=y"
+else
+	[ -z "$(vci CONFIG_X86_PAE)" ] || die "a non-PAE kernel wrote CONFIG_X86_PAE"
+fi
 vi_stext=$(vci 'SYMBOL(_stext)')
 vi_swapper=$(vci 'SYMBOL(swapper_pg_dir)')
 [ -n "$vi_stext" ] && [ -n "$vi_swapper" ] ||
@@ -541,7 +561,8 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 	echo "KERNEL_PACKAGE_VERSION=$kpkg_version"
 	echo "CORE_HEADERS=$headers"
 	echo "ELF_CLASS=$elf_class"
-	echo "PAE=1"
+	echo "FLAVOUR=$flavour"
+	echo "PAE=$pae"
 	echo "QEMU_CPU=$qemu_cpu"
 	echo "VMLINUX=$vmlinux"
 	echo "VMLINUZ=$vmlinuz"
