@@ -57,6 +57,10 @@ for fixture in 686-pae:elf32 686-pae:elf64 686:elf32; do
 		"warning: .*KASLR offset is unknown.*pass --vmlinux" "$tmp/err"
 	printf '+$qOffsets#4b' | "$server" -q "$dir/vmcore" >"$tmp/out" 2>/dev/null || true
 	expect "no --vmlinux: empty qOffsets reply" '^\+\$#00$' "$tmp/out"
+	timeout 120 gdb -nx -batch -q -ex "target remote | $server -q $dir/vmcore" \
+		-ex "monitor info" >"$tmp/out" 2>&1 || true
+	expect "no --vmlinux: monitor info says the offset is unknown" \
+		"kaslr +unknown: no KERNELOFFSET in VMCOREINFO and no --vmlinux" "$tmp/out"
 	# With it: the summary names the offset the guest's kallsyms implies.
 	"$server" --vmlinux "$vmlinux" "$dir/vmcore" </dev/null >"$tmp/out" 2>"$tmp/err" || true
 	expect "--vmlinux: KASLR offset in the summary" \
