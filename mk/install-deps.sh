@@ -6,7 +6,7 @@ set -eu
 what=${1:-test}
 
 build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
-test_pkgs="gdb gdb-multiarch python3 python3-drgn clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod"
+test_pkgs="gdb gdb-multiarch python3 python3-drgn python3-libkdumpfile clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod"
 demo_pkgs="gdb qemu-system-x86 kexec-tools busybox-static cpio kmod"
 
 case $what in
