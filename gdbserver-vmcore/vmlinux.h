@@ -7,6 +7,7 @@
 #ifndef VMC_VMLINUX_H
 #define VMC_VMLINUX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../libvmcore/vmcore.h"

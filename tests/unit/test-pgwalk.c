@@ -413,6 +413,25 @@ static void add_cpu(struct cf *cf, const uint64_t regs[CF_X86_NREGS])
 	cf_note(cf, "CORE", NT_PRSTATUS, prs, sizeof(prs));
 }
 
+/* With VMC_SAVE_DUMPS=DIR, keep each dump as DIR/NAME (without .data):
+ * how the fuzz seeds tests/fuzz/corpus/vmcore/i386-* were made. */
+static void save_image(const char *name, const struct cf_image *img)
+{
+	const char *dir = getenv("VMC_SAVE_DUMPS");
+	char path[700];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%.*s", dir,
+		 (int)(strlen(name) - strlen(".data")), name);
+	f = fopen(path, "wb");
+	if (CHECK(f, "%s: %s", path, strerror(errno))) {
+		CHECK(fwrite(img->data, 1, img->len, f) == img->len, "%s", path);
+		fclose(f);
+	}
+}
+
 static void run_datafile(const char *name)
 {
 	struct datafile df;
@@ -431,6 +450,7 @@ static void run_datafile(const char *name)
 		cf_vmcoreinfo(&df.cf, df.vmcoreinfo.s);
 	add_cpu(&df.cf, regs);
 	cf_build(&df.cf, &img);
+	save_image(name, &img);
 	if (CHECK(unit_write_tmp(img.data, img.len, tmp, sizeof(tmp))) &&
 	    CHECK_OK(vmcore_open(tmp, &vc))) {
 		for (int pass = 0; pass < 3; pass++) {
