@@ -17,16 +17,19 @@ SRV_LIB  = $(filter-out gdbserver-vmcore/main.c,$(SRV_SRCS))
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
+CONV_SRCS = $(wildcard elfconv/*.c)
+CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
+CONV_LIB  = $(filter-out $(BUILD)/obj/elfconv/main.o,$(CONV_OBJS))
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
-PROGRAMS = $(BUILD)/gdbserver-vmcore
+PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
-        check-kdump build-asan-units build-asan-kdump \
+        check-kdump check-elfconv build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install
 
 all: $(PROGRAMS) $(TOOLS)
@@ -53,6 +56,10 @@ $(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BU
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
@@ -60,7 +67,7 @@ $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 
 UNIT_SUPPORT = $(addprefix $(BUILD)/obj/tests/unit/,unit.o corefile.o gdbframes.o)
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(BUILD)/libvmcore.a
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -70,7 +77,7 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-proto check-gdb check-real check-kdump
+	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv
 	$(MAKE) asan
 	$(MAKE) check-fuzz
 
@@ -83,14 +90,14 @@ check-proto: all
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
 
-check-real: all
+check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
 	@tests/gdb/run-real-i386.sh $(BUILD)
 
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump check-elfconv
 
 build-asan-units: $(UNIT_BINS)
 
@@ -138,3 +145,7 @@ $(BUILD)/tests/cmppages: $(BUILD)/obj/tests/kdump/cmppages.o $(BUILD)/libvmcore.
 
 check-kdump: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 	@tests/kdump/run.sh $(BUILD)
+
+# elfconv on the real dumps: conversions, refusals, full disk, progress.
+check-elfconv: all $(BUILD)/tests/cmppages
+	@tests/elfconv/run.sh $(BUILD)

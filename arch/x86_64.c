@@ -116,6 +116,79 @@ static enum vmc_pte_kind x86_64_step(const struct vmc_pgt *pgt,
 	return VMC_PTE_TABLE;
 }
 
+static void set_levels(struct vmc_pgt *pgt, bool l5, uint64_t sme_mask,
+		       const char *description)
+{
+	pgt->nlevels = l5 ? 5 : 4;
+	pgt->levels = l5 ? levels5 : levels4;
+	pgt->pte_size = 8;
+	pgt->big_endian = false;
+	pgt->va_bits = l5 ? 57 : 48;
+	pgt->sign_extended = true;
+	pgt->addr_mask = PTE_ADDR_MASK & ~sme_mask;
+	pgt->step = x86_64_step;
+	pgt->description = description;
+}
+
+/* The QEMU "QEMU" CPU-state note (struct QEMUCPUState, version 1):
+ * u32 version, u32 size, then 64-bit fields; cr[0..4] from byte 392. */
+#define QEMU_CPUSTATE_SIZE 432
+#define QEMU_CR3 416
+#define QEMU_CR4 424
+#define QEMU_RIP 136
+#define CR4_LA57 (UINT64_C(1) << 12)
+/* CR3 bits 0-11 are PCID/flags; with page-table isolation bit 12
+ * selects the user half of an 8 KiB-aligned pgd pair. */
+#define CR3_PTI_USER UINT64_C(0x1000)
+#define KERNEL_SPACE UINT64_C(0xffff800000000000)
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * No SYMBOL(swapper_pg_dir) (a QEMU dump without VMCOREINFO): use the
+ * CR3 that QEMU saved.  Every process's pgd maps the kernel half the
+ * same way, so any CPU that was in the kernel will do; one that was in
+ * user space may hold the PTI user pgd, which lacks most of the kernel,
+ * so then take its kernel twin.
+ */
+static bool pgt_from_qemu_cr3(struct vmcore *vc, struct vmc_pgt *pgt)
+{
+	const struct vmc_cpu *user = NULL;
+
+	for (size_t i = 0; i < vmcore_num_cpus(vc); i++) {
+		const struct vmc_cpu *cpu = vmcore_cpu(vc, i);
+
+		if (!cpu->qemu || cpu->qemu_size < QEMU_CPUSTATE_SIZE)
+			continue;
+		if (get_le64(cpu->qemu + QEMU_RIP) < KERNEL_SPACE) {
+			user = user ? user : cpu;
+			continue;
+		}
+		pgt->root = get_le64(cpu->qemu + QEMU_CR3) & PTE_ADDR_MASK;
+		set_levels(pgt, get_le64(cpu->qemu + QEMU_CR4) & CR4_LA57, 0,
+			   get_le64(cpu->qemu + QEMU_CR4) & CR4_LA57 ?
+			   "x86_64 5-level, from a CPU's CR3" :
+			   "x86_64 4-level, from a CPU's CR3");
+		return true;
+	}
+	if (!user)
+		return false;
+	pgt->root = get_le64(user->qemu + QEMU_CR3) & PTE_ADDR_MASK &
+		    ~CR3_PTI_USER;
+	set_levels(pgt, get_le64(user->qemu + QEMU_CR4) & CR4_LA57, 0,
+		   get_le64(user->qemu + QEMU_CR4) & CR4_LA57 ?
+		   "x86_64 5-level, from a user-mode CPU's CR3" :
+		   "x86_64 4-level, from a user-mode CPU's CR3");
+	return true;
+}
+
 static struct vmc_error *x86_64_pgt_init(struct vmcore *vc,
 					 struct vmc_pgt *pgt)
 {
@@ -123,8 +196,12 @@ static struct vmc_error *x86_64_pgt_init(struct vmcore *vc,
 	int64_t l5 = 0, sme_mask = 0;
 	struct vmc_error *err;
 
-	if ((err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(swapper_pg_dir)", &swapper)) ||
-	    (err = vmcore_phys_base(vc, &phys_base)))
+	err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(swapper_pg_dir)", &swapper);
+	if (err && err->code == VMC_ERR_NOT_FOUND && pgt_from_qemu_cr3(vc, pgt)) {
+		vmc_error_destroy(err);
+		return NULL;
+	}
+	if (err || (err = vmcore_phys_base(vc, &phys_base)))
 		return err;
 	/* Absent before Linux 4.14 (no 5-level support): 4 levels. */
 	vmc_error_destroy(vmcore_vmcoreinfo_dec(vc, "NUMBER(pgtable_l5_enabled)",
@@ -138,15 +215,8 @@ static struct vmc_error *x86_64_pgt_init(struct vmcore *vc,
 			"kernel image mapping", swapper);
 	/* __pa_symbol(): x - __START_KERNEL_map + phys_base. */
 	pgt->root = swapper - START_KERNEL_MAP + phys_base;
-	pgt->nlevels = l5 ? 5 : 4;
-	pgt->levels = l5 ? levels5 : levels4;
-	pgt->pte_size = 8;
-	pgt->big_endian = false;
-	pgt->va_bits = l5 ? 57 : 48;
-	pgt->sign_extended = true;
-	pgt->addr_mask = PTE_ADDR_MASK & ~(uint64_t)sme_mask;
-	pgt->step = x86_64_step;
-	pgt->description = l5 ? "x86_64 5-level" : "x86_64 4-level";
+	set_levels(pgt, l5, (uint64_t)sme_mask,
+		   l5 ? "x86_64 5-level" : "x86_64 4-level");
 	return NULL;
 }
 

@@ -137,11 +137,14 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 		    "VMCOREINFO OSRELEASE)");
 	info_kaslr(s, out);
 	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
-	strbuf_addf(out, "cpus         %zu; panic on CPU %u (pid %d), "
-		    "thread %zu, %s\n", s->nthreads,
-		    s->threads[s->panic_thread].cpu, pc->pid,
-		    s->panic_thread + 1, s->panic_from_log ?
-		    "as the kernel log says" : "guessed from the CPU notes");
+	strbuf_addf(out, "cpus         %zu; panic on CPU %u", s->nthreads,
+		    s->threads[s->panic_thread].cpu);
+	/* QEMU's pr_pid is the vCPU number plus one, not a pid. */
+	if (!pc->qemu)
+		strbuf_addf(out, " (pid %d)", pc->pid);
+	strbuf_addf(out, ", thread %zu, %s\n", s->panic_thread + 1,
+		    s->panic_from_log ? "as the kernel log says"
+				      : "guessed from the CPU notes");
 	info_segments(s, out);
 	for (size_t i = 0; i < vmcore_num_warnings(s->vc); i++)
 		strbuf_addf(out, "warning      %s\n", vmcore_warning(s->vc, i));

@@ -529,6 +529,18 @@ static struct vmc_error *not_present(const struct kdump_state *st,
 		, paddr, st->dump_level);
 }
 
+static bool kdump_excluded(struct vmcore *vc, uint64_t paddr)
+{
+	struct kdump_state *st = vc->format_data;
+	uint64_t pfn = paddr / st->block_size;
+	struct vmc_error *err = NULL;
+	bool ret = pfn < st->max_mapnr && !bit_set(vc, st->bitmap2, pfn, &err) &&
+		   !err && bit_set(vc, st->bitmap1, pfn, &err);
+
+	vmc_error_destroy(err);
+	return ret && !err;
+}
+
 /* PFN of a split set is held by another file of the set. */
 static struct vmc_error *other_part(struct vmcore *vc, struct kdump_state *st,
 				    uint64_t pfn, uint8_t *out)
@@ -931,6 +943,7 @@ const struct vmc_format_ops vmc_format_kdump = {
 	.probe = kdump_probe,
 	.open = kdump_open,
 	.read_phys = kdump_read_phys,
+	.excluded = kdump_excluded,
 	.invalidate = kdump_invalidate,
 	.close = kdump_close,
 };

@@ -23,6 +23,8 @@ struct vmc_format_ops {
 	struct vmc_error *(*read_phys)(struct vmcore *vc, uint64_t paddr,
 				       void *buf, size_t len,
 				       size_t *done_ret);
+	/* Was the page at PADDR left out by the dump level?  Optional. */
+	bool (*excluded)(struct vmcore *vc, uint64_t paddr);
 	/* Forget cached pages (optional): reading policy changed. */
 	void (*invalidate)(struct vmcore *vc);
 	void (*close)(struct vmcore *vc);
@@ -96,8 +98,12 @@ struct vmcore {
 	size_t ncpus, cpus_cap;
 	size_t nqemu;
 
+	struct vmc_note *notes;		/* every note, in dump order */
+	size_t nnotes, notes_cap;
+
 	struct vmcoreinfo vmcoreinfo;
 	bool have_vmcoreinfo;
+	uint64_t vmcoreinfo_paddr;	/* where the scan found it, or 0 */
 
 	int dump_level;			/* makedumpfile -d, -1: not filtered */
 	uint64_t excluded_pages;
@@ -137,5 +143,8 @@ struct vmc_error *vmc_read_pranges(struct vmcore *vc, uint64_t paddr,
 struct vmc_error *vmc_add_note(struct vmcore *vc, const char *name,
 			       uint32_t type, const uint8_t *desc,
 			       size_t descsz);
+
+/* No VMCOREINFO note: look for the kernel's own copy in memory. */
+struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc);
 
 #endif

@@ -91,15 +91,121 @@ static struct vmc_error *add_qemu(struct vmcore *vc, const uint8_t *desc,
 	return NULL;
 }
 
+/* Every note, as the dump has it, for tools that copy them (elfconv). */
+static struct vmc_error *keep_note(struct vmcore *vc, const char *name,
+				   uint32_t type, const uint8_t *desc,
+				   size_t descsz)
+{
+	if (vc->nnotes == vc->notes_cap) {
+		size_t cap = vc->notes_cap ? 2 * vc->notes_cap : 16;
+		struct vmc_note *n = realloc(vc->notes, cap * sizeof(*n));
+
+		if (!n)
+			return &vmc_enomem;
+		vc->notes = n;
+		vc->notes_cap = cap;
+	}
+	vc->notes[vc->nnotes++] = (struct vmc_note){
+		.name = name, .type = type, .desc = desc, .descsz = descsz,
+	};
+	return NULL;
+}
+
 struct vmc_error *vmc_add_note(struct vmcore *vc, const char *name,
 			       uint32_t type, const uint8_t *desc,
 			       size_t descsz)
 {
+	struct vmc_error *err = keep_note(vc, name, type, desc, descsz);
+
+	if (err)
+		return err;
 	if (strcmp(name, "CORE") == 0 && type == NT_PRSTATUS)
 		return add_prstatus(vc, desc, descsz);
 	if (strcmp(name, "VMCOREINFO") == 0)
 		return add_vmcoreinfo(vc, desc, descsz);
 	if (strcmp(name, "QEMU") == 0)
 		return add_qemu(vc, desc, descsz);
+	return NULL;
+}
+
+/*
+ * A dump without a VMCOREINFO note (QEMU's dump-guest-memory without
+ * "-device vmcoreinfo", some hypervisor dumps) still holds the kernel's
+ * own copy: vmcoreinfo_note, an ELF note "VMCOREINFO" that the kernel
+ * keeps up to date in a page of its own (alloc_pages_exact, so it starts
+ * on a page boundary).  Look for it at every page start of RAM.
+ */
+#define SCAN_STEP 4096u
+#define NOTE_NAME "VMCOREINFO"
+#define MAX_VMCOREINFO (64u * 1024)
+
+static uint32_t get_u32(const uint8_t *p, bool big_endian)
+{
+	return big_endian ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			    (uint32_t)p[2] << 8 | p[3]
+			  : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+			    (uint32_t)p[1] << 8 | p[0];
+}
+
+/* descsz of a VMCOREINFO note header at HEAD, or 0 if it is none. */
+static uint32_t note_at(const struct vmcore *vc, const uint8_t head[24])
+{
+	bool be = vc->arch->big_endian;
+	uint32_t descsz = get_u32(head + 4, be);
+
+	if (get_u32(head, be) != sizeof(NOTE_NAME) || get_u32(head + 8, be) ||
+	    memcmp(head + 12, NOTE_NAME, sizeof(NOTE_NAME)) || descsz < 16 ||
+	    descsz > MAX_VMCOREINFO)
+		return 0;
+	return descsz;
+}
+
+/* Try the page at PADDR: true when it held the note and it was taken. */
+static bool take_note_at(struct vmcore *vc, uint64_t paddr)
+{
+	uint8_t head[24 + 10];
+	uint32_t descsz;
+	char *desc;
+	bool ok = false;
+	struct vmc_error *err = vmcore_read_phys(vc, paddr, head, sizeof(head),
+						 NULL);
+
+	if (err) {
+		vmc_error_destroy(err);
+		return false;
+	}
+	/* namesz 11 is padded to 12: the text starts at 24. */
+	if (!(descsz = note_at(vc, head)) || memcmp(head + 24, "OSRELEASE=", 10))
+		return false;
+	desc = malloc(descsz);
+	if (!desc)
+		return false;
+	err = vmcore_read_phys(vc, paddr + 24, desc, descsz, NULL);
+	if (!err && !(err = vmcoreinfo_parse(desc, descsz, &vc->vmcoreinfo))) {
+		vc->have_vmcoreinfo = true;
+		vc->vmcoreinfo_paddr = paddr;
+		ok = true;
+	}
+	vmc_error_destroy(err);
+	free(desc);
+	return ok;
+}
+
+struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
+{
+	if (vc->have_vmcoreinfo)
+		return NULL;
+	for (size_t i = 0; i < vc->npranges; i++) {
+		const struct vmc_prange *r = &vc->pranges[i];
+		uint64_t p = (r->paddr + SCAN_STEP - 1) & ~(uint64_t)(SCAN_STEP - 1);
+
+		for (; p + SCAN_STEP <= r->paddr + r->size; p += SCAN_STEP) {
+			if (take_note_at(vc, p))
+				return vmc_warn(vc, "the dump has no VMCOREINFO "
+					"note; using the kernel's own copy "
+					"found in memory at physical 0x%" PRIx64,
+					p);
+		}
+	}
 	return NULL;
 }

@@ -143,11 +143,24 @@ static int cmp_vaddr(const void *a, const void *b, void *segs)
 }
 
 /* Fallback translation: segments with a virtual address, by vaddr. */
+/* QEMU's dump-guest-memory paging=false (and other physical-only dumps)
+ * fill p_vaddr with p_paddr: those are no kernel virtual addresses. */
+static bool vaddr_is_paddr(const struct vmcore *vc)
+{
+	for (size_t i = 0; i < vc->nsegs; i++) {
+		if (vc->segs[i].vaddr != vc->segs[i].paddr)
+			return false;
+	}
+	return true;
+}
+
 static struct vmc_error *index_virtual(struct vmcore *vc)
 {
 	vc->vorder = calloc(vc->nsegs + 1, sizeof(*vc->vorder));
 	if (!vc->vorder)
 		return &vmc_enomem;
+	if (vaddr_is_paddr(vc))
+		return NULL;
 	for (size_t i = 0; i < vc->nsegs; i++) {
 		if (vc->segs[i].vaddr != 0 && vc->segs[i].memsz != 0)
 			vc->vorder[vc->nvorder++] = i;

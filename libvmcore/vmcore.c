@@ -230,6 +230,8 @@ struct vmc_error *vmcore_open_set(const char *const *paths, size_t n,
 	if ((err = open_one(paths[0], &vc)))
 		return err;
 	err = n == 1 ? warn_lone_part(vc) : join_parts(vc, paths, n);
+	if (!err)
+		err = vmc_find_vmcoreinfo(vc);
 	if (err) {
 		vmcore_close(vc);
 		return err;
@@ -262,6 +264,7 @@ void vmcore_close(struct vmcore *vc)
 	free(vc->pranges);
 	free(vc->vorder);
 	free(vc->cpus);
+	free(vc->notes);
 	free(vc->translation);
 	free(vc->path);
 	free(vc);
@@ -292,6 +295,10 @@ void vmcore_set_zero_excluded(struct vmcore *vc, bool on)
 	memset(vc->tlb.tag, 0xff, sizeof(vc->tlb.tag));
 	vc->tlb.last_size = 0;
 }
+bool vmcore_page_excluded(struct vmcore *vc, uint64_t paddr)
+{
+	return vc->ops->excluded && vc->ops->excluded(vc, paddr);
+}
 size_t vmcore_num_warnings(const struct vmcore *vc) { return vc->nwarnings; }
 size_t vmcore_num_segments(const struct vmcore *vc) { return vc->nsegs; }
 size_t vmcore_num_cpus(const struct vmcore *vc) { return vc->ncpus; }
@@ -309,6 +316,21 @@ const struct vmc_segment *vmcore_segment(const struct vmcore *vc, size_t i)
 const struct vmc_cpu *vmcore_cpu(const struct vmcore *vc, size_t i)
 {
 	return i < vc->ncpus ? &vc->cpus[i] : NULL;
+}
+
+size_t vmcore_num_notes(const struct vmcore *vc) { return vc->nnotes; }
+
+const struct vmc_note *vmcore_note(const struct vmcore *vc, size_t i)
+{
+	return i < vc->nnotes ? &vc->notes[i] : NULL;
+}
+
+const char *vmcore_vmcoreinfo_text(const struct vmcore *vc,
+				   uint64_t *paddr_ret)
+{
+	if (paddr_ret)
+		*paddr_ret = vc->vmcoreinfo_paddr;
+	return vc->have_vmcoreinfo ? vc->vmcoreinfo.raw : NULL;
 }
 
 const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key)

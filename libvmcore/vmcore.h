@@ -63,6 +63,9 @@ size_t vmcore_flat_records(const struct vmcore *vc);
 int vmcore_dump_level(const struct vmcore *vc);
 uint64_t vmcore_excluded_pages(const struct vmcore *vc);
 bool vmcore_zero_excluded(const struct vmcore *vc);
+/* Was the page holding PADDR excluded by the dump level?  Cheap (one
+ * bitmap lookup); false for formats without a dump level. */
+bool vmcore_page_excluded(struct vmcore *vc, uint64_t paddr);
 void vmcore_set_zero_excluded(struct vmcore *vc, bool on);
 
 /* Problems found at open that do not stop us (truncation...). */
@@ -74,6 +77,22 @@ const struct vmc_segment *vmcore_segment(const struct vmcore *vc, size_t i);
 
 size_t vmcore_num_cpus(const struct vmcore *vc);
 const struct vmc_cpu *vmcore_cpu(const struct vmcore *vc, size_t i);
+
+/* Every ELF note of the dump (CPU notes, VMCOREINFO, any other), in dump
+ * order, as the dump holds them; valid until vmcore_close(). */
+struct vmc_note {
+	const char *name;	/* "CORE", "VMCOREINFO", "QEMU", ... */
+	uint32_t type;
+	const uint8_t *desc;
+	size_t descsz;
+};
+size_t vmcore_num_notes(const struct vmcore *vc);
+const struct vmc_note *vmcore_note(const struct vmcore *vc, size_t i);
+
+/* The whole VMCOREINFO text, or NULL.  *PADDR_RET (if not NULL) is 0 when
+ * it came from a note, else where it was found in the dump's memory. */
+const char *vmcore_vmcoreinfo_text(const struct vmcore *vc,
+				   uint64_t *paddr_ret);
 
 /* VMCOREINFO: value for KEY (e.g. "OSRELEASE", "SYMBOL(_stext)"), or NULL. */
 const char *vmcore_vmcoreinfo(const struct vmcore *vc, const char *key);

@@ -47,14 +47,18 @@ struct vmc_error *vmcoreinfo_parse(const char *data, size_t len,
 		len = (size_t)(nul - data);
 
 	vi.text = malloc(len + 1);
+	vi.raw = malloc(len + 1);
 	vi.entries = calloc(count_lines(data, len), sizeof(*vi.entries));
-	if (!vi.text || !vi.entries) {
+	if (!vi.text || !vi.raw || !vi.entries) {
 		free(vi.text);
+		free(vi.raw);
 		free(vi.entries);
 		return &vmc_enomem;
 	}
 	memcpy(vi.text, data, len);
 	vi.text[len] = '\0';
+	memcpy(vi.raw, data, len);
+	vi.raw[len] = '\0';
 
 	line = vi.text;
 	for (;;) {
@@ -76,6 +80,7 @@ struct vmc_error *vmcoreinfo_parse(const char *data, size_t len,
 void vmcoreinfo_deinit(struct vmcoreinfo *vi)
 {
 	free(vi->text);
+	free(vi->raw);
 	free(vi->entries);
 	memset(vi, 0, sizeof(*vi));
 }

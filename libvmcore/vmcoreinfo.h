@@ -21,6 +21,7 @@ struct vmcoreinfo_entry {
 struct vmcoreinfo {
 	char *text;		/* private, NUL-separated copy */
 	size_t len;		/* of the original text */
+	char *raw;		/* the text as given, up to a NUL, NUL-ended */
 	struct vmcoreinfo_entry *entries;
 	size_t nentries;
 };

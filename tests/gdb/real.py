@@ -1,4 +1,6 @@
-# Checks on a real kdump made in QEMU (tests/real/make-dump-x86_64.sh).
+# Checks on a real x86_64 dump made in QEMU: a kdump
+# (tests/real/make-dump-x86_64.sh) or, with DUMP_KIND=qemu in meta.txt, a
+# QEMU dump-guest-memory file (tests/real/make-qemu-dumps-x86_64.sh).
 # Run by tests/gdb/run-real.sh as:
 #   VMC_META=DUMPDIR/meta.txt gdb -batch -nx VMLINUX \
 #       -ex 'target remote | gdbserver-vmcore DUMPDIR/vmcore' -x real.py
@@ -17,6 +19,11 @@ m = meta()
 crash_cpu = int(m["CRASHER_CPU"])
 panic_thread = crash_cpu + 1
 quick = os.environ.get("VMC_QUICK") == "1"
+# QEMU stopped a live machine: pr_pid is the vCPU number + 1 (so threads
+# name no pid), the panic CPU still spins in panic() and the other one was
+# halted by panic()'s stop IPI.  A kdump holds the registers the CPUs
+# saved for crash_kexec() and the NMI that stopped the others.
+qemu = m.get("DUMP_KIND") == "qemu"
 
 # --- symbols are right without manual offsets (KASLR) -------------------
 for sym in ("_stext", "linux_banner", "init_uts_ns", "init_task"):
@@ -31,10 +38,14 @@ check_eq("one thread per CPU", len(gdb.selected_inferior().threads()), ncpus)
 check_match("panic CPU is the current thread",
             r"^\* %d +Thread %d \"CPU %d\"" % (panic_thread, panic_thread,
                                               crash_cpu), threads)
-check_in("panic thread named from the kernel log",
-         "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
-                                          m["CRASHER_PID"]), threads)
-check_in("idle CPU named swapper", "swapper/", threads)
+if qemu:
+    check_in("panic thread named from the kernel log",
+             "(CPU %d, %s, panic)" % (crash_cpu, m["CRASHER_COMM"]), threads)
+else:
+    check_in("panic thread named from the kernel log",
+             "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
+                                              m["CRASHER_PID"]), threads)
+    check_in("idle CPU named swapper", "swapper/", threads)
 
 # --- the panic backtrace goes through the vmalloc'ed stack ---------------
 bt = run("bt")
@@ -78,19 +89,26 @@ check_in("unmapped address fails like gdb expects",
 idle = [t for t in range(1, ncpus + 1) if t != panic_thread][0]
 run("thread %d" % idle)
 idle_bt = run("bt")
-check_match("idle thread bt shows the idle loop",
-            r" (do_idle|cpu_startup_entry|default_idle_call) ", idle_bt)
+if qemu:
+    check_match("other CPU bt shows panic's stop IPI",
+                r" stop_this_cpu .*\n.* (__)?sysvec_reboot ", idle_bt)
+else:
+    check_match("idle thread bt shows the idle loop",
+                r" (do_idle|cpu_startup_entry|default_idle_call) ", idle_bt)
 check_match("idle CPU current_task is swapper",
             r"^swapper/", c_string("current_task->comm"))
 run("thread %d" % panic_thread)
 
 if not quick:
     # --- read-only target, resume requests --------------------------------
+    pc = int(value("$pc"))
     out = run("stepi")
     check_in("stepi leaves the target stopped", "stopped", out)
     check_in("stepi explains why", "cannot run or step", out)
-    check_match("pc unchanged after stepi", r"crash_setup_regs|__crash_kexec",
-                run("frame"))
+    check_eq("pc unchanged after stepi", int(value("$pc")), pc)
+    if not qemu:
+        check_match("kdump pc is where crash_kexec saved it",
+                    r"crash_setup_regs|__crash_kexec", run("frame"))
     check_in("memory writes are refused", "Cannot access memory",
              run("set var jiffies_64 = 1"))
 
@@ -103,6 +121,15 @@ if not quick:
              "x86_64 %s-level" % m["LEVELS"], info)
     check_in("monitor info: panic CPU confirmed by the log",
              "as the kernel log says", info)
+    if qemu:
+        check("monitor info: no pid from QEMU's pr_pid",
+              "(pid " not in info, info)
+        if m["VMCOREINFO_NOTE"] == "0":
+            check_in("monitor info: VMCOREINFO found in memory",
+                     "using the kernel's own copy found in memory", info)
+        if "kdump-compressed" in info:
+            check_in("monitor info: QEMU's wrong phys_base reported",
+                     "using VMCOREINFO (QEMU 7.2", info)
     dmesg = run("monitor dmesg")
     check_in("monitor dmesg: marker written to /dev/kmsg", m["MARKER"], dmesg)
     check_in("monitor dmesg: sysrq crash", "sysrq: Trigger a crash", dmesg)

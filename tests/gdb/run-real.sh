@@ -1,7 +1,7 @@
 #!/bin/sh
 # Real-dump tests: make (or reuse from the cache) kdumps of a Debian 6.1
-# kernel in QEMU with 4-level and 5-level paging, then check them through
-# gdb over each transport.  Usage: tests/gdb/run-real.sh BUILD_DIR
+# kernel in QEMU with 4-level and 5-level paging, and QEMU dump-guest-memory
+# files, then check them through gdb (over each transport for the kdump).  Usage: tests/gdb/run-real.sh BUILD_DIR
 set -eu
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -60,6 +60,57 @@ start_listener "unix:$sock" "$dir/vmcore"
 gdb_check real-unix "$vmlinux" "$dir" "$sock" VMC_QUICK=1
 wait "$pid" || { echo "FAIL server over a Unix socket exited with $?"; fail=$((fail + 1)); }
 [ ! -e "$sock" ] || { echo "FAIL unix socket left behind"; fail=$((fail + 1)); }
+
+# QEMU dump-guest-memory: ELF with paging off and on, kdump-zlib (a
+# flattened stream), all of one stopped machine; and an ELF of a guest
+# without -device vmcoreinfo (no VMCOREINFO note).
+qdir=$("$top/tests/real/make-qemu-dumps-x86_64.sh")
+vmlinux=$(meta_get "$qdir" VMLINUX)
+for f in vmcore-elf vmcore-paging vmcore-kdump-zlib; do
+	gdb_check "qemu-${f#vmcore-}" "$vmlinux" "$qdir" "| $server -q $qdir/$f"
+done
+ndir=$("$top/tests/real/make-qemu-dumps-x86_64.sh" --no-vmcoreinfo)
+gdb_check qemu-no-vmcoreinfo "$(meta_get "$ndir" VMLINUX)" "$ndir" \
+	"| $server -q $ndir/vmcore-elf"
+
+# Differential: the same machine's pages read the same from every file.
+# paging=true holds only the mapped pages, so it is compared on a sample;
+# drgn (libkdumpfile) reads that one too (not paging=false, not flattened).
+echo "== qemu-differential"
+cmppages=$build/tests/cmppages
+if "$cmppages" "$qdir/vmcore-elf" "$qdir/vmcore-kdump-zlib" >"$tmp/cmp.log" 2>&1 &&
+	grep -q ' 0 mismatches' "$tmp/cmp.log"; then
+	grep 'pages compared' "$tmp/cmp.log"
+else
+	echo "FAIL cmppages vmcore-elf vmcore-kdump-zlib"; cat "$tmp/cmp.log"
+	fail=$((fail + 1))
+fi
+"$cmppages" --hash-sample "$qdir/vmcore-paging" >"$tmp/paging.hash"
+"$cmppages" --hash-pfns "$qdir/vmcore-elf" <"$tmp/paging.hash" >"$tmp/elf.hash"
+npages=$(grep -vc ' -$' "$tmp/paging.hash" || true)
+if [ "$npages" -gt 1000 ] && cmp -s "$tmp/paging.hash" "$tmp/elf.hash"; then
+	echo "paging=true and paging=false agree on $npages sampled pages"
+else
+	echo "FAIL paging=true vs paging=false sample ($npages pages readable)"
+	diff "$tmp/paging.hash" "$tmp/elf.hash" | head -n 5
+	fail=$((fail + 1))
+fi
+py=""
+for p in python3 /usr/bin/python3; do
+	if "$p" -c 'import drgn' 2>/dev/null; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+	echo "FAIL no python3 with drgn (mk/install-deps.sh installs python3-drgn)"
+	fail=$((fail + 1))
+elif "$py" "$top/tests/kdump/drgn_pages.py" "$qdir/vmcore-paging" \
+	<"$tmp/paging.hash" >"$tmp/drgn.hash" &&
+	cmp -s "$tmp/paging.hash" "$tmp/drgn.hash"; then
+	echo "drgn reads the same $npages sampled pages of vmcore-paging"
+else
+	echo "FAIL drgn disagrees on vmcore-paging"
+	diff "$tmp/paging.hash" "$tmp/drgn.hash" | head -n 5
+	fail=$((fail + 1))
+fi
 
 if [ "$fail" -ne 0 ]; then
 	echo "real-dump tests: $fail session(s) failed; logs were in $tmp"

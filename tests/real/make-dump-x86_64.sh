@@ -28,19 +28,10 @@ GUEST_MEM=1G
 CRASHKERNEL=256M
 DISK_SIZE=2G		# sparse; must hold the 1 MiB header area + /proc/vmcore
 DATA_OFFSET_MIB=1	# must match guest-init.sh
-# Loaded in this order in both kernels (all are modules in the cloud kernel).
-VIRTIO_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
 
 prog=make-dump-x86_64
-log() { printf '%s: %s\n' "$prog" "$*" >&2; }
-die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
-
-usage() {
-	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit "${1:-2}"
-}
-
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib-x86_64.sh"
 
 levels=4
 print_only=0
@@ -59,230 +50,21 @@ case $levels in
 *) die "--levels must be 4 or 5, not '$levels'" ;;
 esac
 
-sudo=""
-[ "$(id -u)" = 0 ] || sudo=sudo
-
-cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
-
-# --------------------------------------------------------------------------
-# Which kernel: $VMCORE_KVER, else the newest 6.1.0-NN-cloud-amd64 for which
-# apt knows both the -unsigned image and the -dbg package.
-newest_kver() {
-	apt-cache search --names-only \
-		'^linux-image-6\.1\.0-[0-9]+-cloud-amd64-(unsigned|dbg)$' 2>/dev/null |
-	awk '{ n = $1; sub(/^linux-image-/, "", n)
-	       if (sub(/-unsigned$/, "", n)) u[n] = 1
-	       else if (sub(/-dbg$/, "", n)) d[n] = 1 }
-	     END { for (k in u) if (k in d) print k }' |
-	sort -V | tail -n 1
-}
-
-if [ -n "${VMCORE_KVER:-}" ]; then
-	kver=$VMCORE_KVER
-	case $kver in
-	*[!A-Za-z0-9._+-]*) die "VMCORE_KVER='$kver' is not a kernel version" ;;
-	esac
-else
-	command -v apt-cache >/dev/null || die "apt-cache not found (Debian 12 needed)"
-	kver=$(newest_kver)
-	if [ -z "$kver" ] && [ $print_only = 0 ]; then
-		log "apt knows no linux-image-6.1.0-*-cloud-amd64-dbg; running apt-get update"
-		$sudo apt-get update -q >&2 || die "apt-get update failed"
-		kver=$(newest_kver)
-	fi
-	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-cloud-amd64-unsigned with a matching -dbg package in apt (is deb.debian.org bookworm + bookworm-security configured?)"
-fi
-
+pick_kver $print_only
 dumpdir=$cache/dumps/$kver-x86_64-${levels}l-v$FIXTURE_VERSION
+print_or_reuse $print_only
 
-if [ $print_only = 1 ]; then
-	echo "$dumpdir"
-	[ -e "$dumpdir/done" ]
-	exit
-fi
-if [ -e "$dumpdir/done" ]; then
-	echo "$dumpdir"
-	exit 0
-fi
-
-# --------------------------------------------------------------------------
-need() {
-	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' not found; run mk/install-deps.sh test"
-	done
-}
-PATH=$PATH:/usr/sbin:/sbin
 need apt-get dpkg-deb tar cpio gzip xz readelf ldd od dd timeout flock \
 	qemu-system-x86_64 kexec busybox
 kexec_bin=$(command -v kexec)
-busybox_bin=$(command -v busybox)
-# The initramfs has no libc: busybox must be busybox-static.
-if readelf -lW "$busybox_bin" | grep -q 'program interpreter'; then
-	die "$busybox_bin is dynamically linked; install busybox-static"
-fi
-
-mkdir -p "$cache/debs" "$cache/kernels" "$cache/dumps"
-
-# One build at a time per cache (the download/unpack steps are shared by
-# every dump; "make -j" may start the 4- and 5-level builds together).
-exec 9>"$cache/.lock"
-if ! flock -n 9; then
-	log "waiting for another build in $cache"
-	flock 9
-fi
-if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
-	echo "$dumpdir"
-	exit 0
-fi
-# Holding the lock, no other build is running: leftovers of killed runs
-# (each can be ~1 GB) can go.
-rm -rf "$cache"/dumps/.build.* "$cache"/kernels/.unpack.* "$cache"/debs/.dl.*
-
-work=""
-ktmp=""
-cleanup() {
-	rc=$?
-	[ -z "$ktmp" ] || rm -rf "$ktmp"
-	if [ -n "$work" ] && [ -d "$work" ]; then
-		if [ $rc != 0 ] && [ -s "$work/console.log" ]; then
-			cp "$work/console.log" "$dumpdir.failed-console.log"
-			log "console log of the failed run: $dumpdir.failed-console.log"
-		fi
-		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then
-			log "keeping the failed build in $work"
-		else
-			rm -rf "$work"
-		fi
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+need_static_busybox
+lock_cache
+fetch_kernel
 
 # --------------------------------------------------------------------------
-# Download the two packages (once).  apt-get download saves into the current
-# directory, so download into a private temp dir and move the finished .deb.
-find_deb() {	# newest cached .deb of package $1, or nothing
-	found=""
-	for f in "$cache/debs/$1"_*_amd64.deb; do
-		[ -e "$f" ] && found=$f
-	done
-	echo "$found"
-}
-
-fetch_deb() {
-	deb=$(find_deb "$1")
-	if [ -z "$deb" ]; then
-		log "downloading $1"
-		dl=$(mktemp -d "$cache/debs/.dl.XXXXXX")
-		# As root, apt would warn that its _apt sandbox user cannot write here.
-		sandbox=""
-		[ "$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"
-		# shellcheck disable=SC2086
-		if ! (cd "$dl" && apt-get download -q $sandbox "$1") >&2; then
-			rm -rf "$dl"
-			die "apt-get download $1 failed (try: ${sudo:+$sudo }apt-get update)"
-		fi
-		mv "$dl"/*.deb "$cache/debs/"
-		rmdir "$dl"
-		deb=$(find_deb "$1")
-		[ -n "$deb" ] || die "apt-get download $1 produced no .deb"
-	fi
-	echo "$deb"
-}
-
-kdir=$cache/kernels/$kver
-vmlinuz=$kdir/boot/vmlinuz-$kver
-vmlinux=$kdir/usr/lib/debug/boot/vmlinux-$kver
-moddir=$kdir/lib/modules/$kver
-
-if [ ! -e "$kdir/done" ]; then
-	img_deb=$(fetch_deb "linux-image-$kver-unsigned")
-	dbg_deb=$(fetch_deb "linux-image-$kver-dbg")
-	log "unpacking $kver into $kdir"
-	ktmp=$(mktemp -d "$cache/kernels/.unpack.XXXXXX")
-	dpkg-deb -x "$img_deb" "$ktmp" || die "dpkg-deb -x $img_deb failed"
-	# The -dbg package is ~1.7 GB unpacked; only the vmlinux is needed.
-	dpkg-deb --fsys-tarfile "$dbg_deb" |
-		tar -x -C "$ktmp" --wildcards './usr/lib/debug/boot/*' ||
-		die "extracting vmlinux from $dbg_deb failed"
-	for f in "boot/vmlinuz-$kver" "usr/lib/debug/boot/vmlinux-$kver" \
-		"lib/modules/$kver/modules.order"; do
-		[ -s "$ktmp/$f" ] || die "$f missing after unpacking $kver"
-	done
-	printf 'PACKAGE_VERSION=%s\n' "$(dpkg-deb -f "$img_deb" Version)" >"$ktmp/done"
-	rm -rf "$kdir"
-	mv "$ktmp" "$kdir"
-	ktmp=""
-fi
-kpkg_version=$(sed -n 's/^PACKAGE_VERSION=//p' "$kdir/done")
-
-# --------------------------------------------------------------------------
-# Build the dump in a temp dir next to its final place (same file system, so
-# the final rename is atomic).
 log "building the ${levels}-level dump for $kver (QEMU TCG, this takes a minute)"
-start=$(date +%s)
-work=$(mktemp -d "$cache/dumps/.build.XXXXXX")
-tree=$work/initramfs
-mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/tmp" \
-	"$tree/run" "$tree/modules"
-
-cp "$here/guest-init.sh" "$tree/init"
-chmod 755 "$tree/init"
-cp "$busybox_bin" "$tree/bin/busybox"
-for a in $("$busybox_bin" --list); do
-	[ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"
-done
-# Named copies of busybox: the kernel names a task after the executed file,
-# which is how the sleeper and crasher get their comm.
-ln "$tree/bin/busybox" "$tree/bin/vmcore-sleeper"
-ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
-
-# Virtio modules, decompressed (busybox insmod may not read .ko.xz/.ko.zst),
-# numbered so the guest's glob loads them in order.
-n=10
-for m in $VIRTIO_MODULES; do
-	src=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" \
-		-o -name "$m.ko.zst" -o -name "$m.ko.gz" \) | head -n 1)
-	if [ -z "$src" ]; then
-		grep -q "/$m\.ko" "$moddir/modules.builtin" 2>/dev/null &&
-			continue	# built in: nothing to load
-		die "module $m not found under $moddir/kernel"
-	fi
-	dst=$tree/modules/$n-$m.ko
-	case $src in
-	*.xz) xz -dc "$src" >"$dst" ;;
-	*.zst) zstd -qdc "$src" >"$dst" ;;
-	*.gz) gzip -dc "$src" >"$dst" ;;
-	*) cp "$src" "$dst" ;;
-	esac
-	n=$((n + 1))
-done
-
-# newc cpio archive holding just /dev/console (char 5:1).  The kernel opens
-# it for init's stdio before init can mount devtmpfs; writing the header by
-# hand avoids needing root for mknod.  The kernel accepts concatenated
-# archives, so it is appended to the real one.
-console_cpio() {
-	name=dev/console
-	# magic ino mode uid gid nlink mtime filesize devmaj devmin rdevmaj rdevmin namesize check
-	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
-		1 $((0020600)) 0 0 1 0 0 0 0 5 1 $((${#name} + 1)) 0 "$name"
-	# 110-byte header + 12-byte name = 122: pad to a multiple of 4.
-	printf '\0\0'
-	name=TRAILER!!!
-	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
-		0 0 0 0 1 0 0 0 0 0 0 $((${#name} + 1)) 0 "$name"
-	printf '\0\0\0\0'	# 110 + 11 = 121: pad to 124 (and beyond is fine)
-}
-
-mk_cpio() {	# mk_cpio <out.cpio.gz>: archive $tree + /dev/console
-	{
-		(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
-		console_cpio
-	} | gzip -9 >"$1"
-}
+start_work
+new_tree $VIRTIO_MODULES
 
 # Capture kernel's initramfs: busybox, modules, init.
 mk_cpio "$work/capture.cpio.gz"
@@ -321,16 +103,10 @@ timeout "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-drive "file=$disk,format=raw,if=virtio" \
 	</dev/null >&2 || qrc=$?
 
-show_console() {
-	if [ -s "$console" ]; then
-		log "last lines of the console log:"
-		tail -n 40 "$console" | tr -d '\r' >&2
-	fi
-}
-[ $qrc != 124 ] || { show_console; die "QEMU timed out after ${QEMU_TIMEOUT}s"; }
-[ $qrc = 0 ] || { show_console; die "QEMU failed (exit status $qrc)"; }
+[ $qrc != 124 ] || { show_console "$console"; die "QEMU timed out after ${QEMU_TIMEOUT}s"; }
+[ $qrc = 0 ] || { show_console "$console"; die "QEMU failed (exit status $qrc)"; }
 if grep -q '^VMCORE-FAIL' "$console"; then
-	show_console
+	show_console "$console"
 	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
 fi
 
@@ -339,7 +115,7 @@ fi
 hdr=$(head -c 512 "$disk" | tr -d '\0')
 case $hdr in
 GDBSERVER-VMCORE-DISK*END*) ;;
-*) show_console; die "no dump on the disk image (did the capture kernel run?)" ;;
+*) show_console "$console"; die "no dump on the disk image (did the capture kernel run?)" ;;
 esac
 vmcore_size=$(printf '%s\n' "$hdr" | sed -n 's/^SIZE=//p')
 case $vmcore_size in
@@ -356,51 +132,11 @@ mv "$work/console.log.tmp" "$console"
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
 vmcore=$work/vmcore
-readelf -h "$vmcore" | grep -q 'Type: *CORE' || die "vmcore is not an ELF core file"
-nprs=$(readelf -nW "$vmcore" | grep -c NT_PRSTATUS || true)
-[ "$nprs" = 2 ] || die "expected 2 NT_PRSTATUS notes, found $nprs"
-nload=$(readelf -lW "$vmcore" | grep -c '^ *LOAD' || true)
-[ "$nload" -gt 0 ] || die "no PT_LOAD segments"
-# Every PT_LOAD must lie inside the file (readelf prints hex; the shell's
-# arithmetic reads 0x... itself, mawk could not).
-readelf -lW "$vmcore" | awk '$1 == "LOAD" { print $2, $5 }' >"$work/loads"
-while read -r lo lsz; do
-	[ $((lo + lsz)) -le "$vmcore_size" ] ||
-		die "a PT_LOAD (offset $lo, size $lsz) extends past the end of the vmcore"
-done <"$work/loads"
-rm -f "$work/loads"
-
-# Walk the PT_NOTE segment: record each NT_PRSTATUS pr_pid (offset 32 of
-# struct elf_prstatus on x86_64) and pull out the VMCOREINFO text.
-# shellcheck disable=SC2046 # two numbers wanted
-set -- $(readelf -lW "$vmcore" | awk '$1 == "NOTE" { print $2, $5; exit }')
-[ $# = 2 ] || die "no PT_NOTE segment"
-notes=$work/notes.bin
-notes_size=$(($2))
-dd if="$vmcore" of="$notes" bs=64K skip=$(($1)) count="$notes_size" \
-	iflag=skip_bytes,count_bytes status=none
-u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
-off=0
-prs_pids=""
+check_elf_loads "$vmcore"
 vmcoreinfo=$work/vmcoreinfo.txt
-: >"$vmcoreinfo"
-while [ $((off + 12)) -le "$notes_size" ]; do
-	namesz=$(u32 $off)
-	descsz=$(u32 $((off + 4)))
-	ntype=$(u32 $((off + 8)))
-	[ "$namesz" -gt 0 ] || break
-	name=$(dd if="$notes" bs=1 skip=$((off + 12)) count=$((namesz - 1)) status=none)
-	desc=$((off + 12 + (namesz + 3) / 4 * 4))
-	if [ "$name" = CORE ] && [ "$ntype" = 1 ]; then
-		prs_pids=${prs_pids:+$prs_pids,}$(u32 $((desc + 32)))
-	elif [ "$name" = VMCOREINFO ]; then
-		dd if="$notes" bs=1 skip=$desc count="$descsz" status=none |
-			tr -d '\0' >"$vmcoreinfo"
-	fi
-	off=$((desc + (descsz + 3) / 4 * 4))
-done
-rm -f "$notes"
-vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
+read_notes "$vmcore" "$vmcoreinfo"
+nprs=$(echo "$prs_pids" | tr ',' '\n' | grep -c . || true)
+[ "$nprs" = 2 ] || die "expected 2 NT_PRSTATUS notes, found $nprs"
 kernel_offset=$(vci KERNELOFFSET)
 [ -n "$kernel_offset" ] || die "no KERNELOFFSET in the VMCOREINFO note"
 [ "$(vci OSRELEASE)" = "$kver" ] ||
@@ -409,39 +145,15 @@ l5=$(vci 'NUMBER(pgtable_l5_enabled)')
 [ "$l5" = $((levels == 5)) ] ||
 	die "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $levels-level paging"
 
-# Metadata printed by the guest ("VMCORE-META KEY=VALUE").
-meta_raw=$work/meta.guest
-sed -n 's/^VMCORE-META \([A-Za-z0-9_]*=.*\)$/\1/p' "$console" >"$meta_raw"
-gm() { sed -n "s/^$1=//p" "$meta_raw" | head -n 1; }
-for k in UNAME_R MARKER SLEEPER_PID SLEEPER_COMM LA57 VIRTIO_BLK_MODULE_ADDR \
-	VIRTIO_BLK_THIS_MODULE KSYM__stext KSYM_linux_banner KSYM_init_uts_ns \
-	CRASHER_PID CRASHER_COMM CRASHER_CPU; do
-	[ -n "$(gm $k)" ] || die "guest metadata lacks $k"
-done
-[ "$(gm UNAME_R)" = "$kver" ] || die "guest ran $(gm UNAME_R), not $kver"
-[ "$(gm LA57)" = $((levels == 5)) ] ||
-	die "guest LA57=$(gm LA57) does not match --levels $levels"
-[ "$(gm CRASHER_CPU)" = 1 ] || die "crasher ran on CPU $(gm CRASHER_CPU)"
+guest_meta "$console"
 case ,$prs_pids, in
 *,"$(gm CRASHER_PID)",*) ;;
 *) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
 esac
-# The marker went through /dev/kmsg, so the printk ring buffer in the dump
-# must hold it: a cheap check that the dumped memory is the real thing.
-grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in the vmcore"
+check_marker "$vmcore"
 
 {
-	echo "# gdbserver-vmcore real x86_64 kdump, made by tests/real/make-dump-x86_64.sh"
-	echo "FIXTURE_VERSION=$FIXTURE_VERSION"
-	echo "ARCH=x86_64"
-	echo "KVER=$kver"
-	echo "KERNEL_PACKAGE_VERSION=$kpkg_version"
-	echo "LEVELS=$levels"
-	echo "QEMU_CPU=$qemu_cpu"
-	echo "VMLINUX=$vmlinux"
-	echo "VMLINUZ=$vmlinuz"
-	echo "SYSTEM_MAP=$kdir/usr/lib/debug/boot/System.map-$kver"
-	echo "MODULES_DIR=$moddir"
+	meta_common kdump
 	echo "VMCORE=$dumpdir/vmcore"
 	echo "VMCORE_SIZE=$vmcore_size"
 	echo "KERNELOFFSET=0x$kernel_offset"
@@ -451,10 +163,4 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 } >"$work/meta.txt"
 rm -f "$meta_raw"
 
-chmod 755 "$work"	# mktemp made it private
-date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
-rm -rf "$dumpdir" "$dumpdir.failed-console.log"
-mv "$work" "$dumpdir"
-work=""
-log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
-echo "$dumpdir"
+publish

@@ -858,3 +858,103 @@ TEST(no_vmcoreinfo)
 	cf_image_free(&img);
 	cf_deinit(&cf);
 }
+
+/* ---- dumps without a VMCOREINFO note (QEMU without -device vmcoreinfo) -- */
+
+/* The kernel's vmcoreinfo_note at PADDR: an ELF note "VMCOREINFO". */
+static void memory_note(struct cf *cf, uint64_t paddr, const char *text)
+{
+	uint8_t *p = cf_phys(cf, paddr);
+	size_t len = strlen(text);
+
+	cf_put(p, 11, 4, false);
+	cf_put(p + 4, len, 4, false);
+	cf_put(p + 8, 0, 4, false);
+	memcpy(p + 12, "VMCOREINFO", 11);
+	memcpy(p + 24, text, len);
+}
+
+TEST(vmcoreinfo_found_in_memory)
+{
+	struct cf cf;
+	struct cf_image img;
+	struct vmcore *vc;
+	uint64_t regs[CF_X86_NREGS] = { 0 };
+
+	cf_init(&cf, ELFCLASS64, EM_X86_64);
+	cf_x86_cpu(&cf, 1, regs);
+	/* Decoys: a note whose text is not VMCOREINFO's, and a real-looking
+	 * one off a page boundary. */
+	memory_note(&cf, 0x100000, "NOT=VMCOREINFO\n");
+	memory_note(&cf, 0x101800, "OSRELEASE=wrong\n");
+	memory_note(&cf, 0x203000, "OSRELEASE=6.1.0-57-cloud-amd64\n"
+		    "KERNELOFFSET=2d400000\n");
+	cf_build(&cf, &img);
+	if (CHECK_OK(open_image(&img, img.len, &vc))) {
+		CHECK_STR(vmcore_vmcoreinfo(vc, "OSRELEASE"),
+			  "6.1.0-57-cloud-amd64");
+		CHECK_U64(vmcore_kaslr_offset(vc), 0x2d400000);
+		CHECK_WARNING(vc, "found in memory at physical 0x203000");
+		vmcore_close(vc);
+	}
+	cf_image_free(&img);
+	cf_deinit(&cf);
+}
+
+/* A QEMU CPU-state note: RIP at 136, CR3 at 416, CR4 at 424. */
+static void qemu_note(struct cf *cf, uint64_t rip, uint64_t cr3, uint64_t cr4)
+{
+	uint8_t st[432] = { 0 };
+
+	cf_put(st, 1, 4, false);
+	cf_put(st + 4, sizeof(st), 4, false);
+	cf_put(st + 136, rip, 8, false);
+	cf_put(st + 416, cr3, 8, false);
+	cf_put(st + 424, cr4, 8, false);
+	cf_note(cf, "QEMU", 0, st, sizeof(st));
+}
+
+static void check_cr3(uint64_t rip0, uint64_t cr3_0, uint64_t rip1,
+		      uint64_t cr3_1, const char *want)
+{
+	struct cf cf;
+	struct cf_pt pt;
+	struct cf_image img;
+	struct vmcore *vc;
+	uint64_t regs[CF_X86_NREGS] = { 0 }, pa = 0;
+
+	cf_init(&cf, ELFCLASS64, EM_X86_64);
+	cf_x86_cpu(&cf, 1, regs);
+	cf_x86_cpu(&cf, 2, regs);
+	qemu_note(&cf, rip0, cr3_0, 0);
+	qemu_note(&cf, rip1, cr3_1, 0);
+	/* The kernel pgd at 0x2a0a000 maps the text; 0x2a0b000 (its PTI
+	 * user twin) stays empty. */
+	cf_pt_init(&pt, &cf, 0x2a0a000, 4, 0x3000000);
+	cf_pt_map(&pt, 0xffffffff81000000, 0x1000000, 1 << 21);
+	*cf_phys(&cf, 0x2a0b000) = 0;
+	cf_build(&cf, &img);
+	if (CHECK_OK(open_image(&img, img.len, &vc))) {
+		CHECK_CONTAINS(vmcore_translation(vc), want);
+		CHECK_CONTAINS(vmcore_translation(vc), "root at physical 0x2a0a000");
+		if (CHECK_OK(vmcore_vtop(vc, 0xffffffff81012345, &pa)))
+			CHECK_U64(pa, 0x1012345);
+		vmcore_close(vc);
+	}
+	cf_image_free(&img);
+	cf_deinit(&cf);
+}
+
+/* No VMCOREINFO anywhere: the page tables come from QEMU's saved CR3,
+ * PCID bits dropped, preferring a CPU that was in the kernel. */
+TEST(qemu_cr3_kernel_cpu)
+{
+	check_cr3(0x401000, 0x2a0b000 | 0x5, 0xffffffff81000010,
+		  0x2a0a000 | 0x7, "4-level, from a CPU's CR3");
+}
+
+TEST(qemu_cr3_user_cpu_pti)
+{
+	check_cr3(0x401000, 0x2a0b000 | 0x3, 0x402000, 0x2a0b000,
+		  "from a user-mode CPU's CR3");
+}

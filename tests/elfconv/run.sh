@@ -1,0 +1,224 @@
+#!/bin/sh
+# elfconv on real dumps (tests/real/ fixtures): conversions read back the
+# same memory and notes, plain gdb reads a converted kdump-compressed dump
+# as gdbserver-vmcore reads the original, and every refusal and failure
+# (existing OUT, OUT == IN, full disk, interrupted run) leaves OUT alone.
+# Usage: tests/elfconv/run.sh BUILD_DIR
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+conv=$build/elfconv
+server=$build/gdbserver-vmcore
+cmppages=$build/tests/cmppages
+tmp=$(mktemp -d)
+mnt=""
+cleanup() {
+	[ -z "$mnt" ] || umount "$mnt" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -lt 2 ] || printf '%s\n' "$2" | head -n 20 | sed 's/^/     /'; }
+# expect NAME STATUS PATTERN CMD...: CMD exits STATUS, stderr matches PATTERN.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	rc=0
+	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/err"; }; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, want $want; stderr wants /$pat/)" "$(cat "$tmp/err")"
+	fi
+}
+meta_get() { sed -n "s/^$2=//p" "$1/meta.txt"; }
+
+dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
+vmcore=$dir/vmcore
+vmlinux=$(meta_get "$dir" VMLINUX)
+koff=$(meta_get "$dir" KERNELOFFSET)
+qdir=$("$top/tests/real/make-qemu-dumps-x86_64.sh" --no-vmcoreinfo)
+
+# notes NAME FILE: the notes as readelf decodes them, without offsets.
+notes() { readelf -nW "$1" | grep -v -e '^Displaying notes' -e '^$'; }
+# sample_same NAME REF OUT [KDUMP]: OUT's readable pages (a sample) read
+# as in REF; with KDUMP, a page KDUMP excluded may be zeros in OUT (a
+# short excluded run).
+zero=$(python3 -c 'import zlib; d = bytes(4096); print("%08x%08x" % (zlib.crc32(d), zlib.adler32(d)))')
+sample_same() {
+	"$cmppages" --hash-sample "$3" | grep -v ' -$' >"$tmp/s.out" || true
+	"$cmppages" --hash-pfns "$2" <"$tmp/s.out" >"$tmp/s.ref"
+	if [ $# -ge 4 ]; then
+		"$cmppages" --hash-pfns "$4" <"$tmp/s.out" | paste -d ' ' "$tmp/s.ref" - |
+			awk -v z="$zero" '{ print $1, ($4 == "-" && $2 != "-") ? z : $2 }' >"$tmp/s.ref2"
+		mv "$tmp/s.ref2" "$tmp/s.ref"
+	fi
+	n=$(wc -l <"$tmp/s.out")
+	if [ "$n" -gt 200 ] && cmp -s "$tmp/s.out" "$tmp/s.ref"; then
+		ok "$1: $n sampled pages read as in the original"
+	else
+		bad "$1: sampled pages differ ($n readable)" "$(diff "$tmp/s.ref" "$tmp/s.out" | head -n 6)"
+	fi
+}
+
+echo "== conversions"
+# ELF64 -> ELF64: every page and note as before.
+if "$conv" -q "$vmcore" "$tmp/copy.elf" && "$cmppages" "$vmcore" "$tmp/copy.elf" >"$tmp/cmp" 2>&1 &&
+	grep -q ' 0 mismatches' "$tmp/cmp"; then
+	ok "ELF64 copy: $(grep -o '[0-9]* pages compared' "$tmp/cmp")"
+else
+	bad "ELF64 copy" "$(cat "$tmp/cmp")"
+fi
+notes "$vmcore" >"$tmp/n.ref"
+notes "$tmp/copy.elf" >"$tmp/n.out"
+if cmp -s "$tmp/n.ref" "$tmp/n.out"; then ok "ELF64 copy: notes unchanged"
+else bad "ELF64 copy: notes" "$(diff "$tmp/n.ref" "$tmp/n.out")"; fi
+blocks=$(stat -c %b "$tmp/copy.elf")
+size=$(stat -c %s "$tmp/copy.elf")
+if [ $((blocks * 512)) -lt $((size / 2)) ]; then ok "output is sparse ($((blocks / 2048)) MiB on disk of $((size >> 20)) MiB)"
+else bad "output is not sparse: $blocks blocks for $size bytes"; fi
+
+# Standard output carries the same bytes.
+if "$conv" -q "$vmcore" - | cmp -s - "$tmp/copy.elf"; then ok "OUT '-' streams the same bytes"
+else bad "OUT '-' differs from the file output"; fi
+
+# kdump-compressed (-d 31) and flattened (-d 1) -> ELF.
+makedumpfile -c -d 31 "$vmcore" "$tmp/k31" >/dev/null 2>&1
+makedumpfile -F -l -d 1 "$vmcore" >"$tmp/f1" 2>/dev/null
+for k in k31 f1; do
+	if "$conv" "$tmp/$k" "$tmp/$k.elf" 2>"$tmp/err"; then
+		ok "$k -> ELF"
+		sample_same "$k -> ELF" "$vmcore" "$tmp/$k.elf" "$tmp/$k"
+		notes "$tmp/$k.elf" >"$tmp/n.out"
+		if cmp -s "$tmp/n.ref" "$tmp/n.out"; then ok "$k -> ELF: notes as in the original"
+		else bad "$k -> ELF: notes" "$(diff "$tmp/n.ref" "$tmp/n.out")"; fi
+	else
+		bad "$k -> ELF" "$(cat "$tmp/err")"
+	fi
+done
+"$conv" "$tmp/k31" "$tmp/k31b.elf" 2>"$tmp/err" || true
+if grep -q 'runs of at least 256 excluded pages .* left out' "$tmp/err"; then ok "k31: says long excluded runs are left out"
+else bad "k31: no note about excluded runs" "$(cat "$tmp/err")"; fi
+
+# Plain gdb reads the converted kdump as gdbserver-vmcore reads the
+# original kdump: kernel image, direct map (a slab pointer), strings.
+gdbcmds="p init_uts_ns.name.release
+x/8gx &init_task
+x/s linux_banner
+p/x init_task.tasks.next
+x/4gx init_task.tasks.next
+p jiffies_64 > 0"
+printf '%s\n' "$gdbcmds" >"$tmp/cmds.gdb"
+timeout 300 gdb -nx -batch -q -ex "symbol-file -o $koff $vmlinux" \
+	-ex "core-file $tmp/k31.elf" -x "$tmp/cmds.gdb" 2>&1 |
+	grep -E '^(\$|0x)' >"$tmp/plain.txt" || true
+timeout 300 gdb -nx -batch -q "$vmlinux" -ex "target remote | $server -q $tmp/k31" \
+	-x "$tmp/cmds.gdb" 2>&1 | grep -E '^(\$|0x)' >"$tmp/server.txt" || true
+if [ "$(wc -l <"$tmp/plain.txt")" -ge 10 ] && cmp -s "$tmp/plain.txt" "$tmp/server.txt"; then
+	ok "plain gdb on the converted kdump reads as gdbserver-vmcore on the original ($(wc -l <"$tmp/plain.txt") lines)"
+else
+	bad "plain gdb vs gdbserver-vmcore" "$(diff "$tmp/server.txt" "$tmp/plain.txt")"
+fi
+
+# QEMU dump without a VMCOREINFO note: the output gets one.
+if "$conv" -q "$qdir/vmcore-elf" "$tmp/q.elf" && readelf -nW "$tmp/q.elf" | grep -q VMCOREINFO &&
+	"$conv" --info "$tmp/q.elf" | grep -q "^release .*$(meta_get "$qdir" UNAME_R)"; then
+	ok "QEMU dump without VMCOREINFO: the note is added"
+else
+	bad "QEMU dump without VMCOREINFO: no note in the output"
+fi
+rm -f "$tmp/q.elf" "$tmp/k31b.elf" "$tmp/f1" "$tmp/f1.elf"
+
+echo "== --info"
+"$conv" --info "$tmp/k31" >"$tmp/info" 2>&1 || true
+for want in "^format +kdump-compressed" "^machine +x86_64" "dump level 31" \
+	"NT_PRSTATUS" "OSRELEASE +$(meta_get "$dir" UNAME_R)" "CRASHTIME" \
+	"elfconv would write ELF64"; do
+	if grep -qE "$want" "$tmp/info"; then ok "--info: $want"
+	else bad "--info lacks /$want/" "$(cat "$tmp/info")"; fi
+done
+
+echo "== refusals"
+sum=$(md5sum <"$tmp/copy.elf")
+expect "existing OUT is not replaced" 1 "exists; not replacing it \(use --force\)" \
+	"$conv" -q "$tmp/k31" "$tmp/copy.elf"
+[ "$(md5sum <"$tmp/copy.elf")" = "$sum" ] && ok "existing OUT unchanged" || bad "existing OUT changed"
+expect "OUT == IN refused" 1 "is the input .*refusing to write over a dump" \
+	"$conv" -q --force "$tmp/copy.elf" "$tmp/copy.elf"
+ln "$tmp/copy.elf" "$tmp/hard.elf"
+expect "OUT a hard link of IN refused" 1 "refusing to write over a dump" \
+	"$conv" -q --force "$tmp/copy.elf" "$tmp/hard.elf"
+rm -f "$tmp/hard.elf"
+[ "$(md5sum <"$tmp/copy.elf")" = "$sum" ] && ok "input unchanged" || bad "input changed"
+expect "--force replaces OUT" 0 "" "$conv" -q --force "$tmp/k31" "$tmp/copy.elf"
+: >"$tmp/x.elf.incomplete"
+expect "leftover OUT.incomplete refused" 1 "x.elf.incomplete exists .*remove it or use --force" \
+	"$conv" -q "$tmp/k31" "$tmp/x.elf"
+rm -f "$tmp/x.elf.incomplete"
+expect "--class 32 of x86_64 refused" 1 "x86_64 is a 64-bit machine.*x32" \
+	"$conv" --class 32 "$tmp/k31" "$tmp/x.elf"
+expect "bad --class" 2 "--class must be 32, 64 or auto" "$conv" --class 16 "$tmp/k31" "$tmp/x.elf"
+expect "no OUT" 2 "give an input dump and an output file" "$conv" "$tmp/k31"
+head -c 4096 /dev/urandom >"$tmp/junk"
+expect "unknown format lists the supported ones" 1 "not a dump format we know.*supported:" \
+	"$conv" "$tmp/junk" "$tmp/x.elf"
+[ ! -e "$tmp/x.elf" ] && [ ! -e "$tmp/x.elf.incomplete" ] && ok "refusals created nothing" ||
+	bad "a refusal left a file"
+
+echo "== truncated input"
+head -c 200000000 "$vmcore" >"$tmp/trunc"
+expect "truncated ELF converts with a warning" 0 "warning: .*(truncated|cut|end of the file)" \
+	"$conv" "$tmp/trunc" "$tmp/trunc.elf"
+sample_same "truncated -> ELF" "$vmcore" "$tmp/trunc.elf"
+rm -f "$tmp/trunc" "$tmp/trunc.elf"
+
+echo "== full disk"
+mnt=$tmp/small
+mkdir "$mnt"
+if [ "$(id -u)" = 0 ]; then
+	mount -t tmpfs -o size=8m tmpfs "$mnt"
+	full="$conv -q $tmp/k31 $mnt/out.elf"
+else
+	# A user namespace gives an unprivileged user a tmpfs of its own.
+	full="unshare -rm sh -c 'mount -t tmpfs -o size=8m tmpfs $mnt && exec $conv -q $tmp/k31 $mnt/out.elf; ls $mnt'"
+	mnt=""
+fi
+expect "full disk: clear error, partial output kept" 1 \
+	"out.elf.incomplete: .*No space left on device; the partial output is left in" sh -c "$full"
+if [ -n "$mnt" ]; then
+	[ ! -e "$mnt/out.elf" ] && [ -e "$mnt/out.elf.incomplete" ] &&
+		ok "full disk: no OUT, OUT.incomplete left" || bad "full disk: files wrong" "$(ls -l "$mnt")"
+	umount "$mnt"
+	mnt=""
+fi
+
+echo "== interrupted run"
+big=$(meta_get "$qdir" VMCORE_SIZE)
+"$conv" -q "$qdir/vmcore-elf" "$tmp/int.elf" &
+pid=$!
+i=0
+while [ ! -s "$tmp/int.elf.incomplete" ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done
+kill -KILL "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+if [ ! -e "$tmp/int.elf" ] && [ -e "$tmp/int.elf.incomplete" ]; then
+	ok "killed mid-way: no OUT, OUT.incomplete left for inspection"
+else
+	bad "killed mid-way: files wrong" "$(ls -l "$tmp" | grep int.elf)"
+fi
+: "$big"
+
+echo "== progress"
+script -qfec "$conv --force $tmp/k31 $tmp/tty.elf" /dev/null >"$tmp/tty.log" 2>&1 || true
+if grep -q '100%.*MB/s.*ETA' "$tmp/tty.log" && grep -q 'wrote .*tty.elf: ELF64' "$tmp/tty.log"; then
+	ok "progress bar on a terminal"
+else
+	bad "no progress bar on a terminal" "$(cat "$tmp/tty.log")"
+fi
+"$conv" --force "$tmp/k31" "$tmp/tty.elf" >"$tmp/pipe.log" 2>&1
+if grep -q 'MB/s' "$tmp/pipe.log"; then bad "progress bar on a pipe" "$(cat "$tmp/pipe.log")"
+else ok "no progress bar on a pipe"; fi
+
+echo "elfconv tests: $pass passed, $fail failed"
+[ "$fail" = 0 ]
