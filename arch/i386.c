@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * i386: registers from the 32-bit struct elf_prstatus and gdb's i386
- * register description.  No page-table walker yet.
+ * i386: registers from the 32-bit struct elf_prstatus, gdb's i386
+ * register description, kernel page tables (2-level, and 3-level PAE).
  */
 #include <elf.h>
+#include <inttypes.h>
 #include <stddef.h>
+#include <string.h>
 
+#include "../libvmcore/vmcore.h"
 #include "arch.h"
 
 /*
@@ -89,6 +92,164 @@ static bool i386_irqs_disabled(const uint8_t *prstatus, size_t size)
 	return !(eflags & EFLAGS_IF);
 }
 
+/* ---- page tables --------------------------------------------------------- */
+
+#define PTE_PRESENT UINT64_C(0x1)
+#define PTE_PSE UINT64_C(0x80)
+/* 2-level entries: a 4 KiB-aligned 32-bit address. */
+#define PTE32_ADDR_MASK UINT64_C(0xfffff000)
+/* A 4 MiB page: bits 22-31 of its address, and with PSE-36 (Intel SDM
+ * vol. 3 table 4-4) bits 32-39 in entry bits 13-20; bit 12 is PAT. */
+#define PDE32_4M_ADDR_MASK UINT64_C(0xffc00000)
+#define PDE32_4M_HIGH_SHIFT 13
+#define PDE32_4M_HIGH_MASK UINT64_C(0xff)
+/* PAE entries: address bits 12 to MAXPHYADDR-1 (52 at most); bit 63 is
+ * NX, bits 52-62 are ignored by the MMU. */
+#define PTE64_ADDR_MASK UINT64_C(0x000ffffffffff000)
+
+static const struct vmc_pgt_level levels2[] = {
+	{ "pte", 12, 10 }, { "pgd", 22, 10 },
+};
+/* PAE: the pgd is the 4-entry page-directory-pointer table; the kernel's
+ * p4d and pud are folded into it. */
+static const struct vmc_pgt_level levels3[] = {
+	{ "pte", 12, 9 }, { "pmd", 21, 9 }, { "pgd", 30, 2 },
+};
+
+static enum vmc_pte_kind i386_step(const struct vmc_pgt *pgt, unsigned level,
+				   uint64_t pte, uint64_t *addr_ret)
+{
+	if (!(pte & PTE_PRESENT))
+		return VMC_PTE_NONE;
+	if (level == 1 && (pte & PTE_PSE)) {
+		*addr_ret = (pte & PDE32_4M_ADDR_MASK) |
+			    ((pte >> PDE32_4M_HIGH_SHIFT) & PDE32_4M_HIGH_MASK)
+			    << 32;
+		return VMC_PTE_LEAF;
+	}
+	*addr_ret = pte & pgt->addr_mask;
+	return level == 0 ? VMC_PTE_LEAF : VMC_PTE_TABLE;
+}
+
+static enum vmc_pte_kind i386_pae_step(const struct vmc_pgt *pgt,
+				       unsigned level, uint64_t pte,
+				       uint64_t *addr_ret)
+{
+	if (!(pte & PTE_PRESENT))
+		return VMC_PTE_NONE;
+	/* PS marks 2 MiB pages in the pmd; a PDPT entry has no PS bit. */
+	if (level == 0 || (level == 1 && (pte & PTE_PSE))) {
+		uint64_t size = UINT64_C(1) << pgt->levels[level].shift;
+
+		*addr_ret = pte & pgt->addr_mask & ~(size - 1);
+		return VMC_PTE_LEAF;
+	}
+	*addr_ret = pte & pgt->addr_mask;
+	return VMC_PTE_TABLE;
+}
+
+/*
+ * PAGE_OFFSET, where the kernel maps physical 0, is a build option
+ * (CONFIG_VMSPLIT_*, arch/x86/Kconfig) that VMCOREINFO does not carry.
+ * The kernel image lives in that direct map (also with KASLR, which moves
+ * it physically and virtually together), so __pa(swapper_pg_dir) is its
+ * address minus PAGE_OFFSET; the right choice is the one whose tables map
+ * swapper_pg_dir back onto itself.  Most common first.
+ */
+static const uint64_t page_offsets[] = {
+	UINT64_C(0xc0000000),	/* VMSPLIT_3G: Debian and most others */
+	UINT64_C(0x80000000),	/* VMSPLIT_2G */
+	UINT64_C(0xb0000000),	/* VMSPLIT_3G_OPT */
+	UINT64_C(0x78000000),	/* VMSPLIT_2G_OPT */
+	UINT64_C(0x40000000),	/* VMSPLIT_1G */
+};
+
+static struct vmc_error *read_phys(void *vc, uint64_t paddr, void *buf,
+				   size_t len)
+{
+	return vmcore_read_phys(vc, paddr, buf, len, NULL);
+}
+
+/* Does PGT, rooted at SWAPPER - PAGE_OFFSET, map SWAPPER to its root? */
+static bool maps_itself(struct vmcore *vc, const struct vmc_pgt *pgt,
+			uint64_t swapper)
+{
+	struct vmc_walk walk;
+	struct vmc_error *err = vmc_pgt_walk(pgt, read_phys, vc, swapper,
+					     &walk);
+
+	vmc_error_destroy(err);
+	return !err && walk.paddr == pgt->root;
+}
+
+static void set_format(struct vmc_pgt *pgt, bool pae)
+{
+	pgt->nlevels = pae ? 3 : 2;
+	pgt->levels = pae ? levels3 : levels2;
+	pgt->pte_size = pae ? 8 : 4;
+	pgt->big_endian = false;
+	pgt->va_bits = 32;
+	pgt->sign_extended = false;
+	pgt->addr_mask = pae ? PTE64_ADDR_MASK : PTE32_ADDR_MASK;
+	pgt->step = pae ? i386_pae_step : i386_step;
+	pgt->description = pae ? "i386 PAE 3-level" : "i386 2-level";
+}
+
+static struct vmc_error *i386_pgt_init(struct vmcore *vc,
+				       struct vmc_pgt *pgt)
+{
+	const char *pae = vmcore_vmcoreinfo(vc, "CONFIG_X86_PAE");
+	uint64_t swapper;
+	struct vmc_error *err;
+
+	if ((err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(swapper_pg_dir)",
+					 &swapper)))
+		return err;
+	if (swapper > UINT32_MAX || (swapper & 0xfff))
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"SYMBOL(swapper_pg_dir)=0x%" PRIx64 " is not a "
+			"page-aligned 32-bit address", swapper);
+	/* arch_crash_save_vmcoreinfo() (arch/x86/kernel/machine_kexec_32.c)
+	 * writes CONFIG_X86_PAE=y on PAE kernels, nothing otherwise. */
+	set_format(pgt, pae && !strcmp(pae, "y"));
+	for (size_t i = 0; i < sizeof(page_offsets) / sizeof(*page_offsets);
+	     i++) {
+		if (swapper < page_offsets[i])
+			continue;
+		pgt->root = swapper - page_offsets[i];
+		if (maps_itself(vc, pgt, swapper))
+			return NULL;
+	}
+	return vmc_error_create(VMC_ERR_FORMAT,
+		"%s page tables: no PAGE_OFFSET (0xc0000000, 0x80000000, "
+		"0xb0000000, 0x78000000, 0x40000000) makes SYMBOL(swapper_pg_dir)"
+		"=0x%" PRIx64 " map onto its own physical address",
+		pgt->description, swapper);
+}
+
+/* PAGE_OFFSET + CONFIG_PHYSICAL_START (0x1000000), Debian's link address. */
+#define DEFAULT_TEXT_START UINT64_C(0xc1000000)
+
+/* _stext starts the first PT_LOAD of an i386 vmlinux, as on x86_64.
+ * 32-bit VMCOREINFO has no KERNELOFFSET: the offset is known only once
+ * vmcore_set_link_stext() was given the vmlinux's _stext. */
+static struct vmc_error *i386_kernel_link_base(struct vmcore *vc,
+					       uint64_t *ret)
+{
+	uint64_t stext;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(_stext)",
+						      &stext);
+
+	/* Without it no offset can be known and none is sent: any base. */
+	if (err) {
+		vmc_error_destroy(err);
+		*ret = DEFAULT_TEXT_START;
+		return NULL;
+	}
+	*ret = stext - vmcore_kaslr_offset(vc);
+	return NULL;
+}
+
 static const char *const aliases[] = { "i486", "i586", "i686", NULL };
 
 const struct arch arch_i386 = {
@@ -119,7 +280,7 @@ const struct arch arch_i386 = {
 		.reg_size = PR_NREGS * 4,
 	},
 	.percpu_zero_based = false,
-	.pgt_init = arch_pgt_unsupported,
+	.pgt_init = i386_pgt_init,
 	.irqs_disabled = i386_irqs_disabled,
-	.kernel_link_base = NULL,	/* no KERNELOFFSET on 32-bit x86 */
+	.kernel_link_base = i386_kernel_link_base,
 };

@@ -13,6 +13,7 @@
 #include "../arch/arch.h"
 #include "server.h"
 #include "transport.h"
+#include "vmlinux.h"
 
 #ifndef VMC_VERSION
 #define VMC_VERSION "unknown"
@@ -25,6 +26,7 @@ struct options {
 	const char *const *dumps;	/* one dump, or a split set's files */
 	size_t ndumps;
 	const char *listen;
+	const char *vmlinux;
 	bool keep_listening;
 	bool debug;
 	bool quiet;
@@ -53,6 +55,9 @@ static void usage(FILE *f)
 "                            pointer authentication code removed, and no\n"
 "                            pauth registers (for gdb 13 and older, which\n"
 "                            cannot strip kernel PACs themselves)\n"
+"      --vmlinux FILE        the dumped kernel's vmlinux: its _stext gives\n"
+"                            the KASLR offset when the dump has no\n"
+"                            KERNELOFFSET (32-bit x86)\n"
 "  -d, --debug               trace the protocol on stderr\n"
 "  -q, --quiet               no startup summary\n"
 "  -h, --help                this text\n"
@@ -63,8 +68,10 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
+	enum { OPT_VMLINUX = 256 };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
 		{ "keep-listening", no_argument, NULL, 'k' },
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "strip-pac", no_argument, NULL, 'P' },
@@ -79,6 +86,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	while ((c = getopt_long(argc, argv, "l:kzPdqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->listen = optarg; break;
+		case OPT_VMLINUX: o->vmlinux = optarg; break;
 		case 'k': o->keep_listening = true; break;
 		case 'z': o->zero_excluded = true; break;
 		case 'P': o->strip_pac = true; break;
@@ -117,9 +125,30 @@ static void summary(struct vmcore *vc, struct server *s)
 		vmcore_arch(vc)->name, rel ? rel : "(release unknown)",
 		vmcore_num_cpus(vc), s->threads[s->panic_thread].cpu);
 	if (vmcore_kaslr_offset(vc))
-		fprintf(stderr, ", KASLR offset 0x%" PRIx64,
-			vmcore_kaslr_offset(vc));
+		fprintf(stderr, ", KASLR offset 0x%" PRIx64 "%s",
+			vmcore_kaslr_offset(vc),
+			vmcore_vmcoreinfo(vc, "KERNELOFFSET") ? "" :
+			" (from --vmlinux)");
 	fputc('\n', stderr);
+}
+
+/* --vmlinux: the KASLR offset from its _stext, and whether it matches. */
+static struct vmc_error *use_vmlinux(struct vmcore *vc, const char *path)
+{
+	struct strbuf warnings;
+	struct vmc_error *err;
+
+	strbuf_init(&warnings);
+	err = vmlinux_apply(vc, path, &warnings);
+	for (char *line = warnings.data, *nl; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		fprintf(stderr, "gdbserver-vmcore: warning: %.*s\n",
+			(int)(nl - line), line);
+	}
+	strbuf_deinit(&warnings);
+	return err;
 }
 
 /*
@@ -249,6 +278,7 @@ int main(int argc, char **argv)
 	so.quiet = o.quiet;
 	so.strip_pac = o.strip_pac;
 	if ((err = vmcore_open_set(o.dumps, o.ndumps, &vc)) ||
+	    (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux))) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
@@ -261,6 +291,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
 		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
 			vmcore_warning(vc, i));
+	/* Even with -q: without it gdb's symbols are silently wrong. */
+	if (server_offsets_warning(s))
+		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
+			server_offsets_warning(s));
 	if (!o.quiet)
 		summary(vc, s);
 	if (o.listen)

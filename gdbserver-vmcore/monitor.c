@@ -39,10 +39,23 @@ static void cmd_help(struct server *s, const char *args, struct strbuf *out)
 
 static void info_kaslr(struct server *s, struct strbuf *out)
 {
+	const char *how = vmcore_vmcoreinfo(s->vc, "KERNELOFFSET") ?
+			  "KERNELOFFSET" : "SYMBOL(_stext) - vmlinux _stext";
+
 	if (s->kaslr)
-		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 "; gdb "
+		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 " (%s); gdb "
 			    "relocates vmlinux by qOffsets TextSeg=0x%" PRIx64
-			    "\n", s->kaslr, s->kernel_link_base + s->kaslr);
+			    "\n", s->kaslr, how,
+			    s->kernel_link_base + s->kaslr);
+	else if (vmcore_kaslr_known(s->vc) &&
+		 !vmcore_vmcoreinfo(s->vc, "KERNELOFFSET"))
+		strbuf_adds(out, "kaslr        offset 0 (SYMBOL(_stext) - "
+			    "vmlinux _stext: KASLR off): vmlinux is used at "
+			    "its link addresses\n");
+	else if (server_offsets_warning(s))
+		strbuf_adds(out, "kaslr        unknown: no KERNELOFFSET in "
+			    "VMCOREINFO and no --vmlinux; vmlinux is used at "
+			    "its link addresses\n");
 	else if (vmcore_vmcoreinfo(s->vc, "KERNELOFFSET"))
 		strbuf_adds(out, "kaslr        KERNELOFFSET is 0 (KASLR off): "
 			    "vmlinux is used at its link addresses\n");

@@ -93,6 +93,10 @@ void monitor_command(struct server *s, const char *cmd);
 struct vmc_error *threads_init(struct server *s);
 void threads_xml(struct server *s, struct strbuf *out);
 
+/* Why gdb gets no qOffsets though the kernel may have been moved by
+ * KASLR (no KERNELOFFSET, offset not computed from --vmlinux), or NULL. */
+const char *server_offsets_warning(const struct server *s);
+
 /* Send console output to gdb as O packets (during qRcmd). */
 void server_console(struct server *s, const char *text, size_t len);
 

@@ -57,6 +57,16 @@ fail:
 	return err;
 }
 
+const char *server_offsets_warning(const struct server *s)
+{
+	if (!s->arch->kernel_link_base || vmcore_kaslr_known(s->vc))
+		return NULL;
+	return "the dump's VMCOREINFO has no KERNELOFFSET (32-bit kernels "
+	       "write none), so the KASLR offset is unknown and gdb gets no "
+	       "qOffsets: symbols are right only if KASLR was off; pass "
+	       "--vmlinux VMLINUX to compute the offset from SYMBOL(_stext)";
+}
+
 void server_destroy(struct server *s)
 {
 	if (!s)

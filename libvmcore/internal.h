@@ -115,6 +115,10 @@ struct vmcore {
 	char **warnings;
 	size_t nwarnings;
 
+	/* KASLR offset from vmcore_set_link_stext(), without KERNELOFFSET. */
+	bool have_computed_kaslr;
+	uint64_t computed_kaslr;
+
 	bool have_pgt;
 	struct vmc_pgt pgt;
 	char *translation;

@@ -24,8 +24,9 @@ static bool va_is_canonical(const struct vmc_pgt *pgt, uint64_t va)
 		return true;
 	if (pgt->upper_half_only)
 		return va >> pgt->va_bits == UINT64_MAX >> pgt->va_bits;
+	/* Without sign extension (i386) the address must simply fit. */
 	if (!pgt->sign_extended)
-		return true;
+		return va >> pgt->va_bits == 0;
 	upper = va >> (pgt->va_bits - 1);
 	return upper == 0 || upper == (UINT64_MAX >> (pgt->va_bits - 1));
 }

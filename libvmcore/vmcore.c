@@ -378,16 +378,63 @@ struct vmc_error *vmcore_phys_base(const struct vmcore *vc, uint64_t *ret)
 	return NULL;
 }
 
-uint64_t vmcore_kaslr_offset(const struct vmcore *vc)
+/* KERNELOFFSET, if VMCOREINFO has a valid one. */
+static bool kerneloffset(const struct vmcore *vc, uint64_t *ret)
 {
-	uint64_t off = 0;
 	struct vmc_error *err;
 
 	if (!vc->have_vmcoreinfo)
-		return 0;
-	err = vmcoreinfo_get_hex(&vc->vmcoreinfo, "KERNELOFFSET", &off);
+		return false;
+	err = vmcoreinfo_get_hex(&vc->vmcoreinfo, "KERNELOFFSET", ret);
 	vmc_error_destroy(err);
-	return err ? 0 : off;
+	return !err;
+}
+
+uint64_t vmcore_kaslr_offset(const struct vmcore *vc)
+{
+	uint64_t off;
+
+	if (kerneloffset(vc, &off))
+		return off;
+	return vc->have_computed_kaslr ? vc->computed_kaslr : 0;
+}
+
+bool vmcore_kaslr_known(const struct vmcore *vc)
+{
+	uint64_t off;
+
+	return kerneloffset(vc, &off) || vc->have_computed_kaslr;
+}
+
+struct vmc_error *vmcore_set_link_stext(struct vmcore *vc,
+					uint64_t link_stext)
+{
+	uint64_t stext, off, koff;
+	struct vmc_error *err = vmcore_vmcoreinfo_hex(vc, "SYMBOL(_stext)",
+						      &stext);
+
+	if (err)
+		return vmc_error_prefix(err, "cannot compute the KASLR offset: ");
+	/* Modulo 2^64, as addresses wrap; 32-bit ones modulo 2^32. */
+	off = stext - link_stext;
+	if (vc->arch->word_size == 4)
+		off &= UINT32_MAX;
+	/* KASLR moves the kernel by CONFIG_PHYSICAL_ALIGN multiples. */
+	if (off & 0xfff)
+		return vmc_error_create(VMC_ERR_INVALID,
+			"the dump's SYMBOL(_stext)=0x%" PRIx64 " is not a whole "
+			"number of pages from the vmlinux's _stext 0x%" PRIx64
+			": that vmlinux is not the dumped kernel's", stext,
+			link_stext);
+	if (kerneloffset(vc, &koff) && koff != off)
+		return vmc_error_create(VMC_ERR_INVALID,
+			"the dump's SYMBOL(_stext)=0x%" PRIx64 " minus the "
+			"vmlinux's _stext 0x%" PRIx64 " is 0x%" PRIx64 ", not "
+			"its KERNELOFFSET 0x%" PRIx64 ": that vmlinux is not "
+			"the dumped kernel's", stext, link_stext, off, koff);
+	vc->have_computed_kaslr = true;
+	vc->computed_kaslr = off;
+	return NULL;
 }
 
 const char *vmcore_translation(const struct vmcore *vc)

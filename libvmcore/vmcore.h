@@ -105,8 +105,21 @@ struct vmc_error *vmcore_vmcoreinfo_dec(const struct vmcore *vc,
 /* NUMBER(phys_base) from VMCOREINFO, else from the dump's own header
  * (kdump-compressed); VMC_ERR_NOT_FOUND when neither has it. */
 struct vmc_error *vmcore_phys_base(const struct vmcore *vc, uint64_t *ret);
-/* KERNELOFFSET from VMCOREINFO, 0 when absent. */
+/* The KASLR offset: KERNELOFFSET from VMCOREINFO, else the one computed
+ * by vmcore_set_link_stext(), else 0. */
 uint64_t vmcore_kaslr_offset(const struct vmcore *vc);
+/* Is it known (KERNELOFFSET, or computed)? */
+bool vmcore_kaslr_known(const struct vmcore *vc);
+/*
+ * 32-bit x86 writes no KERNELOFFSET: the offset is VMCOREINFO
+ * SYMBOL(_stext) minus LINK_STEXT, the _stext of the dumped kernel's
+ * vmlinux.  VMC_ERR_NOT_FOUND when the dump has no SYMBOL(_stext);
+ * VMC_ERR_INVALID, and nothing changed, when the result cannot be right
+ * (not page-aligned, or not the dump's KERNELOFFSET): that vmlinux is
+ * not the dumped kernel's.
+ */
+struct vmc_error *vmcore_set_link_stext(struct vmcore *vc,
+					uint64_t link_stext);
 
 /*
  * Memory.  Both read LEN bytes or fail; on failure *done_ret (if not NULL)

@@ -20,13 +20,19 @@ sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 
-# The aarch64 real-dump fixture downloads (never installs) Debian arm64
-# packages: the guest's kernel and userland (tests/real/make-dump-aarch64.sh).
-if [ "$what" = test ] &&
-   ! dpkg --print-foreign-architectures | grep -qx arm64; then
-	echo "install-deps: adding the arm64 architecture for apt-get download" >&2
-	$sudo dpkg --add-architecture arm64
-	$sudo apt-get update -q >/dev/null
+# The i386 and aarch64 real-dump fixtures download (never install) Debian
+# i386 and arm64 packages: the guests' kernels and userland, and gdb:i386
+# (tests/real/make-dump-i386.sh, make-dump-aarch64.sh, gdb-i386.sh).
+if [ "$what" = test ]; then
+	added=0
+	for a in i386 arm64; do
+		if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
+			echo "install-deps: adding the $a architecture for apt-get download" >&2
+			$sudo dpkg --add-architecture "$a"
+			added=1
+		fi
+	done
+	[ $added = 0 ] || $sudo apt-get update -q >/dev/null
 fi
 
 missing=""

@@ -10,7 +10,10 @@
 #     virtio disk /dev/vda and power off.
 # With "vmcore_fixture=qemu" on the kernel command line (QEMU
 # dump-guest-memory fixtures) the crash stage loads no crash kernel, so the
-# kernel stays in panic() until the host has dumped it.
+# kernel stays in panic() until the host has dumped it.  With
+# "vmcore_kexec=elf32" or "vmcore_kexec=elf64" (i386, which has no
+# kexec_file_load) the crash kernel is loaded with kexec_load and kexec
+# writes ELF32 or ELF64 core headers.
 #
 # Every line the host parses starts with "VMCORE-META " (KEY=VALUE) or
 # "VMCORE-FAIL " (a reason).  Any failure powers the VM off so the host
@@ -39,6 +42,13 @@ mount -t devtmpfs devtmpfs /dev
 case " $(cat /proc/cmdline) " in
 *" vmcore_fixture=qemu "*) qemu_mode=1 ;;
 *) qemu_mode=0 ;;
+esac
+# How kexec loads the crash kernel: -s is kexec_file_load (the kernel
+# builds the ELF core header), else kexec_load with the header class given.
+case " $(cat /proc/cmdline) " in
+*" vmcore_kexec=elf32 "*) kexec_load_opt=--elf32-core-headers ;;
+*" vmcore_kexec=elf64 "*) kexec_load_opt=--elf64-core-headers ;;
+*) kexec_load_opt=-s ;;
 esac
 
 # The host stored the virtio modules (decompressed) as /modules/NN-name.ko
@@ -88,8 +98,9 @@ crash_stage() {
 			fail "kexec_crash_loaded is not 0"
 	else
 		# kexec_file_load (-s): the kernel itself builds elfcorehdr= and
-		# the purgatory; the capture kernel is the same vmlinuz.
-		kexec -p -s /vmlinuz --initrd=/capture.cpio.gz \
+		# the purgatory; with kexec_load, kexec does.  The capture kernel
+		# is the same vmlinuz.
+		kexec -p "$kexec_load_opt" /vmlinuz --initrd=/capture.cpio.gz \
 			--append="$CAPTURE_CMDLINE" || fail "kexec -p"
 		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
 			fail "kexec_crash_loaded is not 1"
@@ -122,6 +133,7 @@ crash_stage() {
 	meta SLEEPER_PID "$sleeper_pid"
 	meta SLEEPER_COMM vmcore-sleeper
 	meta LA57 "$la57"
+	meta KEXEC_LOAD "$kexec_load_opt"
 	meta NR_CPUS_ONLINE "$(grep -c '^processor' /proc/cpuinfo)"
 	meta CMDLINE "$(cat /proc/cmdline)"
 	if [ $qemu_mode = 1 ]; then
@@ -140,14 +152,19 @@ crash_stage() {
 	set -- $(grep '^virtio_blk ' /proc/modules)
 	[ $# -ge 6 ] || fail "virtio_blk not in /proc/modules"
 	meta VIRTIO_BLK_MODULE_SIZE "$2"
+	meta NR_MODULES "$(grep -c . /proc/modules)"
 	meta VIRTIO_BLK_MODULE_ADDR "$6"
 	# Addresses are all printed as 0x<hex> (kallsyms has no 0x prefix).
 	meta VIRTIO_BLK_THIS_MODULE \
 		"$(awk '$3 == "__this_module" && $4 == "[virtio_blk]" { print "0x" $1; exit }' /proc/kallsyms)"
-	for sym in _stext _etext linux_banner init_uts_ns init_task; do
+	# Data symbols are empty without CONFIG_KALLSYMS_ALL (686-pae).
+	for sym in _stext _etext linux_banner init_uts_ns init_task \
+		sysrq_handle_crash write_sysrq_trigger panic; do
 		meta "KSYM_$sym" \
 			"$(awk -v s="$sym" '$3 == s && NF == 3 { print "0x" $1; exit }' /proc/kallsyms)"
 	done
+	# linux_banner as the kernel prints it (the release string).
+	meta PROC_VERSION "$(cat /proc/version)"
 
 	# The crasher: a copy of busybox named vmcore-crasher running ash,
 	# pinned to CPU 1 (taskset's affinity survives the exec).  It reports

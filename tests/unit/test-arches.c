@@ -330,14 +330,10 @@ static void check_layout(const struct want_arch *w)
 	CHECK_STR(x->gdb_arch, w->gdb_arch);
 	CHECK_STR(x->gdb_osabi, "GNU/Linux");
 	CHECK(!x->percpu_zero_based, "%s", w->name);
-	/* No walker yet but for aarch64 (tests/unit/pgwalk/aarch64-*):
-	 * reads use the PT_LOAD virtual addresses. */
-	if (x == &arch_aarch64)
-		CHECK(x->pgt_init && x->pgt_init != arch_pgt_unsupported,
-		      "%s pgt_init", w->name);
-	else
-		CHECK(x->pgt_init == arch_pgt_unsupported, "%s pgt_init",
-		      w->name);
+	/* i386 and aarch64 walk their page tables (test-pgwalk.c); the
+	 * others have no walker yet: reads use the PT_LOAD virtual addresses. */
+	CHECK((x->pgt_init == arch_pgt_unsupported) ==
+	      (x != &arch_i386 && x != &arch_aarch64), "%s pgt_init", w->name);
 }
 
 TEST(layout)
@@ -561,10 +557,13 @@ static void check_server_registers(const struct want_arch *w)
 	if (!open_dump(w, w->prs_size, NULL, &fx))
 		return;
 	CHECK(vmcore_arch(fx.vc) == w->arch, "%s", w->name);
-	/* The one warning: no translation (aarch64: nothing in VMCOREINFO
-	 * to set up its walker from). */
+	CHECK_STR(vmcore_format(fx.vc),
+		  w->elfclass == ELFCLASS64 ? "ELF64" : "ELF32");
+	/* The one warning: no translation (i386 and aarch64 have walkers,
+	 * but these dumps have no VMCOREINFO for them). */
 	CHECK(vmcore_num_warnings(fx.vc) == 1 &&
 	      strstr(vmcore_warning(fx.vc, 0),
+		     w->arch == &arch_i386 ? "SYMBOL(swapper_pg_dir)" :
 		     w->arch == &arch_aarch64 ? "no VMCOREINFO note (for "
 		     "PAGESIZE)" : "no page-table walker"),
 	      "%s: %zu warnings, first: %s", w->name,
@@ -635,9 +634,11 @@ TEST(wrong_prstatus_size)
 	each_arch(check_wrong_size_dumps);
 }
 
-/* Without a page-table walker (or, for aarch64, without what it needs
- * in VMCOREINFO), memory reads through the PT_LOAD virtual ranges;
- * KERNELOFFSET is not turned into qOffsets (no link address). */
+/* Without a page-table walker (or, for i386 and aarch64, without what
+ * their walkers need in VMCOREINFO), memory reads through the PT_LOAD
+ * virtual ranges; KERNELOFFSET is not turned into qOffsets where there is
+ * no link address.  i386 has one (SYMBOL(_stext), else the default
+ * 0xc1000000), though its kernels write no KERNELOFFSET. */
 static void check_memory_and_offsets(const struct want_arch *w)
 {
 	struct fixture fx;
@@ -660,7 +661,8 @@ static void check_memory_and_offsets(const struct want_arch *w)
 	snprintf(pkt, sizeof(pkt), "m%" PRIx64 ",4", data_vaddr(w) + 0x10);
 	CHECK(strcmp(req(&fx, pkt), "3134373a") == 0, "%s %s -> %s",
 	      w->name, pkt, req(&fx, pkt));
-	CHECK(strcmp(req(&fx, "qOffsets"), "") == 0, "%s qOffsets -> %s",
+	CHECK(strcmp(req(&fx, "qOffsets"), w->arch == &arch_i386 ?
+		     "TextSeg=c2000000" : "") == 0, "%s qOffsets -> %s",
 	      w->name, req(&fx, "qOffsets"));
 	close_dump(&fx);
 }
@@ -695,6 +697,23 @@ TEST(aarch64_offsets)
 		CHECK_STR(req(&fx, "qOffsets"), "");
 		close_dump(&fx);
 	}
+}
+
+/*
+ * i386 in an ELF64 container (e_machine EM_386): what kexec
+ * --elf64-core-headers and QEMU's dump-guest-memory write.  Still i386,
+ * with its 144-byte prstatus notes, registers and 32-bit addresses.
+ */
+TEST(i386_in_elf64)
+{
+	struct want_arch w = want[0];
+
+	if (!CHECK(w.arch == &arch_i386, "want[0] is %s", w.name))
+		return;
+	w.elfclass = ELFCLASS64;
+	check_server_registers(&w);
+	check_wrong_size_dumps(&w);
+	check_memory_and_offsets(&w);
 }
 
 /* ---- target.xml --------------------------------------------------------- */

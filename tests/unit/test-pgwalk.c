@@ -2,9 +2,10 @@
 /*
  * Data-driven page-table walks, in the style of libkdumpfile's
  * tests/addrxlat-x86_64-4l: each tests/unit/pgwalk/NAME.data lists
- * VMCOREINFO lines and physical qwords; this program writes them out as
- * an ELF64 x86_64 vmcore (one PT_LOAD per touched 4 KiB page, p_vaddr 0,
- * plus a PT_NOTE with VMCOREINFO and one NT_PRSTATUS), opens it with
+ * VMCOREINFO lines and physical memory; this program writes them out as
+ * a vmcore (ELF64 x86_64 unless the file says otherwise; one PT_LOAD per
+ * touched 4 KiB page, p_vaddr 0, plus a PT_NOTE with VMCOREINFO and one
+ * NT_PRSTATUS of the architecture's size), opens it with
  * vmcore_open() and checks the expectations of the file with
  * vmcore_pgwalk(), vmcore_vtop() and vmcore_read_virt().
  *
@@ -20,6 +21,7 @@
  *                             elf64 x86_64
  *   vmcoreinfo KEY=VALUE      a line of the VMCOREINFO note
  *   mem PADDR VALUE           a little-endian qword of physical memory
+ *   mem32 PADDR VALUE         a little-endian 32-bit word of it
  *   segment PADDR VADDR SIZE  a zero-filled PT_LOAD with a virtual address
  *                             (what translation falls back to)
  *   translation TEXT          vmcore_translation() contains TEXT
@@ -154,6 +156,10 @@ static bool parse_line(struct datafile *df, char *line, int lineno)
 	} else if (!strcmp(w[0], "mem") && nw == 3 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b)) {
 		cf_poke64(&df->cf, a, b);
+		df->have_memory = true;
+	} else if (!strcmp(w[0], "mem32") && nw == 3 && parse_num(w[1], &a) &&
+		   parse_num(w[2], &b) && b <= UINT32_MAX) {
+		cf_put(cf_phys(&df->cf, a), b, 4, false);
 		df->have_memory = true;
 	} else if (!strcmp(w[0], "segment") && nw == 4 && parse_num(w[1], &a) &&
 		   parse_num(w[2], &b) && parse_num(w[3], &c)) {
@@ -415,6 +421,25 @@ static void add_cpu(struct cf *cf)
 	cf_note(cf, "CORE", NT_PRSTATUS, prs, a->prstatus.size);
 }
 
+/* With VMC_SAVE_DUMPS=DIR, keep each dump as DIR/NAME (without .data):
+ * how the fuzz seeds tests/fuzz/corpus/vmcore/i386-* were made. */
+static void save_image(const char *name, const struct cf_image *img)
+{
+	const char *dir = getenv("VMC_SAVE_DUMPS");
+	char path[700];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%.*s", dir,
+		 (int)(strlen(name) - strlen(".data")), name);
+	f = fopen(path, "wb");
+	if (CHECK(f, "%s: %s", path, strerror(errno))) {
+		CHECK(fwrite(img->data, 1, img->len, f) == img->len, "%s", path);
+		fclose(f);
+	}
+}
+
 static void run_datafile(const char *name)
 {
 	struct datafile df;
@@ -432,6 +457,7 @@ static void run_datafile(const char *name)
 		cf_vmcoreinfo(&df.cf, df.vmcoreinfo.s);
 	add_cpu(&df.cf);
 	cf_build(&df.cf, &img);
+	save_image(name, &img);
 	if (CHECK(unit_write_tmp(img.data, img.len, tmp, sizeof(tmp))) &&
 	    CHECK_OK(vmcore_open(tmp, &vc))) {
 		for (int pass = 0; pass < 3; pass++) {
@@ -451,6 +477,11 @@ TEST(x86_64_5l) { run_datafile("x86_64-5l.data"); }
 TEST(x86_64_sme) { run_datafile("x86_64-sme.data"); }
 TEST(x86_64_nosme) { run_datafile("x86_64-nosme.data"); }
 TEST(x86_64_noroot) { run_datafile("x86_64-noroot.data"); }
+TEST(i386_2l) { run_datafile("i386-2l.data"); }
+TEST(i386_pae) { run_datafile("i386-pae.data"); }
+TEST(i386_pae_elf32) { run_datafile("i386-pae-elf32.data"); }
+TEST(i386_vmsplit_1g) { run_datafile("i386-vmsplit-1g.data"); }
+TEST(i386_noroot) { run_datafile("i386-noroot.data"); }
 
 /* Any other data file is run too, so adding one needs no C change. */
 TEST(other_datafiles)
@@ -458,7 +489,10 @@ TEST(other_datafiles)
 	static const char *const known[] = {
 		"x86_64-4l.data", "x86_64-5l.data", "x86_64-sme.data",
 		"x86_64-nosme.data", "x86_64-noroot.data",
+		"i386-2l.data", "i386-pae.data", "i386-pae-elf32.data",
+		"i386-vmsplit-1g.data", "i386-noroot.data",
 	};
+	const int nknown = (int)(sizeof(known) / sizeof(*known));
 	char dir[512];
 	struct dirent **names;
 	int n, ran = 0, seen = 0;
@@ -486,8 +520,8 @@ TEST(other_datafiles)
 		free(names[i]);
 	}
 	free(names);
-	CHECK(seen == 5, "found %d of the 5 known data files in %s", seen,
-	      dir);
+	CHECK(seen == nknown, "found %d of the %d known data files in %s",
+	      seen, nknown, dir);
 	if (!ran)
 		unit_note("no extra data files");
 }

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --vmlinux: the dumped kernel's vmlinux, read for what the dump does not
+ * say.  32-bit x86 writes no KERNELOFFSET into VMCOREINFO; with the
+ * vmlinux's _stext the KASLR offset is SYMBOL(_stext) minus it.
+ */
+#ifndef VMC_VMLINUX_H
+#define VMC_VMLINUX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../libvmcore/vmcore.h"
+#include "strbuf.h"
+
+/* What we take from a vmlinux. */
+struct vmlinux_info {
+	uint16_t e_machine;
+	uint64_t stext;
+	bool have_banner;
+	uint64_t banner_addr;
+	char banner[256];	/* linux_banner, NUL-terminated, maybe cut */
+};
+
+/* Read PATH's ELF header and symbols; clear errors for a file that is no
+ * ELF, has no symbol table or no _stext. */
+struct vmc_error *vmlinux_read(const char *path, struct vmlinux_info *ret);
+
+/*
+ * Read PATH and give VC its KASLR offset from it.  Errors when PATH is
+ * unusable or for another architecture; a vmlinux that does not look like
+ * the dumped kernel's (release, linux_banner in the dump, KERNELOFFSET)
+ * adds one line per finding to WARNINGS.
+ */
+struct vmc_error *vmlinux_apply(struct vmcore *vc, const char *path,
+				struct strbuf *warnings);
+
+#endif

@@ -1,0 +1,588 @@
+#!/bin/sh
+# Make (or reuse) a REAL kdump of a Debian 12 "686-pae" (or "686") 6.1
+# kernel (i386).
+#
+# Usage: tests/real/make-dump-i386.sh [--flavour 686-pae|686]
+#                                      [--core-headers elf32|elf64] [--print-dir]
+#
+# Boots the 32-bit kernel in qemu-system-i386 (TCG; KVM is never used),
+# arms kdump with kexec_load (i386 has no kexec_file_load), panics on CPU 1
+# from a task named "vmcore-crasher", lets the capture kernel copy
+# /proc/vmcore to a raw virtio disk, and stores the result under
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-i386-<headers>-v<FIXTURE_VERSION>/
+# The only thing printed on stdout is that directory; progress goes to stderr.
+# A complete dump (its "done" stamp exists) is reused without doing anything.
+#
+#   --flavour 686-pae|686   the kernel: PAE (3-level page tables, the
+#                  default) or not (2-level)
+#   --core-headers elf32|elf64   the ELF class of the core header kexec
+#                  writes (--elf32-core-headers, the default, or
+#                  --elf64-core-headers: ELF64 with e_machine EM_386)
+#   --print-dir    only print the directory; exit 0 if it holds a complete
+#                  dump, 1 if not (nothing is built or downloaded)
+#
+# The guest's userland is i386: busybox-static:i386 and kexec-tools:i386 with
+# every library it needs and its ELF interpreter, unpacked from their .debs
+# (nothing is installed on the host; "dpkg --add-architecture i386" and
+# "apt-get update" make apt know them: mk/install-deps.sh test does that).
+#
+# Environment: VMCORE_KVER=6.1.0-NN-686-pae (or -686) picks the kernel instead of the
+# newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir.
+# See tests/real/README.md.
+set -eu
+
+# Bump whenever the recipe changes in a way that changes the dumps.
+FIXTURE_VERSION=1
+
+QEMU_TIMEOUT=900	# seconds, for the whole two-boot run
+# More than the ~890 MiB of lowmem, so the dump has highmem too.
+GUEST_MEM=1G
+CRASHKERNEL=128M
+DISK_SIZE=2G		# sparse; must hold the 1 MiB header area + /proc/vmcore
+DATA_OFFSET_MIB=1	# must match guest-init.sh
+# Loaded in this order in both kernels (all are modules in the cloud kernel).
+VIRTIO_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
+
+prog=make-dump-i386
+log() { printf '%s: %s\n' "$prog" "$*" >&2; }
+die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
+
+usage() {
+	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	exit "${1:-2}"
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+
+headers=elf32
+flavour=686-pae
+print_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) [ $# -ge 2 ] || usage; flavour=$2; shift 2 ;;
+	--flavour=*) flavour=${1#--flavour=}; shift ;;
+	--core-headers) [ $# -ge 2 ] || usage; headers=$2; shift 2 ;;
+	--core-headers=*) headers=${1#--core-headers=}; shift ;;
+	--print-dir) print_only=1; shift ;;
+	-h|--help) usage 0 ;;
+	*) log "unknown argument '$1'"; usage ;;
+	esac
+done
+case $headers in
+elf32) elf_class=ELF32 ;;
+elf64) elf_class=ELF64 ;;
+*) die "--core-headers must be elf32 or elf64, not '$headers'" ;;
+esac
+case $flavour in
+686-pae) pae=1 ;;
+686) pae=0 ;;
+*) die "--flavour must be 686-pae or 686, not '$flavour'" ;;
+esac
+# TCG's "max" CPU has PAE and NX, which the 686-pae kernel needs (the 686
+# one runs on it without using them).
+qemu_cpu=max
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+
+cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
+
+# --------------------------------------------------------------------------
+# Which kernel: $VMCORE_KVER, else the newest 6.1.0-NN-$flavour for which
+# apt knows both the -unsigned image and the -dbg package.
+newest_kver() {
+	apt-cache search --names-only \
+		"^linux-image-6\\.1\\.0-[0-9]+-$flavour-(unsigned|dbg)\$" 2>/dev/null |
+	awk '{ n = $1; sub(/^linux-image-/, "", n)
+	       if (sub(/-unsigned$/, "", n)) u[n] = 1
+	       else if (sub(/-dbg$/, "", n)) d[n] = 1 }
+	     END { for (k in u) if (k in d) print k }' |
+	sort -V | tail -n 1
+}
+
+if [ -n "${VMCORE_KVER:-}" ]; then
+	kver=$VMCORE_KVER
+	case $kver in
+	*[!A-Za-z0-9._+-]*) die "VMCORE_KVER='$kver' is not a kernel version" ;;
+	*-"$flavour") ;;
+	*) die "VMCORE_KVER='$kver' is not a $flavour kernel (see --flavour)" ;;
+	esac
+else
+	command -v apt-cache >/dev/null || die "apt-cache not found (Debian 12 needed)"
+	kver=$(newest_kver)
+	if [ -z "$kver" ] && [ $print_only = 0 ]; then
+		log "apt knows no linux-image-6.1.0-*-$flavour-dbg; adding the i386 architecture and running apt-get update"
+		$sudo dpkg --add-architecture i386 || die "dpkg --add-architecture i386 failed"
+		$sudo apt-get update -q >&2 || die "apt-get update failed"
+		kver=$(newest_kver)
+	fi
+	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-$flavour-unsigned with a matching -dbg package in apt (is the i386 architecture added, and deb.debian.org bookworm + bookworm-security configured?)"
+fi
+
+dumpdir=$cache/dumps/$kver-i386-$headers-v$FIXTURE_VERSION
+
+if [ $print_only = 1 ]; then
+	echo "$dumpdir"
+	[ -e "$dumpdir/done" ]
+	exit
+fi
+if [ -e "$dumpdir/done" ]; then
+	echo "$dumpdir"
+	exit 0
+fi
+
+# --------------------------------------------------------------------------
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			die "'$t' not found; run mk/install-deps.sh test"
+	done
+}
+PATH=$PATH:/usr/sbin:/sbin
+need apt-get apt-cache dpkg-deb tar cpio gzip xz readelf od dd timeout \
+	flock qemu-system-i386
+
+mkdir -p "$cache/debs" "$cache/kernels" "$cache/dumps"
+
+# One build at a time per cache (the download/unpack steps are shared by
+# every dump; "make -j" may start the 4- and 5-level builds together).
+exec 9>"$cache/.lock"
+if ! flock -n 9; then
+	log "waiting for another build in $cache"
+	flock 9
+fi
+if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
+	echo "$dumpdir"
+	exit 0
+fi
+# Holding the lock, no other build is running: leftovers of killed runs
+# (each can be ~1 GB) can go.
+rm -rf "$cache"/dumps/.build.* "$cache"/kernels/.unpack.* "$cache"/debs/.dl.* \
+	"$cache"/userland/.unpack.*
+
+work=""
+ktmp=""
+cleanup() {
+	rc=$?
+	[ -z "$ktmp" ] || rm -rf "$ktmp"
+	if [ -n "$work" ] && [ -d "$work" ]; then
+		if [ $rc != 0 ] && [ -s "$work/console.log" ]; then
+			cp "$work/console.log" "$dumpdir.failed-console.log"
+			log "console log of the failed run: $dumpdir.failed-console.log"
+		fi
+		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then
+			log "keeping the failed build in $work"
+		else
+			rm -rf "$work"
+		fi
+	fi
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# --------------------------------------------------------------------------
+# Download the two packages (once).  apt-get download saves into the current
+# directory, so download into a private temp dir and move the finished .deb.
+find_deb() {	# newest cached i386 .deb of package $1, or nothing
+	found=""
+	for f in "$cache/debs/$1"_*_i386.deb; do
+		[ -e "$f" ] && found=$f
+	done
+	echo "$found"
+}
+
+fetch_deb() {
+	deb=$(find_deb "$1")
+	if [ -z "$deb" ]; then
+		log "downloading $1"
+		dl=$(mktemp -d "$cache/debs/.dl.XXXXXX")
+		# As root, apt would warn that its _apt sandbox user cannot write here.
+		sandbox=""
+		[ "$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"
+		# shellcheck disable=SC2086
+		if ! (cd "$dl" && apt-get download -q $sandbox "$1:i386") >&2; then
+			rm -rf "$dl"
+			die "apt-get download $1:i386 failed (try: ${sudo:+$sudo }dpkg --add-architecture i386 && ${sudo:+$sudo }apt-get update)"
+		fi
+		mv "$dl"/*.deb "$cache/debs/"
+		rmdir "$dl"
+		deb=$(find_deb "$1")
+		[ -n "$deb" ] || die "apt-get download $1 produced no .deb"
+	fi
+	echo "$deb"
+}
+
+kdir=$cache/kernels/$kver
+vmlinuz=$kdir/boot/vmlinuz-$kver
+vmlinux=$kdir/usr/lib/debug/boot/vmlinux-$kver
+moddir=$kdir/lib/modules/$kver
+
+if [ ! -e "$kdir/done" ]; then
+	img_deb=$(fetch_deb "linux-image-$kver-unsigned")
+	dbg_deb=$(fetch_deb "linux-image-$kver-dbg")
+	log "unpacking $kver into $kdir"
+	ktmp=$(mktemp -d "$cache/kernels/.unpack.XXXXXX")
+	dpkg-deb -x "$img_deb" "$ktmp" || die "dpkg-deb -x $img_deb failed"
+	# The -dbg package is ~1.7 GB unpacked; only the vmlinux is needed.
+	dpkg-deb --fsys-tarfile "$dbg_deb" |
+		tar -x -C "$ktmp" --wildcards './usr/lib/debug/boot/*' ||
+		die "extracting vmlinux from $dbg_deb failed"
+	for f in "boot/vmlinuz-$kver" "usr/lib/debug/boot/vmlinux-$kver" \
+		"lib/modules/$kver/modules.order"; do
+		[ -s "$ktmp/$f" ] || die "$f missing after unpacking $kver"
+	done
+	printf 'PACKAGE_VERSION=%s\n' "$(dpkg-deb -f "$img_deb" Version)" >"$ktmp/done"
+	rm -rf "$kdir"
+	mv "$ktmp" "$kdir"
+	ktmp=""
+fi
+kpkg_version=$(sed -n 's/^PACKAGE_VERSION=//p' "$kdir/done")
+
+# --------------------------------------------------------------------------
+# The i386 userland: busybox-static and kexec-tools with the library
+# packages they depend on (recursively), unpacked into one private root.
+lib_deps() {	# the lib* packages $1:i386 depends on, one level
+	apt-cache depends --no-recommends --no-suggests --no-conflicts \
+		--no-breaks --no-replaces --no-enhances "$1:i386" 2>/dev/null |
+	awk '$1 ~ /^\|?(Pre)?Depends:$/ && $2 ~ /^lib/ { sub(/:i386$/, "", $2); print $2 }'
+}
+
+user_pkgs="busybox-static kexec-tools"
+todo="kexec-tools"
+while [ -n "$todo" ]; do
+	next=""
+	for p in $todo; do
+		for d in $(lib_deps "$p"); do
+			case " $user_pkgs " in
+			*" $d "*) ;;
+			*) user_pkgs="$user_pkgs $d"; next="$next $d" ;;
+			esac
+		done
+	done
+	todo=$next
+done
+user_debs=""
+for p in $user_pkgs; do
+	user_debs="$user_debs $(fetch_deb "$p")"
+done
+# Keyed by the exact .debs, so a new package version unpacks afresh.
+user_key=$(for d in $user_debs; do basename "$d"; done | LC_ALL=C sort | cksum | cut -d' ' -f1)
+uroot=$cache/userland/i386-$user_key
+if [ ! -e "$uroot/done" ]; then
+	mkdir -p "$cache/userland"
+	log "unpacking the i386 userland:$user_pkgs"
+	utmp=$(mktemp -d "$cache/userland/.unpack.XXXXXX")
+	for d in $user_debs; do
+		dpkg-deb -x "$d" "$utmp" || die "dpkg-deb -x $d failed"
+	done
+	echo "$user_pkgs" >"$utmp/done"
+	rm -rf "$uroot"
+	mv "$utmp" "$uroot"
+fi
+busybox_bin=$uroot/bin/busybox
+kexec_bin=$uroot/sbin/kexec
+[ -x "$busybox_bin" ] || die "no bin/busybox in busybox-static:i386"
+[ -x "$kexec_bin" ] || die "no sbin/kexec in kexec-tools:i386"
+readelf -hW "$busybox_bin" | grep -q 'Machine: *Intel 80386' ||
+	die "$busybox_bin is not an i386 program"
+# The initramfs has no libc for busybox: it must be static.
+if readelf -lW "$busybox_bin" | grep -q 'program interpreter'; then
+	die "$busybox_bin is dynamically linked"
+fi
+
+# Where the i386 dynamic loader looks in $uroot (Debian multiarch paths).
+find_lib() {	# path of soname $1 inside $uroot, relative, or nothing
+	for d in lib/i386-linux-gnu usr/lib/i386-linux-gnu lib usr/lib; do
+		if [ -e "$uroot/$d/$1" ]; then
+			echo "$d/$1"
+			return
+		fi
+	done
+}
+
+# Every NEEDED library of kexec, recursively, and its ELF interpreter
+# (cannot use ldd: the host cannot run i386 programs).
+kexec_libs() {
+	seen=""
+	todo=$(readelf -dW "$kexec_bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+	while [ -n "$todo" ]; do
+		next=""
+		for so in $todo; do
+			case " $seen " in *" $so "*) continue ;; esac
+			seen="$seen $so"
+			rel=$(find_lib "$so")
+			[ -n "$rel" ] || die "library $so of kexec not found in the i386 packages:$user_pkgs"
+			echo "$rel"
+			next="$next $(readelf -dW "$uroot/$rel" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
+		done
+		todo=$next
+	done
+}
+
+# --------------------------------------------------------------------------
+# Build the dump in a temp dir next to its final place (same file system, so
+# the final rename is atomic).
+log "building the i386 dump with $elf_class core headers for $kver (QEMU TCG, this takes a few minutes)"
+start=$(date +%s)
+work=$(mktemp -d "$cache/dumps/.build.XXXXXX")
+tree=$work/initramfs
+mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/tmp" \
+	"$tree/run" "$tree/modules"
+
+cp "$here/guest-init.sh" "$tree/init"
+chmod 755 "$tree/init"
+cp "$busybox_bin" "$tree/bin/busybox"
+for a in $("$busybox_bin" --list); do
+	[ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"
+done
+# Named copies of busybox: the kernel names a task after the executed file,
+# which is how the sleeper and crasher get their comm.
+ln "$tree/bin/busybox" "$tree/bin/vmcore-sleeper"
+ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
+
+# Virtio modules, decompressed (busybox insmod may not read .ko.xz/.ko.zst),
+# numbered so the guest's glob loads them in order.
+n=10
+for m in $VIRTIO_MODULES; do
+	src=$(find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.xz" \
+		-o -name "$m.ko.zst" -o -name "$m.ko.gz" \) | head -n 1)
+	if [ -z "$src" ]; then
+		grep -q "/$m\.ko" "$moddir/modules.builtin" 2>/dev/null &&
+			continue	# built in: nothing to load
+		die "module $m not found under $moddir/kernel"
+	fi
+	dst=$tree/modules/$n-$m.ko
+	case $src in
+	*.xz) xz -dc "$src" >"$dst" ;;
+	*.zst) zstd -qdc "$src" >"$dst" ;;
+	*.gz) gzip -dc "$src" >"$dst" ;;
+	*) cp "$src" "$dst" ;;
+	esac
+	n=$((n + 1))
+done
+
+# newc cpio archive holding just /dev/console (char 5:1).  The kernel opens
+# it for init's stdio before init can mount devtmpfs; writing the header by
+# hand avoids needing root for mknod.  The kernel accepts concatenated
+# archives, so it is appended to the real one.
+console_cpio() {
+	name=dev/console
+	# magic ino mode uid gid nlink mtime filesize devmaj devmin rdevmaj rdevmin namesize check
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
+		1 $((0020600)) 0 0 1 0 0 0 0 5 1 $((${#name} + 1)) 0 "$name"
+	# 110-byte header + 12-byte name = 122: pad to a multiple of 4.
+	printf '\0\0'
+	name=TRAILER!!!
+	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%s\0' \
+		0 0 0 0 1 0 0 0 0 0 0 $((${#name} + 1)) 0 "$name"
+	printf '\0\0\0\0'	# 110 + 11 = 121: pad to 124 (and beyond is fine)
+}
+
+mk_cpio() {	# mk_cpio <out.cpio.gz>: archive $tree + /dev/console
+	{
+		(cd "$tree" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet)
+		console_cpio
+	} | gzip -9 >"$1"
+}
+
+# Capture kernel's initramfs: busybox, modules, init.
+mk_cpio "$work/capture.cpio.gz"
+
+# First kernel's initramfs additionally has kexec (dynamically linked:
+# every library it needs, recursively, plus the ELF interpreter), the
+# kernel to load and the capture initramfs.
+rm -f "$tree/bin/kexec"	# in case busybox has a kexec applet
+cp "$kexec_bin" "$tree/bin/kexec"
+libs=$(kexec_libs)
+[ -n "$libs" ] || die "kexec needs no libraries? ($kexec_bin)"
+interp=$(readelf -lW "$kexec_bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+[ -n "$interp" ] || die "kexec has no ELF interpreter"
+for l in $libs ${interp#/}; do
+	mkdir -p "$tree/$(dirname "$l")"
+	cp -L "$uroot/$l" "$tree/$l" || die "copying $l into the initramfs"
+done
+[ -e "$tree$interp" ] || die "ELF interpreter $interp of kexec not copied"
+cp "$vmlinuz" "$tree/vmlinuz"
+cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
+mk_cpio "$work/main.cpio.gz"
+rm -rf "$tree"
+
+# --------------------------------------------------------------------------
+disk=$work/disk.img
+truncate -s "$DISK_SIZE" "$disk"
+console=$work/console.log
+
+log "booting QEMU (-cpu $qemu_cpu); console in $console"
+qrc=0
+timeout "$QEMU_TIMEOUT" qemu-system-i386 \
+	-M q35 -accel tcg -cpu "$qemu_cpu" -smp 2 -m "$GUEST_MEM" \
+	-nodefaults -display none -no-reboot \
+	-serial "file:$console" \
+	-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
+	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1 vmcore_kexec=$headers" \
+	-drive "file=$disk,format=raw,if=virtio" \
+	</dev/null >&2 || qrc=$?
+
+show_console() {
+	if [ -s "$console" ]; then
+		log "last lines of the console log:"
+		tail -n 40 "$console" | tr -d '\r' >&2
+	fi
+}
+[ $qrc != 124 ] || { show_console; die "QEMU timed out after ${QEMU_TIMEOUT}s"; }
+[ $qrc = 0 ] || { show_console; die "QEMU failed (exit status $qrc)"; }
+if grep -q '^VMCORE-FAIL' "$console"; then
+	show_console
+	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
+fi
+
+# The capture kernel wrote a text header at offset 0 and the vmcore bytes at
+# DATA_OFFSET_MIB; the header is written last, so it marks completion.
+hdr=$(head -c 512 "$disk" | tr -d '\0')
+case $hdr in
+GDBSERVER-VMCORE-DISK*END*) ;;
+*) show_console; die "no dump on the disk image (did the capture kernel run?)" ;;
+esac
+vmcore_size=$(printf '%s\n' "$hdr" | sed -n 's/^SIZE=//p')
+case $vmcore_size in
+''|*[!0-9]*|0) die "bad disk header: $hdr" ;;
+esac
+# Sparse copy: most of the guest's memory is zero pages.
+dd if="$disk" of="$work/vmcore" bs=1M skip=$DATA_OFFSET_MIB \
+	count="$vmcore_size" iflag=count_bytes conv=sparse status=none
+rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
+[ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
+tr -d '\r' <"$console" >"$work/console.log.tmp"
+mv "$work/console.log.tmp" "$console"
+
+# --------------------------------------------------------------------------
+# Sanity checks with binutils only, and facts for meta.txt.
+vmcore=$work/vmcore
+readelf -h "$vmcore" | grep -q 'Type: *CORE' || die "vmcore is not an ELF core file"
+readelf -h "$vmcore" | grep -q "Class: *$elf_class\$" ||
+	die "vmcore is not $elf_class: $(readelf -h "$vmcore" | grep Class:)"
+readelf -h "$vmcore" | grep -q 'Machine: *Intel 80386' ||
+	die "vmcore is not for EM_386: $(readelf -h "$vmcore" | grep Machine:)"
+nprs=$(readelf -nW "$vmcore" | grep -c NT_PRSTATUS || true)
+[ "$nprs" = 2 ] || die "expected 2 NT_PRSTATUS notes, found $nprs"
+nload=$(readelf -lW "$vmcore" | grep -c '^ *LOAD' || true)
+[ "$nload" -gt 0 ] || die "no PT_LOAD segments"
+# Every PT_LOAD must lie inside the file (readelf prints hex; the shell's
+# arithmetic reads 0x... itself, mawk could not).
+readelf -lW "$vmcore" | awk '$1 == "LOAD" { print $2, $5 }' >"$work/loads"
+while read -r lo lsz; do
+	[ $((lo + lsz)) -le "$vmcore_size" ] ||
+		die "a PT_LOAD (offset $lo, size $lsz) extends past the end of the vmcore"
+done <"$work/loads"
+rm -f "$work/loads"
+
+# Walk the PT_NOTE segment: record each NT_PRSTATUS pr_pid (offset 24 of
+# the 144-byte i386 struct elf_prstatus) and pull out the VMCOREINFO text.
+# shellcheck disable=SC2046 # two numbers wanted
+set -- $(readelf -lW "$vmcore" | awk '$1 == "NOTE" { print $2, $5; exit }')
+[ $# = 2 ] || die "no PT_NOTE segment"
+notes=$work/notes.bin
+notes_size=$(($2))
+dd if="$vmcore" of="$notes" bs=64K skip=$(($1)) count="$notes_size" \
+	iflag=skip_bytes,count_bytes status=none
+u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
+off=0
+prs_pids=""
+vmcoreinfo=$work/vmcoreinfo.txt
+: >"$vmcoreinfo"
+while [ $((off + 12)) -le "$notes_size" ]; do
+	namesz=$(u32 $off)
+	descsz=$(u32 $((off + 4)))
+	ntype=$(u32 $((off + 8)))
+	[ "$namesz" -gt 0 ] || break
+	name=$(dd if="$notes" bs=1 skip=$((off + 12)) count=$((namesz - 1)) status=none)
+	desc=$((off + 12 + (namesz + 3) / 4 * 4))
+	if [ "$name" = CORE ] && [ "$ntype" = 1 ]; then
+		[ "$descsz" = 144 ] || die "NT_PRSTATUS note of $descsz bytes, not 144"
+		prs_pids=${prs_pids:+$prs_pids,}$(u32 $((desc + 24)))
+	elif [ "$name" = VMCOREINFO ]; then
+		dd if="$notes" bs=1 skip=$desc count="$descsz" status=none |
+			tr -d '\0' >"$vmcoreinfo"
+	fi
+	off=$((desc + (descsz + 3) / 4 * 4))
+done
+rm -f "$notes"
+vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
+# 32-bit x86 writes no KERNELOFFSET: readers compute the KASLR offset as
+# SYMBOL(_stext) minus the vmlinux's _stext.
+[ -z "$(vci KERNELOFFSET)" ] || die "an i386 VMCOREINFO with KERNELOFFSET?"
+[ "$(vci OSRELEASE)" = "$kver" ] ||
+	die "VMCOREINFO OSRELEASE '$(vci OSRELEASE)' is not $kver"
+# arch_crash_save_vmcoreinfo() writes CONFIG_X86_PAE=y on PAE kernels only.
+if [ $pae = 1 ]; then
+	[ "$(vci CONFIG_X86_PAE)" = y ] || die "VMCOREINFO lacks CONFIG_X86_PAE=y"
+else
+	[ -z "$(vci CONFIG_X86_PAE)" ] || die "a non-PAE kernel wrote CONFIG_X86_PAE"
+fi
+vi_stext=$(vci 'SYMBOL(_stext)')
+vi_swapper=$(vci 'SYMBOL(swapper_pg_dir)')
+[ -n "$vi_stext" ] && [ -n "$vi_swapper" ] ||
+	die "VMCOREINFO lacks SYMBOL(_stext) or SYMBOL(swapper_pg_dir)"
+sysmap=$kdir/usr/lib/debug/boot/System.map-$kver
+link_stext=$(awk '$3 == "_stext" { print $1; exit }' "$sysmap")
+[ -n "$link_stext" ] || die "no _stext in $sysmap"
+
+# Metadata printed by the guest ("VMCORE-META KEY=VALUE").
+meta_raw=$work/meta.guest
+sed -n 's/^VMCORE-META \([A-Za-z0-9_]*=.*\)$/\1/p' "$console" >"$meta_raw"
+gm() { sed -n "s/^$1=//p" "$meta_raw" | head -n 1; }
+# CONFIG_KALLSYMS_ALL is off in 686-pae: kallsyms has text symbols only.
+for k in UNAME_R MARKER SLEEPER_PID SLEEPER_COMM KEXEC_LOAD \
+	VIRTIO_BLK_MODULE_ADDR KSYM__stext KSYM__etext \
+	KSYM_sysrq_handle_crash KSYM_write_sysrq_trigger KSYM_panic \
+	PROC_VERSION NR_MODULES CRASHER_PID CRASHER_COMM CRASHER_CPU; do
+	[ -n "$(gm $k)" ] || die "guest metadata lacks $k"
+done
+[ "$(gm UNAME_R)" = "$kver" ] || die "guest ran $(gm UNAME_R), not $kver"
+[ "$(gm KEXEC_LOAD)" = "--$headers-core-headers" ] ||
+	die "guest loaded the crash kernel with '$(gm KEXEC_LOAD)'"
+[ $((0x$vi_stext)) = $(($(gm KSYM__stext))) ] ||
+	die "VMCOREINFO SYMBOL(_stext)=$vi_stext but the guest's kallsyms says $(gm KSYM__stext)"
+[ "$(gm CRASHER_CPU)" = 1 ] || die "crasher ran on CPU $(gm CRASHER_CPU)"
+case ,$prs_pids, in
+*,"$(gm CRASHER_PID)",*) ;;
+*) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
+esac
+# The marker went through /dev/kmsg, so the printk ring buffer in the dump
+# must hold it: a cheap check that the dumped memory is the real thing.
+grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in the vmcore"
+
+{
+	echo "# gdbserver-vmcore real i386 kdump, made by tests/real/make-dump-i386.sh"
+	echo "FIXTURE_VERSION=$FIXTURE_VERSION"
+	echo "ARCH=i386"
+	echo "KVER=$kver"
+	echo "KERNEL_PACKAGE_VERSION=$kpkg_version"
+	echo "CORE_HEADERS=$headers"
+	echo "ELF_CLASS=$elf_class"
+	echo "FLAVOUR=$flavour"
+	echo "PAE=$pae"
+	echo "QEMU_CPU=$qemu_cpu"
+	echo "VMLINUX=$vmlinux"
+	echo "VMLINUZ=$vmlinuz"
+	echo "SYSTEM_MAP=$sysmap"
+	echo "MODULES_DIR=$moddir"
+	echo "VMCORE=$dumpdir/vmcore"
+	echo "VMCORE_SIZE=$vmcore_size"
+	echo "VMCOREINFO_STEXT=0x$vi_stext"
+	echo "VMCOREINFO_SWAPPER_PG_DIR=0x$vi_swapper"
+	echo "LINK_STEXT=0x$link_stext"
+	printf 'KASLR_OFFSET=0x%x\n' $((0x$vi_stext - 0x$link_stext))
+	echo "PRSTATUS_PIDS=$prs_pids"
+	cat "$meta_raw"
+} >"$work/meta.txt"
+rm -f "$meta_raw"
+
+chmod 755 "$work"	# mktemp made it private
+date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
+rm -rf "$dumpdir" "$dumpdir.failed-console.log"
+mv "$work" "$dumpdir"
+work=""
+log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
+echo "$dumpdir"
