@@ -28,11 +28,11 @@ UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
-PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv
+PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
-        check-kdump check-elfconv build-asan-units build-asan-kdump \
+        check-kdump check-elfconv check-loader build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install
 
 all: $(PROGRAMS) $(TOOLS)
@@ -63,6 +63,10 @@ $(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
@@ -80,7 +84,7 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv
+	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv check-loader
 	$(MAKE) asan
 	$(MAKE) check-fuzz
 
@@ -101,7 +105,7 @@ check-real: all $(BUILD)/tests/cmppages
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump check-elfconv
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump check-elfconv check-loader
 
 build-asan-units: $(UNIT_BINS)
 
@@ -149,6 +153,10 @@ $(BUILD)/tests/cmppages: $(BUILD)/obj/tests/kdump/cmppages.o $(BUILD)/libvmcore.
 
 check-kdump: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 	@tests/kdump/run.sh $(BUILD)
+
+# vmcore-loader without a crash: status, sizing, dry-run, save.
+check-loader: all
+	@tests/loader/run.sh $(BUILD)
 
 # elfconv on the real dumps: conversions, refusals, full disk, progress.
 check-elfconv: all $(BUILD)/tests/cmppages

@@ -461,6 +461,10 @@ const struct arch arch_aarch64 = {
 		.reg_offset = 112,
 		.reg_size = PR_SIZE,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory",
+		.crashkernel = "2G-4G:256M,4G-64G:320M,64G-:576M",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = aarch64_pgt_init,
 	.dump_reg = aarch64_dump_reg,

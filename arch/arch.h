@@ -60,6 +60,15 @@ struct arch_prstatus {
 	size_t reg_size;
 };
 
+/* What a capture (crash) kernel of this architecture needs, for the
+ * loader: options added to its command line, and the crashkernel= value
+ * to recommend (sized for the distribution kernel plus a capture
+ * initramfs, as distributions' kdump services default it). */
+struct arch_kdump {
+	const char *capture_cmdline;
+	const char *crashkernel;
+};
+
 struct arch {
 	const char *name;		/* "x86_64": the uname machine */
 	/* Other uname machine names of this architecture ("i686"), as the
@@ -77,6 +86,7 @@ struct arch {
 	size_t nregs;
 	int pc_reg, sp_reg;		/* indexes into regs */
 	struct arch_prstatus prstatus;
+	struct arch_kdump kdump;
 	/* Per-CPU variables are linked at 0 (x86_64 SMP): their link
 	 * addresses are offsets into each CPU's per-CPU area. */
 	bool percpu_zero_based;

@@ -71,6 +71,10 @@ const struct arch arch_arm = {
 		.reg_offset = 72,
 		.reg_size = PR_NREGS * 4,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll maxcpus=1 reset_devices",
+		.crashkernel = "512M-:128M",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = arch_pgt_unsupported,
 	.irqs_disabled = NULL,

@@ -279,6 +279,10 @@ const struct arch arch_i386 = {
 		.reg_offset = 72,
 		.reg_size = PR_NREGS * 4,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices",
+		.crashkernel = "512M-:128M",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = i386_pgt_init,
 	.irqs_disabled = i386_irqs_disabled,

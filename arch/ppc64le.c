@@ -75,6 +75,10 @@ const struct arch arch_ppc64le = {
 		.reg_offset = 112,
 		.reg_size = PR_NGREG * 8,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll maxcpus=1 noirqdistrib reset_devices",
+		.crashkernel = "2G-4G:384M,4G-16G:512M,16G-64G:1G,64G-128G:2G,128G-:4G",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = arch_pgt_unsupported,
 	.irqs_disabled = NULL,

@@ -69,6 +69,10 @@ const struct arch arch_riscv64 = {
 		.reg_offset = 112,
 		.reg_size = PR_SIZE,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices",
+		.crashkernel = "1G-4G:192M,4G-64G:256M,64G-:512M",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = arch_pgt_unsupported,
 	/* The saved registers hold no sstatus. */

@@ -75,6 +75,10 @@ const struct arch arch_s390x = {
 		.reg_offset = 112,
 		.reg_size = PR_SIZE,
 	},
+	.kdump = {
+		.capture_cmdline = "nr_cpus=1 cgroup_disable=memory numa=off transparent_hugepage=never",
+		.crashkernel = "1G-4G:192M,4G-64G:256M,64G-:512M",
+	},
 	.percpu_zero_based = false,
 	.pgt_init = arch_pgt_unsupported,
 	.irqs_disabled = NULL,

@@ -271,6 +271,10 @@ const struct arch arch_x86_64 = {
 		.reg_offset = 112,
 		.reg_size = PR_NREGS * 8,
 	},
+	.kdump = {
+		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices",
+		.crashkernel = "1G-4G:192M,4G-64G:256M,64G-:512M",
+	},
 	.percpu_zero_based = true,
 	.irqs_disabled = x86_64_irqs_disabled,
 	.pgt_init = x86_64_pgt_init,

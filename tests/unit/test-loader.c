@@ -192,3 +192,30 @@ TEST(capture_cmdline_rewrite)
 		      "dyndbg=\"file a.c +p\" ro");
 	check_cmdline("", "irqpoll", NULL, "irqpoll");
 }
+
+/* Every architecture's recommended crashkernel= parses and reserves
+ * something for a 4 GiB machine; every one has capture options. */
+#include "../../arch/arch.h"
+
+TEST(arch_kdump_defaults)
+{
+	static const struct arch *const arches[] = {
+		&arch_x86_64, &arch_i386, &arch_aarch64, &arch_arm,
+		&arch_ppc64le, &arch_s390x, &arch_riscv64,
+	};
+
+	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++) {
+		const struct arch *a = arches[i];
+		struct crashkernel ck;
+
+		if (!CHECK(a->kdump.crashkernel && a->kdump.capture_cmdline,
+			   "%s", a->name))
+			continue;
+		if (CHECK_OK(crashkernel_parse(a->kdump.crashkernel, &ck)))
+			CHECK(crashkernel_size(&ck, 4 * G) >= 128 * M, "%s: %s",
+			      a->name, a->kdump.crashkernel);
+		CHECK(strstr(a->kdump.capture_cmdline, "cpus=1") != NULL,
+		      "%s capture options: %s", a->name,
+		      a->kdump.capture_cmdline);
+	}
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* vmcore-loader: the pieces main() dispatches to. */
+#ifndef LOADER_LOADER_H
+#define LOADER_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../libvmcore/error.h"
+
+struct arch;
+
+/* Where the loader looks; tests point these at fixture files. */
+struct sysfiles {
+	const char *iomem;		/* /proc/iomem */
+	const char *cmdline;		/* /proc/cmdline */
+	const char *crash_size;		/* /sys/kernel/kexec_crash_size */
+	const char *crash_loaded;	/* /sys/kernel/kexec_crash_loaded */
+	const char *meminfo;		/* /proc/meminfo */
+	const char *lockdown;		/* /sys/kernel/security/lockdown */
+};
+extern const struct sysfiles sysfiles_default;
+
+/* The whole of a small file, NUL-terminated; *RET is malloc'ed. */
+struct vmc_error *read_text(const char *path, char **ret);
+
+/* Readiness, for `status`. */
+struct kdump_state {
+	uint64_t reserved;		/* kexec_crash_size, bytes */
+	uint64_t iomem_reserved;	/* "Crash kernel" ranges (0 if hidden) */
+	bool iomem_hidden;		/* not root: addresses read as 0 */
+	char *crashkernel;		/* crashkernel= of the running kernel */
+	int loaded;			/* kexec_crash_loaded: 0, 1, -1 unknown */
+	uint64_t ram;			/* MemTotal */
+};
+struct vmc_error *kdump_state_read(const struct sysfiles *f,
+				   struct kdump_state *st);
+void kdump_state_free(struct kdump_state *st);
+/* The one thing to do next, or NULL when ready. */
+const char *kdump_next_step(const struct kdump_state *st, char *buf,
+			    size_t len);
+
+/* load / unload through kexec_file_load(2). */
+struct load_opts {
+	const char *kernel, *initrd;
+	const char *command_line;	/* replaces the built one */
+	const char *append;
+	bool dry_run;
+	bool no_initrd;
+};
+int cmd_load_run(const struct arch *a, const struct sysfiles *f,
+		 const struct load_opts *o);
+int cmd_unload_run(void);
+/* The explanation of a kexec_file_load() errno, in user terms. */
+const char *kexec_errno_hint(int e, const struct kdump_state *st,
+			     uint64_t kernel_size, uint64_t initrd_size,
+			     char *buf, size_t len);
+
+/* save, in the capture kernel. */
+enum final_action { FINAL_NONE, FINAL_REBOOT, FINAL_POWEROFF, FINAL_SHELL };
+struct save_opts {
+	const char *vmcore;		/* /proc/vmcore */
+	const char *dir;		/* /var/crash */
+	const char *host;		/* NULL: gethostname() */
+	unsigned keep;			/* 0: keep all */
+	bool quiet;
+	bool progress;
+	/* For tests: stop (as if killed) after this many bytes; 0: never. */
+	uint64_t stop_after;
+};
+/* Save the dump; *SAVED_RET (malloc'ed) is the dump's directory. */
+struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret);
+
+#endif

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * save: copy /proc/vmcore (in the capture kernel) to
+ * DIR/<host>-<YYYY-MM-DD-HH:MM:SS>/vmcore, sparse, as vmcore-incomplete
+ * first and renamed when complete and synced; the crashed kernel's log
+ * beside it as dmesg.txt, read from the dump through libvmcore.  Never
+ * overwrites: a name in use gets a .1, .2 ... suffix.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../libvmcore/vmcore.h"
+#include "loader.h"
+
+#define CHUNK (1024u * 1024)
+#define PAGE 4096u
+
+static bool zero_page(const uint8_t *b, size_t n)
+{
+	const uint64_t *w = (const uint64_t *)(const void *)b;
+
+	for (size_t i = 0; i < n / 8; i++)
+		if (w[i])
+			return false;
+	for (size_t i = n / 8 * 8; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static struct vmc_error *write_all(int fd, const uint8_t *b, size_t n,
+				   uint64_t off, const char *path)
+{
+	while (n) {
+		ssize_t w = pwrite(fd, b, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return vmc_error_errno(w < 0 ? errno : EIO,
+				"%s: writing at offset %" PRIu64, path, off);
+		b += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return NULL;
+}
+
+static void progress(const struct save_opts *o, uint64_t done, uint64_t total,
+		     time_t start)
+{
+	double t = difftime(time(NULL), start);
+
+	if (!o->progress)
+		return;
+	fprintf(stderr, "\rvmcore-loader: saving %3u%%  %6.1f MB/s ",
+		total ? (unsigned)(done * 100 / total) : 100u,
+		t > 0 ? (double)done / t / 1e6 : 0.0);
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+/* Copy IN (SIZE bytes) to OUT, zero pages as holes. */
+static struct vmc_error *copy_sparse(const struct save_opts *o, int in,
+				     int out, uint64_t size, const char *path)
+{
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off = 0;
+	time_t start = time(NULL), last = 0;
+	struct vmc_error *err = NULL;
+
+	if (!buf)
+		return &vmc_enomem;
+	while (!err && off < size) {
+		size_t want = size - off < CHUNK ? size - off : CHUNK;
+		ssize_t n = pread(in, buf, want, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? vmc_error_errno(errno, "%s: reading at "
+				"offset %" PRIu64, o->vmcore, off)
+				: vmc_error_create(VMC_ERR_FORMAT, "%s ends at "
+				"%" PRIu64 " of %" PRIu64 " bytes", o->vmcore,
+				off, size);
+			break;
+		}
+		for (size_t k = 0; !err && k < (size_t)n; k += PAGE) {
+			size_t m = (size_t)n - k < PAGE ? (size_t)n - k : PAGE;
+
+			if (!zero_page(buf + k, m))
+				err = write_all(out, buf + k, m, off + k, path);
+		}
+		off += (uint64_t)n;
+		if (o->stop_after && off >= o->stop_after && off < size)
+			err = vmc_error_create(VMC_ERR_OS, "stopped after %"
+				PRIu64 " bytes (test)", off);
+		if (time(NULL) != last || off == size) {
+			last = time(NULL);
+			progress(o, off, size, start);
+		}
+	}
+	if (!err && ftruncate(out, (off_t)size) < 0)
+		err = vmc_error_errno(errno, "%s: setting the size", path);
+	if (!err && fsync(out) < 0)
+		err = vmc_error_errno(errno, "%s: fsync", path);
+	free(buf);
+	return err;
+}
+
+/* DIR/<host>-<time>[.N], created; never an existing one. */
+static struct vmc_error *make_dump_dir(const struct save_opts *o, char **ret)
+{
+	char host[256] = "localhost", stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (o->host)
+		snprintf(host, sizeof(host), "%s", o->host);
+	else if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
+		snprintf(host, sizeof(host), "localhost");
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", &tm);
+	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
+		return vmc_error_errno(errno, "creating %s", o->dir);
+	for (unsigned n = 0; n < 1000; n++) {
+		char *path;
+
+		if ((n ? asprintf(&path, "%s/%s-%s.%u", o->dir, host, stamp, n)
+		       : asprintf(&path, "%s/%s-%s", o->dir, host, stamp)) < 0)
+			return &vmc_enomem;
+		if (mkdir(path, 0700) == 0) {
+			*ret = path;
+			return NULL;
+		}
+		free(path);
+		if (errno != EEXIST)
+			return vmc_error_errno(errno, "creating a directory in %s",
+					       o->dir);
+	}
+	return vmc_error_create(VMC_ERR_OS, "%s: no free dump directory name",
+				o->dir);
+}
+
+static struct vmc_error *check_space(const char *dir, uint64_t need)
+{
+	struct statvfs sv;
+	uint64_t avail;
+
+	if (statvfs(dir, &sv) < 0)
+		return vmc_error_errno(errno, "statvfs %s", dir);
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (avail >= need)
+		return NULL;
+	return vmc_error_create(VMC_ERR_OS,
+		"%s has %" PRIu64 " MiB free; the dump needs up to %" PRIu64
+		" MiB (its zero pages are not stored, so a little less may "
+		"do): %" PRIu64 " MiB missing", dir, avail >> 20, need >> 20,
+		(need - avail + (1 << 20) - 1) >> 20);
+}
+
+struct dmesg_out {
+	FILE *f;
+};
+
+static int dmesg_line(void *arg, uint64_t seq, uint64_t ts, const char *text,
+		      size_t len)
+{
+	struct dmesg_out *d = arg;
+
+	(void)seq;
+	fprintf(d->f, "[%5" PRIu64 ".%06" PRIu64 "] %.*s\n", ts / 1000000000,
+		ts % 1000000000 / 1000, (int)len, text);
+	return 0;
+}
+
+/* The crashed kernel's log as text; a failure is only a warning. */
+static void save_dmesg(const struct save_opts *o, const char *dumpdir)
+{
+	struct vmcore *vc;
+	struct vmc_error *err = vmcore_open(o->vmcore, &vc);
+	char *tmp = NULL, *path = NULL;
+	struct dmesg_out d = { NULL };
+
+	if (!err && (asprintf(&tmp, "%s/dmesg.txt.incomplete", dumpdir) < 0 ||
+		     asprintf(&path, "%s/dmesg.txt", dumpdir) < 0))
+		err = &vmc_enomem;
+	if (!err && !(d.f = fopen(tmp, "wx")))
+		err = vmc_error_errno(errno, "%s", tmp);
+	if (!err)
+		err = vmcore_dmesg(vc, dmesg_line, &d);
+	if (d.f && (fflush(d.f) || fsync(fileno(d.f)) || fclose(d.f)) && !err)
+		err = vmc_error_errno(errno, "%s", tmp);
+	if (!err && rename(tmp, path) < 0)
+		err = vmc_error_errno(errno, "%s", path);
+	if (err) {
+		fprintf(stderr, "vmcore-loader: warning: no kernel log saved: "
+			"%s\n", err->message);
+		vmc_error_destroy(err);
+	}
+	if (vc)
+		vmcore_close(vc);
+	free(tmp);
+	free(path);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Remove the oldest complete dumps beyond KEEP (names sort by time for
+ * one host; dumps of other hosts are left alone). */
+static void prune(const struct save_opts *o, const char *keep_path)
+{
+	DIR *d = opendir(o->dir);
+	struct dirent *e;
+	char **names = NULL, host[256] = "localhost";
+	size_t n = 0, cap = 0;
+
+	if (!d || !o->keep)
+		goto out;
+	if (o->host)
+		snprintf(host, sizeof(host), "%s", o->host);
+	else
+		gethostname(host, sizeof(host) - 1);
+	while ((e = readdir(d))) {
+		char *p;
+		struct stat st;
+
+		if (strncmp(e->d_name, host, strlen(host)) ||
+		    e->d_name[strlen(host)] != '-' ||
+		    asprintf(&p, "%s/%s/vmcore", o->dir, e->d_name) < 0)
+			continue;
+		if (stat(p, &st) == 0 && n < 4096) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				names = realloc(names, cap * sizeof(*names));
+				if (!names) {
+					free(p);
+					goto out;
+				}
+			}
+			names[n++] = strdup(e->d_name);
+		}
+		free(p);
+	}
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; n > o->keep && i < n - o->keep; i++) {
+		char *dir, *f;
+
+		if (asprintf(&dir, "%s/%s", o->dir, names[i]) < 0)
+			continue;
+		if (strcmp(dir, keep_path) != 0) {
+			static const char *const files[] = { "vmcore",
+				"dmesg.txt", NULL };
+
+			for (size_t k = 0; files[k]; k++) {
+				if (asprintf(&f, "%s/%s", dir, files[k]) >= 0) {
+					unlink(f);
+					free(f);
+				}
+			}
+			if (rmdir(dir) == 0 && !o->quiet)
+				fprintf(stderr, "vmcore-loader: removed the old "
+					"dump %s (--keep %u)\n", dir, o->keep);
+		}
+		free(dir);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d)
+		closedir(d);
+}
+
+struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
+{
+	int in = open(o->vmcore, O_RDONLY | O_CLOEXEC), out = -1;
+	struct stat st;
+	char *dir = NULL, *tmp = NULL, *final = NULL;
+	struct vmc_error *err = NULL;
+
+	*saved_ret = NULL;
+	if (in < 0)
+		return vmc_error_errno(errno, "%s (is this the capture kernel?)",
+				       o->vmcore);
+	if (fstat(in, &st) < 0 || st.st_size <= 0) {
+		err = vmc_error_create(VMC_ERR_INVALID, "%s is empty: there is "
+			"no dump to save", o->vmcore);
+		goto out;
+	}
+	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST) {
+		err = vmc_error_errno(errno, "creating %s", o->dir);
+		goto out;
+	}
+	if ((err = check_space(o->dir, (uint64_t)st.st_size)) ||
+	    (err = make_dump_dir(o, &dir)))
+		goto out;
+	if (asprintf(&tmp, "%s/vmcore-incomplete", dir) < 0 ||
+	    asprintf(&final, "%s/vmcore", dir) < 0) {
+		err = &vmc_enomem;
+		goto out;
+	}
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		err = vmc_error_errno(errno, "%s", tmp);
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "vmcore-loader: saving %s (%" PRIu64 " MiB) to "
+			"%s\n", o->vmcore, (uint64_t)st.st_size >> 20, final);
+	if ((err = copy_sparse(o, in, out, (uint64_t)st.st_size, tmp))) {
+		err = vmc_error_prefix(err, "%s left incomplete: ", tmp);
+		goto out;
+	}
+	close(out);
+	out = -1;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0) {
+		err = vmc_error_errno(errno, "renaming %s to %s", tmp, final);
+		goto out;
+	}
+	{
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	save_dmesg(o, dir);
+	prune(o, dir);
+	*saved_ret = dir;
+	dir = NULL;
+out:
+	if (out >= 0)
+		close(out);
+	close(in);
+	free(dir);
+	free(tmp);
+	free(final);
+	return err;
+}

@@ -1,0 +1,151 @@
+#!/bin/sh
+# vmcore-loader without a crash: status and crashkernel= sizing against
+# fixture /proc and /sys files, load --dry-run's command line, and save
+# (sparse copy, names, never overwriting, interrupted copy, full disk,
+# --keep) on a real dump from tests/real/.  Loading a crash kernel for real
+# is tested in QEMU, never on the host.
+# Usage: tests/loader/run.sh BUILD_DIR
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+L=$build/vmcore-loader
+tmp=$(mktemp -d)
+mnt=""
+cleanup() {
+	[ -z "$mnt" ] || umount "$mnt" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -lt 2 ] || printf '%s\n' "$2" | head -n 20 | sed 's/^/     /'; }
+# expect NAME STATUS PATTERN CMD...: exit STATUS, stdout+stderr match PATTERN.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	rc=0
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
+		ok "$name"
+	else
+		bad "$name (exit $rc, want $want; output wants /$pat/)" "$(cat "$tmp/out")"
+	fi
+}
+
+# sysroot NAME CMDLINE CRASH_SIZE LOADED IOMEM_CRASH: fixture /proc, /sys.
+sysroot() {
+	r=$tmp/root-$1
+	mkdir -p "$r/proc" "$r/sys/kernel"
+	printf '%s\n' "$2" >"$r/proc/cmdline"
+	echo "$3" >"$r/sys/kernel/kexec_crash_size"
+	echo "$4" >"$r/sys/kernel/kexec_crash_loaded"
+	printf 'MemTotal:        8048576 kB\n' >"$r/proc/meminfo"
+	{
+		echo "00001000-0009fbff : System RAM"
+		echo "00100000-bffdffff : System RAM"
+		echo "  01000000-01e02a46 : Kernel code"
+		[ -z "$5" ] || echo "  $5 : Crash kernel"
+		echo "100000000-23fffffff : System RAM"
+	} >"$r/proc/iomem"
+	echo "$r"
+}
+
+echo "== status"
+r=$(sysroot none "root=/dev/vda ro quiet" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "no reservation: not ready, add crashkernel=" 1 \
+	"next +no memory is reserved .*add crashkernel=" "$L" status
+r=$(sysroot failed "root=/dev/vda crashkernel=4G-:256M" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "crashkernel= that reserved nothing" 1 \
+	"booted with crashkernel=4G-:256M but reserved nothing" "$L" status
+r=$(sysroot unloaded "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+VMCORE_LOADER_SYSROOT=$r expect "reserved, not loaded: run load" 1 \
+	"next +memory is reserved but no crash kernel is loaded: run .vmcore-loader load" "$L" status
+VMCORE_LOADER_SYSROOT=$r expect "reserved size from kexec_crash_size" 1 "^reserved +256M$" "$L" status
+r=$(sysroot ready "root=/dev/vda crashkernel=256M" 268435456 1 "2b000000-3affffff")
+VMCORE_LOADER_SYSROOT=$r expect "ready: exit 0" 0 "state +ready" "$L" status
+VMCORE_LOADER_SYSROOT=$r expect "status shows the crashkernel= value" 0 "crashkernel= 256M" "$L" status
+r=$(sysroot hidden "crashkernel=256M" 268435456 1 "00000000-00000000")
+sed -i 's/^\( *\)[0-9a-f]*-[0-9a-f]*/\100000000-00000000/' "$r/proc/iomem"
+VMCORE_LOADER_SYSROOT=$r expect "iomem hidden from non-root is said" 0 "addresses hidden: not root" "$L" status
+
+echo "== crashkernel"
+expect "range form for 8G" 0 "crashkernel=512M-2G:64M,2G-:128M reserves 128M with 8G of RAM" \
+	"$L" crashkernel --ram 8G 512M-2G:64M,2G-:128M
+expect "range form, RAM below every range" 0 "reserves nothing with 256M of RAM" \
+	"$L" crashkernel --ram 256M 512M-2G:64M
+expect "offset" 0 "reserves 64M with 1G of RAM at 16M" "$L" crashkernel --ram 1G crashkernel=64M@16M
+expect ",high" 0 "256M with 8G of RAM \(above 4 GiB" "$L" crashkernel --ram 8G 256M,high
+expect "a recommendation for this machine" 0 "recommended for $(uname -m): crashkernel=" \
+	"$L" crashkernel --ram 8G 128M
+r=$(sysroot ck "ro crashkernel=1G-4G:192M,4G-:256M" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "the running kernel's value" 0 \
+	"running kernel: crashkernel=1G-4G:192M,4G-:256M reserves 256M with" "$L" crashkernel
+expect "malformed value: column" 1 "crashkernel=512M-::: a size was expected at column 7" \
+	"$L" crashkernel 512M-::
+expect "bad --ram" 2 "--ram takes a size" "$L" crashkernel --ram lots
+
+echo "== load --dry-run"
+kernel=$tmp/vmlinuz
+head -c 100000 /dev/urandom >"$kernel"
+printf 'initrd' >"$tmp/initrd"
+r=$(sysroot load "BOOT_IMAGE=/boot/vmlinuz root=UUID=ab ro crashkernel=256M quiet hugepages=64 console=ttyS0 -- single" 268435456 0 "2b000000-3affffff")
+want_defaults=$(case $(uname -m) in x86_64|i?86) echo "irqpoll nr_cpus=1 reset_devices" ;; aarch64) echo "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory" ;; *) echo "" ;; esac)
+VMCORE_LOADER_SYSROOT=$r expect "capture command line" 0 \
+	"^command line root=UUID=ab ro console=ttyS0 $want_defaults panic=10 -- single\$" \
+	"$L" load --dry-run --kernel "$kernel" --initrd "$tmp/initrd" --append panic=10
+VMCORE_LOADER_SYSROOT=$r expect "dry run names the files and the syscall" 0 \
+	"kernel +$kernel \(100000 bytes\)" "$L" load --dry-run --kernel "$kernel" --initrd "$tmp/initrd"
+VMCORE_LOADER_SYSROOT=$r expect "--command-line replaces it" 0 "^command line console=ttyS1 irqpoll\$" \
+	"$L" load --dry-run --kernel "$kernel" --no-initrd --command-line "console=ttyS1 irqpoll"
+VMCORE_LOADER_SYSROOT=$r expect "missing kernel" 1 "kernel /nonexistent: No such file" \
+	"$L" load --dry-run --kernel /nonexistent
+expect "unknown command" 2 "unknown command 'frob'" "$L" frob
+
+echo "== save"
+dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
+vmcore=$dir/vmcore
+marker=$(sed -n 's/^MARKER=//p' "$dir/meta.txt")
+out=$tmp/crash
+expect "save a real dump" 0 "dump saved in $out/testhost-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9]{2}:[0-9]{2}:[0-9]{2}" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --host testhost
+d1=$(ls -d "$out"/testhost-* | head -n 1)
+if cmp -s "$vmcore" "$d1/vmcore"; then ok "saved vmcore is the same bytes"; else bad "saved vmcore differs"; fi
+[ ! -e "$d1/vmcore-incomplete" ] && ok "no vmcore-incomplete left" || bad "vmcore-incomplete left"
+blocks=$(stat -c %b "$d1/vmcore")
+size=$(stat -c %s "$d1/vmcore")
+[ $((blocks * 512)) -lt $((size / 2)) ] && ok "saved vmcore is sparse" || bad "not sparse: $blocks blocks, $size bytes"
+if grep -qF "$marker" "$d1/dmesg.txt" && grep -q 'sysrq: Trigger a crash' "$d1/dmesg.txt"; then
+	ok "dmesg.txt has the crashed kernel's log (marker, sysrq)"
+else
+	bad "dmesg.txt" "$(tail -n 5 "$d1/dmesg.txt" 2>&1)"
+fi
+[ "$(stat -c %a "$d1/vmcore")" = 600 ] && ok "vmcore is private (0600)" || bad "vmcore mode $(stat -c %a "$d1/vmcore")"
+sum=$(md5sum <"$d1/vmcore")
+expect "second save (--quiet)" 0 "" "$L" save --vmcore "$vmcore" --dir "$out" --host testhost --quiet --keep 0
+[ "$(ls -d "$out"/testhost-* | wc -l)" = 2 ] && ok "a second save gets its own directory" || bad "dirs: $(ls "$out")"
+[ "$(md5sum <"$d1/vmcore")" = "$sum" ] && ok "the first dump is untouched" || bad "first dump changed"
+expect "--keep 1 removes the older dump" 0 "removed the old dump .*--keep 1" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --host testhost --keep 1
+[ "$(ls -d "$out"/testhost-* | wc -l)" = 1 ] && ok "--keep 1 leaves one dump" || bad "dirs: $(ls "$out")"
+rm -rf "$out"
+VMCORE_LOADER_STOP_AFTER=50000000 expect "interrupted copy" 1 "vmcore-incomplete left incomplete" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --host testhost
+d=$(ls -d "$out"/testhost-* | head -n 1)
+[ -e "$d/vmcore-incomplete" ] && [ ! -e "$d/vmcore" ] && ok "interrupted: vmcore-incomplete, no vmcore" ||
+	bad "interrupted: $(ls "$d")"
+expect "no dump (not a capture kernel)" 1 "/nonexistent/vmcore.*capture kernel" \
+	"$L" save --vmcore /nonexistent/vmcore --dir "$out"
+expect "bad --then" 2 "--then is none, reboot, poweroff or shell" "$L" save --then explode
+
+mnt=$tmp/small
+mkdir "$mnt"
+mount -t tmpfs -o size=16m tmpfs "$mnt"
+expect "full disk: says what is missing" 1 "has [0-9]+ MiB free; the dump needs up to [0-9]+ MiB .*MiB missing" \
+	"$L" save --vmcore "$vmcore" --dir "$mnt/crash" --host testhost
+[ -z "$(ls "$mnt/crash" 2>/dev/null)" ] && ok "full disk: nothing half-written" || bad "full disk left: $(ls -R "$mnt")"
+umount "$mnt"
+mnt=""
+
+echo "loader tests: $pass passed, $fail failed"
+[ "$fail" = 0 ]
