@@ -11,28 +11,7 @@ top=$(cd "$here/../.." && pwd)
 conv=$build/elfconv
 server=$build/gdbserver-vmcore
 cmppages=$build/tests/cmppages
-tmp=$(mktemp -d)
-mnt=""
-cleanup() {
-	[ -z "$mnt" ] || umount "$mnt" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -lt 2 ] || printf '%s\n' "$2" | head -n 20 | sed 's/^/     /'; }
-# expect NAME STATUS PATTERN CMD...: CMD exits STATUS, stderr matches PATTERN.
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	rc=0
-	"$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/err"; }; then
-		ok "$name"
-	else
-		bad "$name (exit $rc, want $want; stderr wants /$pat/)" "$(cat "$tmp/err")"
-	fi
-}
+. "$here/../lib-check.sh"
 meta_get() { sed -n "s/^$2=//p" "$1/meta.txt"; }
 
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)

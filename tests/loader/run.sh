@@ -10,28 +10,8 @@ build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 L=$build/vmcore-loader
-tmp=$(mktemp -d)
-mnt=""
-cleanup() {
-	[ -z "$mnt" ] || umount "$mnt" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ $# -lt 2 ] || printf '%s\n' "$2" | head -n 20 | sed 's/^/     /'; }
-# expect NAME STATUS PATTERN CMD...: exit STATUS, stdout+stderr match PATTERN.
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 3
-	rc=0
-	"$@" >"$tmp/out" 2>&1 || rc=$?
-	if [ "$rc" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
-		ok "$name"
-	else
-		bad "$name (exit $rc, want $want; output wants /$pat/)" "$(cat "$tmp/out")"
-	fi
-}
+EXPECT_OUTPUT=all
+. "$here/../lib-check.sh"
 
 # sysroot NAME CMDLINE CRASH_SIZE LOADED IOMEM_CRASH: fixture /proc, /sys.
 sysroot() {
