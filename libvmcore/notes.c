@@ -191,21 +191,65 @@ static bool take_note_at(struct vmcore *vc, uint64_t paddr)
 	return ok;
 }
 
+/*
+ * Scan the file-backed part of prange R for a page that starts with the
+ * note; the bytes past filesz are zeros and cannot hold it.  Reads go in
+ * chunks of SCAN_CHUNK so that a large dump costs one pread per MiB, not
+ * one per page.
+ */
+#define SCAN_CHUNK (256u * SCAN_STEP)
+
+static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
+			uint8_t *chunk, uint64_t *found)
+{
+	uint64_t backed = r->avail < r->filesz ? r->avail : r->filesz;
+	uint64_t end = r->paddr + (backed < r->size ? backed : r->size);
+	uint64_t p = (r->paddr + SCAN_STEP - 1) & ~(uint64_t)(SCAN_STEP - 1);
+
+	while (p < end && end - p >= SCAN_STEP) {
+		uint64_t n = end - p < SCAN_CHUNK ? end - p : SCAN_CHUNK;
+		struct vmc_error *err;
+
+		n &= ~(uint64_t)(SCAN_STEP - 1);
+		err = vmcore_read_phys(vc, p, chunk, n, NULL);
+		if (err) {
+			vmc_error_destroy(err);
+			p += n;
+			continue;
+		}
+		for (uint64_t at = 0; at < n; at += SCAN_STEP) {
+			if (note_at(vc, chunk + at) &&
+			    !memcmp(chunk + at + 24, "OSRELEASE=", 10) &&
+			    take_note_at(vc, p + at)) {
+				*found = p + at;
+				return true;
+			}
+		}
+		p += n;
+	}
+	return false;
+}
+
 struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
 {
-	if (vc->have_vmcoreinfo)
-		return NULL;
-	for (size_t i = 0; i < vc->npranges; i++) {
-		const struct vmc_prange *r = &vc->pranges[i];
-		uint64_t p = (r->paddr + SCAN_STEP - 1) & ~(uint64_t)(SCAN_STEP - 1);
+	uint8_t *chunk;
+	uint64_t found;
 
-		for (; p + SCAN_STEP <= r->paddr + r->size; p += SCAN_STEP) {
-			if (take_note_at(vc, p))
-				return vmc_warn(vc, "the dump has no VMCOREINFO "
-					"note; using the kernel's own copy "
-					"found in memory at physical 0x%" PRIx64,
-					p);
+	if (vc->have_vmcoreinfo || vc->npranges == 0)
+		return NULL;
+	chunk = malloc(SCAN_CHUNK);
+	if (!chunk)
+		return vmc_error_create(VMC_ERR_NOMEM, "out of memory scanning "
+					"the dump for VMCOREINFO");
+	for (size_t i = 0; i < vc->npranges; i++) {
+		if (scan_prange(vc, &vc->pranges[i], chunk, &found)) {
+			free(chunk);
+			return vmc_warn(vc, "the dump has no VMCOREINFO "
+				"note; using the kernel's own copy "
+				"found in memory at physical 0x%" PRIx64,
+				found);
 		}
 	}
+	free(chunk);
 	return NULL;
 }
