@@ -33,7 +33,7 @@ TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
         check-kdump check-elfconv check-loader build-asan-units build-asan-kdump \
-        asan fuzz bench demo clean help install
+        asan fuzz bench demo clean help install static
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -44,6 +44,8 @@ help:
 	@echo "make asan       build and run the tests under ASan+UBSan"
 	@echo "make fuzz       run the libFuzzer harnesses for a while (FUZZ_SECONDS=60 each)"
 	@echo "make bench      benchmarks against their anchors"
+	@echo "make static     a statically linked vmcore-loader for capture initramfs images"
+	@echo "make install    into PREFIX (default /usr/local; DESTDIR for staging)"
 
 Q = $(if $(V),,@)
 
@@ -66,6 +68,28 @@ $(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
 $(BUILD)/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Statically linked, for capture initramfs images (loader/vmcore-mkinitramfs):
+# no libc or libraries needed in the image.  snappy is C++, hence libstdc++.
+$(BUILD)/static/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD      $@ (static)")
+	$(Q)$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LDLIBS) -lstdc++ -lm
+
+static: $(BUILD)/static/vmcore-loader
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: all static
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(BUILD)/vmcore-loader loader/vmcore-mkinitramfs $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BUILD)/static/vmcore-loader \
+	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/vmcore-loader.static
+	install -m 755 loader/capture-init.sh $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/
+	install -m 644 docs/gdbserver-vmcore.1 docs/elfconv.1 docs/vmcore-loader.1 \
+	  docs/vmcore-mkinitramfs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 	@mkdir -p $(dir $@)

@@ -121,6 +121,13 @@ bool vmcore_kaslr_known(const struct vmcore *vc);
 struct vmc_error *vmcore_set_link_stext(struct vmcore *vc,
 					uint64_t link_stext);
 
+/* The dumped kernel's uname fields (NUL-terminated), from init_uts_ns. */
+struct vmc_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65],
+	     domainname[65];
+};
+struct vmc_error *vmcore_utsname(struct vmcore *vc, struct vmc_utsname *u);
+
 /*
  * Memory.  Both read LEN bytes or fail; on failure *done_ret (if not NULL)
  * tells how many leading bytes were read, so callers can return a short

@@ -271,7 +271,13 @@ int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		kernel = kbuf;
 	}
 	if (!initrd && !o->no_initrd) {
-		snprintf(ibuf, sizeof(ibuf), "/boot/initrd.img-%s", u.release);
+		/* Ours (vmcore-mkinitramfs) when it is there, else the
+		 * distribution's, which then has to do the saving. */
+		snprintf(ibuf, sizeof(ibuf), "/boot/vmcore-capture-%s.img",
+			 u.release);
+		if (access(ibuf, R_OK) != 0)
+			snprintf(ibuf, sizeof(ibuf), "/boot/initrd.img-%s",
+				 u.release);
 		initrd = ibuf;
 	}
 	if ((err = kdump_state_read(f, &st))) {

@@ -7,6 +7,7 @@
  * overwrites: a name in use gets a .1, .2 ... suffix.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -119,16 +120,13 @@ static struct vmc_error *copy_sparse(const struct save_opts *o, int in,
 }
 
 /* DIR/<host>-<time>[.N], created; never an existing one. */
-static struct vmc_error *make_dump_dir(const struct save_opts *o, char **ret)
+static struct vmc_error *make_dump_dir(const struct save_opts *o,
+				       const char *host, char **ret)
 {
-	char host[256] = "localhost", stamp[32];
+	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (o->host)
-		snprintf(host, sizeof(host), "%s", o->host);
-	else if (gethostname(host, sizeof(host) - 1) < 0 || !*host)
-		snprintf(host, sizeof(host), "localhost");
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", &tm);
 	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
@@ -185,18 +183,32 @@ static int dmesg_line(void *arg, uint64_t seq, uint64_t ts, const char *text,
 }
 
 /* The crashed kernel's log as text; a failure is only a warning. */
-static void save_dmesg(const struct save_opts *o, const char *dumpdir)
+static void save_dmesg(struct vmcore *vc, struct vmc_error *open_err,
+		       const char *dumpdir)
 {
-	struct vmcore *vc;
-	struct vmc_error *err = vmcore_open(o->vmcore, &vc);
+	struct vmc_error *err = NULL;
 	char *tmp = NULL, *path = NULL;
 	struct dmesg_out d = { NULL };
 
+	if (!vc) {
+		fprintf(stderr, "vmcore-loader: warning: no kernel log saved: "
+			"%s\n", open_err->message);
+		return;
+	}
 	if (!err && (asprintf(&tmp, "%s/dmesg.txt.incomplete", dumpdir) < 0 ||
 		     asprintf(&path, "%s/dmesg.txt", dumpdir) < 0))
 		err = &vmc_enomem;
-	if (!err && !(d.f = fopen(tmp, "wx")))
-		err = vmc_error_errno(errno, "%s", tmp);
+	if (!err) {
+		/* Private like the vmcore: the log may hold secrets. */
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+
+		if (fd < 0 || !(d.f = fdopen(fd, "w"))) {
+			err = vmc_error_errno(errno, "%s", tmp);
+			if (fd >= 0)
+				close(fd);
+		}
+	}
 	if (!err)
 		err = vmcore_dmesg(vc, dmesg_line, &d);
 	if (d.f && (fflush(d.f) || fsync(fileno(d.f)) || fclose(d.f)) && !err)
@@ -208,8 +220,6 @@ static void save_dmesg(const struct save_opts *o, const char *dumpdir)
 			"%s\n", err->message);
 		vmc_error_destroy(err);
 	}
-	if (vc)
-		vmcore_close(vc);
 	free(tmp);
 	free(path);
 }
@@ -221,19 +231,16 @@ static int by_name(const void *a, const void *b)
 
 /* Remove the oldest complete dumps beyond KEEP (names sort by time for
  * one host; dumps of other hosts are left alone). */
-static void prune(const struct save_opts *o, const char *keep_path)
+static void prune(const struct save_opts *o, const char *host,
+		  const char *keep_path)
 {
 	DIR *d = opendir(o->dir);
 	struct dirent *e;
-	char **names = NULL, host[256] = "localhost";
+	char **names = NULL;
 	size_t n = 0, cap = 0;
 
 	if (!d || !o->keep)
 		goto out;
-	if (o->host)
-		snprintf(host, sizeof(host), "%s", o->host);
-	else
-		gethostname(host, sizeof(host) - 1);
 	while ((e = readdir(d))) {
 		char *p;
 		struct stat st;
@@ -285,12 +292,52 @@ out:
 		closedir(d);
 }
 
+/* A host name fit for a directory name: [A-Za-z0-9._-], others as '_'. */
+static bool set_host(char *dst, size_t n, const char *src)
+{
+	size_t i;
+
+	if (!src || !*src || !strcmp(src, "(none)") || src[0] == '.')
+		return false;
+	for (i = 0; src[i] && i + 1 < n; i++)
+		dst[i] = (isalnum((unsigned char)src[i]) || src[i] == '.' ||
+			  src[i] == '-' || src[i] == '_') ? src[i] : '_';
+	dst[i] = '\0';
+	return true;
+}
+
+/*
+ * The name the dump directory starts with: --host, else the crashed
+ * kernel's nodename read from the dump (the capture kernel's own is
+ * usually "(none)"), else this system's, else "localhost".
+ */
+static void pick_host(const struct save_opts *o, struct vmcore *vc,
+		      char *host, size_t n)
+{
+	struct vmc_utsname u;
+	char here[256] = "";
+	struct vmc_error *err;
+
+	if (set_host(host, n, o->host))
+		return;
+	if (vc) {
+		if (!(err = vmcore_utsname(vc, &u)) &&
+		    set_host(host, n, u.nodename))
+			return;
+		vmc_error_destroy(err);
+	}
+	if (gethostname(here, sizeof(here) - 1) == 0 && set_host(host, n, here))
+		return;
+	snprintf(host, n, "localhost");
+}
+
 struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 {
 	int in = open(o->vmcore, O_RDONLY | O_CLOEXEC), out = -1;
 	struct stat st;
-	char *dir = NULL, *tmp = NULL, *final = NULL;
-	struct vmc_error *err = NULL;
+	char *dir = NULL, *tmp = NULL, *final = NULL, host[256];
+	struct vmc_error *err = NULL, *open_err = NULL;
+	struct vmcore *vc = NULL;
 
 	*saved_ret = NULL;
 	if (in < 0)
@@ -305,8 +352,14 @@ struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 		err = vmc_error_errno(errno, "creating %s", o->dir);
 		goto out;
 	}
+	/* The dump library reads the log and the host name; the copy itself
+	 * needs none of it, so a dump it cannot read is still saved. */
+	open_err = vmcore_open(o->vmcore, &vc);
+	if (open_err)
+		vc = NULL;
+	pick_host(o, vc, host, sizeof(host));
 	if ((err = check_space(o->dir, (uint64_t)st.st_size)) ||
-	    (err = make_dump_dir(o, &dir)))
+	    (err = make_dump_dir(o, host, &dir)))
 		goto out;
 	if (asprintf(&tmp, "%s/vmcore-incomplete", dir) < 0 ||
 	    asprintf(&final, "%s/vmcore", dir) < 0) {
@@ -339,11 +392,14 @@ struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 			close(dfd);
 		}
 	}
-	save_dmesg(o, dir);
-	prune(o, dir);
+	save_dmesg(vc, open_err, dir);
+	prune(o, host, dir);
 	*saved_ret = dir;
 	dir = NULL;
 out:
+	if (vc)
+		vmcore_close(vc);
+	vmc_error_destroy(open_err);
 	if (out >= 0)
 		close(out);
 	close(in);

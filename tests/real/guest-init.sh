@@ -4,10 +4,12 @@
 #
 # The same file serves both boots of the kdump run:
 #   * first kernel ("crash" stage): load the virtio modules, arm kdump with
-#     kexec_file_load, start a named sleeping task, print a metadata block on
+#     kexec_file_load (our vmcore-loader when the initramfs has it, else
+#     kexec-tools), start a named sleeping task, print a metadata block on
 #     the serial console, then panic from a named task pinned to CPU 1;
 #   * capture kernel (/proc/vmcore exists): copy /proc/vmcore to the raw
-#     virtio disk /dev/vda and power off.
+#     virtio disk /dev/vda and power off.  (With vmcore-loader the capture
+#     initramfs is vmcore-mkinitramfs's and this file is not in it.)
 # With "vmcore_fixture=qemu" on the kernel command line (QEMU
 # dump-guest-memory fixtures) the crash stage loads no crash kernel, so the
 # kernel stays in panic() until the host has dumped it.  With
@@ -23,6 +25,8 @@ PATH=/bin
 export PATH
 
 CAPTURE_CMDLINE="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1"
+GUEST_HOSTNAME=vmcore-guest	# set when our loader arms kdump
+loaded_by=""
 DATA_OFFSET_MIB=1	# must match the host script: vmcore bytes start at 1 MiB
 
 meta() { echo "VMCORE-META $1=$2"; }
@@ -96,6 +100,20 @@ crash_stage() {
 		# No crash kernel: panic() must not leave.
 		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 0 ] ||
 			fail "kexec_crash_loaded is not 0"
+	elif [ -x /bin/vmcore-loader ] && [ "$kexec_load_opt" = -s ]; then
+		# Our own loader (kexec_file_load) with its default capture
+		# command line; the capture initramfs (vmcore-mkinitramfs)
+		# saves the dump with `vmcore-loader save` on an ext4 disk.
+		hostname "$GUEST_HOSTNAME"
+		echo "vmcore-guest: vmcore-loader status before load:"
+		if vmcore-loader status; then fail "status says ready before load"; fi
+		vmcore-loader load --kernel /vmlinuz --initrd /capture.cpio.gz ||
+			fail "vmcore-loader load"
+		echo "vmcore-guest: vmcore-loader status after load:"
+		vmcore-loader status || fail "status says not ready after load"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+			fail "kexec_crash_loaded is not 1"
+		loaded_by=vmcore-loader
 	else
 		# kexec_file_load (-s): the kernel itself builds elfcorehdr= and
 		# the purgatory; with kexec_load, kexec does.  The capture kernel
@@ -104,6 +122,7 @@ crash_stage() {
 			--append="$CAPTURE_CMDLINE" || fail "kexec -p"
 		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
 			fail "kexec_crash_loaded is not 1"
+		loaded_by=kexec
 	fi
 
 	# A unique line in the kernel log buffer, for log-extraction tests.
@@ -144,7 +163,14 @@ crash_stage() {
 		else
 			meta FW_CFG_VMCOREINFO 0
 		fi
+	elif [ "$loaded_by" = vmcore-loader ]; then
+		meta LOADED_BY vmcore-loader
+		meta HOSTNAME "$(hostname)"
+		meta CAPTURE_CMDLINE "$(vmcore-loader load --dry-run \
+			--kernel /vmlinuz --initrd /capture.cpio.gz |
+			sed -n 's/^command line //p')"
 	else
+		meta LOADED_BY kexec
 		meta CAPTURE_CMDLINE "$CAPTURE_CMDLINE"
 	fi
 	# /proc/modules: name size refcount deps state address

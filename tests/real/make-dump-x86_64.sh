@@ -3,10 +3,13 @@
 #
 # Usage: tests/real/make-dump-x86_64.sh [--levels 4|5] [--print-dir]
 #
-# Boots the kernel in QEMU (TCG; KVM is never used), arms kdump with
-# kexec_file_load, panics on CPU 1 from a task named "vmcore-crasher", lets
-# the capture kernel copy /proc/vmcore to a raw virtio disk, and stores the
-# result under
+# Boots the kernel in QEMU (TCG; KVM is never used), arms kdump with our own
+# vmcore-loader (kexec_file_load, its default capture command line), panics
+# on CPU 1 from a task named "vmcore-crasher"; the capture kernel boots the
+# initramfs that loader/vmcore-mkinitramfs builds, whose /init runs
+# `vmcore-loader save` onto an ext4 virtio disk; the host takes the saved
+# vmcore and dmesg.txt out of that file system with debugfs and stores them
+# under
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-<levels>l-v<FIXTURE_VERSION>/
 # The only thing printed on stdout is that directory; progress goes to stderr.
 # A complete dump (its "done" stamp exists) is reused without doing anything.
@@ -16,18 +19,20 @@
 #                  dump, 1 if not (nothing is built or downloaded)
 #
 # Environment: VMCORE_KVER=6.1.0-NN-cloud-amd64 picks the kernel instead of
-# the newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir.
+# the newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir;
+# VMCORE_LOADER_STATIC=FILE uses that static vmcore-loader instead of
+# running `make static` in the source tree.
 # See tests/real/README.md.
 set -eu
 
 # Bump whenever the recipe changes in a way that changes the dumps.
-FIXTURE_VERSION=1
+FIXTURE_VERSION=2	# 2: our vmcore-loader and capture initramfs, not kexec-tools
 
 QEMU_TIMEOUT=600	# seconds, for the whole two-boot run
 GUEST_MEM=1G
 CRASHKERNEL=256M
-DISK_SIZE=2G		# sparse; must hold the 1 MiB header area + /proc/vmcore
-DATA_OFFSET_MIB=1	# must match guest-init.sh
+DISK_SIZE=2G		# sparse ext4 image; must hold /proc/vmcore
+DUMP_DIR=crash		# where on it the capture initramfs saves
 
 prog=make-dump-x86_64
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,9 +59,8 @@ pick_kver $print_only
 dumpdir=$cache/dumps/$kver-x86_64-${levels}l-v$FIXTURE_VERSION
 print_or_reuse $print_only
 
-need apt-get dpkg-deb tar cpio gzip xz readelf ldd od dd timeout flock \
-	qemu-system-x86_64 kexec busybox
-kexec_bin=$(command -v kexec)
+need apt-get dpkg-deb tar cpio gzip xz readelf od dd timeout flock \
+	qemu-system-x86_64 busybox mke2fs debugfs modinfo make
 need_static_busybox
 lock_cache
 fetch_kernel
@@ -66,22 +70,25 @@ log "building the ${levels}-level dump for $kver (QEMU TCG, this takes a minute)
 start_work
 new_tree $VIRTIO_MODULES
 
-# Capture kernel's initramfs: busybox, modules, init.
-mk_cpio "$work/capture.cpio.gz"
+# The statically linked loader, for both initramfs images.
+top=$(cd "$here/../.." && pwd)
+loader=${VMCORE_LOADER_STATIC:-}
+if [ -z "$loader" ]; then
+	MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s BUILD=build SAN= static >&2 || die "make static failed"
+	loader=$top/build/static/vmcore-loader
+fi
+[ -x "$loader" ] || die "no static vmcore-loader at $loader"
 
-# First kernel's initramfs additionally has kexec (dynamically linked:
-# copy every library ldd resolves, which is the recursive closure, plus the
-# ELF interpreter), the kernel to load and the capture initramfs.
-rm -f "$tree/bin/kexec"	# in case busybox has a kexec applet
-cp "$kexec_bin" "$tree/bin/kexec"
-libs=$(ldd "$kexec_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
-[ -n "$libs" ] || die "ldd found no libraries for $kexec_bin"
-for l in $libs; do
-	mkdir -p "$tree$(dirname "$l")"
-	cp -L "$l" "$tree$l"
-done
-interp=$(readelf -lW "$kexec_bin" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
-[ -e "$tree$interp" ] || die "ELF interpreter $interp of kexec not copied"
+# Capture kernel's initramfs: the documented recipe, as a user makes it.
+"$top/loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
+	--loader "$loader" --busybox "$busybox_bin" \
+	-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff \
+	-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk ||
+	die "vmcore-mkinitramfs failed"
+
+# First kernel's initramfs: guest-init.sh, busybox, the modules, our loader,
+# the kernel to load and the capture initramfs.
+cp "$loader" "$tree/bin/vmcore-loader"
 cp "$vmlinuz" "$tree/vmlinuz"
 cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
 mk_cpio "$work/main.cpio.gz"
@@ -90,6 +97,7 @@ rm -rf "$tree"
 # --------------------------------------------------------------------------
 disk=$work/disk.img
 truncate -s "$DISK_SIZE" "$disk"
+mke2fs -q -t ext4 -F -L vmcore-dumps "$disk" || die "mke2fs $disk failed"
 console=$work/console.log
 
 log "booting QEMU (-cpu $qemu_cpu); console in $console"
@@ -109,25 +117,35 @@ if grep -q '^VMCORE-FAIL' "$console"; then
 	show_console "$console"
 	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
 fi
-
-# The capture kernel wrote a text header at offset 0 and the vmcore bytes at
-# DATA_OFFSET_MIB; the header is written last, so it marks completion.
-hdr=$(head -c 512 "$disk" | tr -d '\0')
-case $hdr in
-GDBSERVER-VMCORE-DISK*END*) ;;
-*) show_console "$console"; die "no dump on the disk image (did the capture kernel run?)" ;;
-esac
-vmcore_size=$(printf '%s\n' "$hdr" | sed -n 's/^SIZE=//p')
-case $vmcore_size in
-''|*[!0-9]*|0) die "bad disk header: $hdr" ;;
-esac
-# Sparse copy: most of the guest's memory is zero pages.
-dd if="$disk" of="$work/vmcore" bs=1M skip=$DATA_OFFSET_MIB \
-	count="$vmcore_size" iflag=count_bytes conv=sparse status=none
-rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
-[ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
 tr -d '\r' <"$console" >"$work/console.log.tmp"
 mv "$work/console.log.tmp" "$console"
+grep -q '^vmcore-capture: dump saved; final action: poweroff' "$console" ||
+	{ show_console "$console"; die "the capture initramfs did not save the dump"; }
+
+# What `vmcore-loader save` left on the disk: exactly one dump directory
+# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt and nothing incomplete.
+dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
+dfs "ls -p /$DUMP_DIR" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
+	>"$work/dirs"
+[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$DUMP_DIR: $(cat "$work/dirs")"
+read -r mode saved_name <"$work/dirs"
+[ "$mode" = 040700 ] || die "dump directory mode $mode, not 040700"
+dfs "ls -p /$DUMP_DIR/$saved_name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
+	LC_ALL=C sort >"$work/saved.txt"
+[ "$(cut -d' ' -f1 "$work/saved.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] ||
+	die "the dump directory holds: $(cat "$work/saved.txt")"
+[ "$(awk '{ print $2 }' "$work/saved.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
+	die "saved files are not private (0600): $(cat "$work/saved.txt")"
+vmcore_size=$(awk '$1 == "vmcore" { print $3 }' "$work/saved.txt")
+case $vmcore_size in
+''|*[!0-9]*|0) die "bad vmcore size in: $(cat "$work/saved.txt")" ;;
+esac
+# Sparse copy: most of the guest's memory is zero pages.
+dfs "cat /$DUMP_DIR/$saved_name/vmcore" |
+	dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
+dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
+rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz" "$work/dirs"
+[ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
 
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
@@ -151,11 +169,21 @@ case ,$prs_pids, in
 *) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
 esac
 check_marker "$vmcore"
+grep -qF "$(gm MARKER)" "$work/dmesg.txt" ||
+	die "the saved dmesg.txt lacks the marker $(gm MARKER)"
+[ "$(gm LOADED_BY)" = vmcore-loader ] || die "the crash kernel was loaded by '$(gm LOADED_BY)'"
+# save names the directory after the crashed machine (read from the dump).
+case $saved_name in
+"$(gm HOSTNAME)"-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ;;
+*) die "dump directory '$saved_name' is not $(gm HOSTNAME)-YYYY-MM-DD-HH:MM:SS" ;;
+esac
 
 {
 	meta_common kdump
 	echo "VMCORE=$dumpdir/vmcore"
 	echo "VMCORE_SIZE=$vmcore_size"
+	echo "SAVED_DIR=$DUMP_DIR/$saved_name"
+	echo "SAVED_DMESG=$dumpdir/dmesg.txt"
 	echo "KERNELOFFSET=0x$kernel_offset"
 	echo "PGTABLE_L5_ENABLED=$l5"
 	echo "PRSTATUS_PIDS=$prs_pids"

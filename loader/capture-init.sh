@@ -1,0 +1,93 @@
+#!/bin/sh
+# /init of a capture initramfs made by vmcore-mkinitramfs (busybox ash).
+#
+# Runs in the capture kernel that the crashed kernel kexec'ed into: loads
+# the modules the dump disk needs, mounts it, runs
+# `vmcore-loader save` to copy /proc/vmcore there, unmounts, and does the
+# final action.  Settings come from /etc/vmcore-capture.conf (written by
+# vmcore-mkinitramfs) and can be overridden on the capture kernel's command
+# line: vmcore.device= vmcore.fstype= vmcore.dir= vmcore.keep= vmcore.then=
+#
+# Every line starts with "vmcore-capture: " so it is easy to find on a
+# serial console.
+
+PATH=/bin
+export PATH
+
+say() { echo "vmcore-capture: $*"; }
+
+DEVICE=""
+FSTYPE=auto
+DIR=var/crash
+KEEP=0
+THEN=reboot
+WAIT=30
+# shellcheck disable=SC1091 # written by vmcore-mkinitramfs
+[ -r /etc/vmcore-capture.conf ] && . /etc/vmcore-capture.conf
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+for word in $(cat /proc/cmdline); do
+	case $word in
+	vmcore.device=*) DEVICE=${word#*=} ;;
+	vmcore.fstype=*) FSTYPE=${word#*=} ;;
+	vmcore.dir=*) DIR=${word#*=} ;;
+	vmcore.keep=*) KEEP=${word#*=} ;;
+	vmcore.then=*) THEN=${word#*=} ;;
+	vmcore.wait=*) WAIT=${word#*=} ;;
+	esac
+done
+
+finish() {	# finish STATUS-WORD: the final action, after a last message
+	say "$1; final action: $THEN"
+	sync
+	case $THEN in
+	reboot) sleep 1; reboot -f ;;
+	poweroff) sleep 1; poweroff -f ;;
+	shell) exec sh ;;
+	none) ;;
+	*) say "unknown final action '$THEN': rebooting"; sleep 1; reboot -f ;;
+	esac
+	while :; do sleep 3600; done	# PID 1 must not exit
+}
+
+say "capture kernel $(uname -r) is up"
+[ -e /proc/vmcore ] || finish "no /proc/vmcore: this is not a capture kernel"
+
+# Modules in load order, as vmcore-mkinitramfs numbered them.
+for m in /lib/vmcore-modules/*.ko; do
+	[ -e "$m" ] || continue
+	insmod "$m" || say "warning: insmod $m failed"
+done
+
+# The disk appears asynchronously; LABEL= and UUID= go through findfs.
+[ -n "$DEVICE" ] || finish "no dump device configured (vmcore.device=)"
+dev=""
+i=0
+while [ $i -lt $((WAIT * 10)) ]; do
+	case $DEVICE in
+	LABEL=*|UUID=*) dev=$(findfs "$DEVICE" 2>/dev/null) ;;
+	*) [ -b "$DEVICE" ] && dev=$DEVICE ;;
+	esac
+	[ -n "$dev" ] && break
+	i=$((i + 1))
+	sleep 0.1
+done
+[ -n "$dev" ] || finish "FAILED: dump device $DEVICE did not appear in ${WAIT}s"
+
+mkdir -p /mnt
+if [ "$FSTYPE" = auto ]; then
+	mount "$dev" /mnt || finish "FAILED: cannot mount $dev"
+else
+	mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
+fi
+say "saving to $dev:/${DIR#/}"
+if vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP"; then
+	status="dump saved"
+else
+	status="FAILED: vmcore-loader save exited with status $?"
+fi
+umount /mnt || say "warning: umount /mnt failed"
+finish "$status"
