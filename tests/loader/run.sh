@@ -132,6 +132,13 @@ else
 	bad "dmesg.txt differs from the capture kernel's" "$(diff "$d2/dmesg.txt" "$dir/dmesg.txt" 2>&1 | head)"
 fi
 rm -rf "$out"
+# On a terminal save shows progress (percent, MB/s); on a pipe nothing.
+script -qec "$L save --vmcore $vmcore --dir $out --host tty" /dev/null >"$tmp/tty" 2>&1 || true
+grep -aqE 'saving 100% +[0-9.]+ MB/s' "$tmp/tty" && ok "progress on a TTY" || bad "no progress on a TTY" "$(tr '\r' '\n' <"$tmp/tty" | tail -n 5)"
+rm -rf "$out"
+"$L" save --vmcore "$vmcore" --dir "$out" --host pipe >"$tmp/pipe" 2>&1
+! grep -q 'MB/s' "$tmp/pipe" && ok "no progress on a pipe" || bad "progress on a pipe"
+rm -rf "$out"
 
 mnt=$tmp/small
 mkdir "$mnt"
