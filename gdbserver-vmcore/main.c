@@ -31,7 +31,7 @@ struct options {
 	bool debug;
 	bool quiet;
 	bool zero_excluded;
-	bool strip_pac;
+	enum { PAC_AUTO, PAC_STRIP, PAC_KEEP } pac;
 };
 
 static void usage(FILE *f)
@@ -53,8 +53,11 @@ static void usage(FILE *f)
 "                            (default: they fail like unmapped memory)\n"
 "  -P, --strip-pac           aarch64: serve kernel return addresses with their\n"
 "                            pointer authentication code removed, and no\n"
-"                            pauth registers (for gdb 13 and older, which\n"
-"                            cannot strip kernel PACs themselves)\n"
+"                            pauth registers (the default when the dump has\n"
+"                            KERNELPACMASK: gdb 13 and older cannot strip\n"
+"                            kernel PACs themselves)\n"
+"      --keep-pac            aarch64: serve memory as it is, with the pauth\n"
+"                            registers (for gdb 14 and later, lldb)\n"
 "      --vmlinux FILE        the dumped kernel's vmlinux: its _stext gives\n"
 "                            the KASLR offset when the dump has no\n"
 "                            KERNELOFFSET (32-bit x86)\n"
@@ -68,13 +71,14 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VMLINUX = 256 };
+	enum { OPT_VMLINUX = 256, OPT_KEEP_PAC };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
 		{ "keep-listening", no_argument, NULL, 'k' },
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "strip-pac", no_argument, NULL, 'P' },
+		{ "keep-pac", no_argument, NULL, OPT_KEEP_PAC },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,7 +93,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_VMLINUX: o->vmlinux = optarg; break;
 		case 'k': o->keep_listening = true; break;
 		case 'z': o->zero_excluded = true; break;
-		case 'P': o->strip_pac = true; break;
+		case 'P': o->pac = PAC_STRIP; break;
+		case OPT_KEEP_PAC: o->pac = PAC_KEEP; break;
 		case 'd': o->debug = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK + 100;
@@ -116,7 +121,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return -1;
 }
 
-static void summary(struct vmcore *vc, struct server *s)
+static void summary(struct vmcore *vc, struct server *s, bool strip_pac)
 {
 	const char *rel = vmcore_vmcoreinfo(vc, "OSRELEASE");
 
@@ -130,6 +135,10 @@ static void summary(struct vmcore *vc, struct server *s)
 			vmcore_vmcoreinfo(vc, "KERNELOFFSET") ? "" :
 			" (from --vmlinux)");
 	fputc('\n', stderr);
+	if (strip_pac)
+		fprintf(stderr, "gdbserver-vmcore: kernel return addresses are "
+			"served with their PAC stripped (--keep-pac: as "
+			"stored)\n");
 }
 
 /* --vmlinux: the KASLR offset from its _stext, and whether it matches. */
@@ -276,9 +285,12 @@ int main(int argc, char **argv)
 	if ((ret = open_listener(&o, &l)) >= 0)
 		return ret;
 	so.quiet = o.quiet;
-	so.strip_pac = o.strip_pac;
-	if ((err = vmcore_open_set(o.dumps, o.ndumps, &vc)) ||
-	    (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux))) ||
+	so.strip_pac = o.pac == PAC_STRIP;
+	if (!(err = vmcore_open_set(o.dumps, o.ndumps, &vc)) &&
+	    o.pac == PAC_AUTO)
+		so.strip_pac = vmcore_arch(vc)->strip_pac &&
+			vmcore_vmcoreinfo(vc, "NUMBER(KERNELPACMASK)");
+	if (err || (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux))) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
@@ -296,7 +308,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
 			server_offsets_warning(s));
 	if (!o.quiet)
-		summary(vc, s);
+		summary(vc, s, so.strip_pac);
 	if (o.listen)
 		remove_socket_on_signals(&l);
 	ret = o.listen ? serve_listener(s, &l, &o) : serve_stdio(s, &o);

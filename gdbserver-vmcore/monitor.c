@@ -84,12 +84,12 @@ static void info_pac(struct server *s, struct strbuf *out)
 			    "return addresses are not signed\n");
 	else if (s->opts.strip_pac)
 		strbuf_adds(out, "pac          kernel return addresses are "
-			    "served stripped (--strip-pac); no pauth "
-			    "registers\n");
+			    "served stripped (default; --keep-pac serves "
+			    "memory as it is); no pauth registers\n");
 	else
 		strbuf_adds(out, "pac          gdb strips return addresses "
-			    "with the pauth registers (KERNELPACMASK); gdb 13 "
-			    "gets kernel ones wrong: use --strip-pac\n");
+			    "with the pauth registers (KERNELPACMASK, "
+			    "--keep-pac); gdb 13 gets kernel ones wrong\n");
 }
 
 static void info_filter(struct server *s, struct strbuf *out)

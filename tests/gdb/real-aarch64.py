@@ -16,8 +16,9 @@ from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
                     finish, meta, run, value)
 
 m = meta()
-# VMC_STRIP_PAC=1: the server runs with --strip-pac (no pauth registers,
-# kernel return addresses served stripped).
+# VMC_STRIP_PAC=1: the server strips PACs (its default on a dump with
+# KERNELPACMASK, or --strip-pac: no pauth registers, kernel return
+# addresses served stripped); 0: --keep-pac.
 strip_pac = os.environ.get("VMC_STRIP_PAC") == "1"
 # gdb 13 strips a PAC with "addr & ~pauth_cmask", which zeroes the top of
 # a kernel address instead of setting it; newer gdb sets it again for
@@ -267,7 +268,7 @@ if not quick:
     check_in("monitor info: page tables",
              "aarch64 4K pages, %s-bit VA, 4 levels" % m["VA_BITS"], info)
     check_in("monitor info: who strips PACs",
-             "served stripped (--strip-pac)" if strip_pac else
+             "served stripped (default;" if strip_pac else
              "gdb strips return addresses with the pauth registers", info)
     check_in("monitor info: panic CPU confirmed by the log",
              "as the kernel log says", info)

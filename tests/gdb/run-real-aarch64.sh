@@ -24,8 +24,8 @@ session() {
 	name=$1
 	shift
 	echo "== $name"
-	strip=0
-	[ "${1:-}" != --strip-pac ] || strip=1
+	strip=1
+	[ "${1:-}" != --keep-pac ] || strip=0
 	if env VMC_META="$dir/meta.txt" VMC_STRIP_PAC=$strip timeout 900 \
 		gdb-multiarch -nx -batch -q "$vmlinux" \
 		-ex "target remote | $server -q $* $dir/vmcore" \
@@ -43,11 +43,11 @@ session() {
 	fi
 }
 
-# The masks as VMCOREINFO gives them (gdb unmasks the return addresses),
-# then --strip-pac (the server unmasks them: what gdb 13 needs for kernel
-# addresses).
-session real-aarch64-pauth
-session real-aarch64-strip-pac --strip-pac
+# By default the server strips kernel PACs itself (what gdb 13 and older
+# need for kernel addresses); with --keep-pac it serves memory as it is and
+# the masks as VMCOREINFO gives them (gdb unmasks the return addresses).
+session real-aarch64-default
+session real-aarch64-keep-pac --keep-pac
 
 if [ "$fail" -ne 0 ]; then
 	echo "real aarch64 dump tests: $fail failure(s); logs were in $tmp"
