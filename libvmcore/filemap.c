@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "filemap.h"
 
@@ -61,6 +63,42 @@ static struct vmc_error *map_window(struct vmc_filemap *fm, uint64_t off,
 	return NULL;
 }
 
+/* Should a miss at OFF get a window (true) or a pread (false)? */
+static bool worth_a_window(struct vmc_filemap *fm, uint64_t off, size_t len)
+{
+	uint64_t key = (off & ~(VMC_MAP_WINDOW_SIZE - 1)) + 1;
+	bool seen = len > VMC_MAP_PREAD_MAX ||
+		    (fm->last_miss && key == fm->last_miss + VMC_MAP_WINDOW_SIZE);
+
+	for (size_t i = 0; i < VMC_MAP_HISTORY && !seen; i++)
+		seen = fm->missed[i] == key;
+	fm->last_miss = key;
+	if (!seen)
+		fm->missed[fm->nmissed++ % VMC_MAP_HISTORY] = key;
+	return seen;
+}
+
+static struct vmc_error *read_direct(struct vmc_filemap *fm, uint64_t off,
+				     uint8_t *out, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = pread(fm->fd, out, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? vmc_error_errno(errno, "reading dump "
+				"bytes 0x%" PRIx64 "+0x%zx", off, len)
+				: vmc_error_create(VMC_ERR_FAULT, "dump bytes "
+				"0x%" PRIx64 "+0x%zx: the file got shorter",
+				off, len);
+		out += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
 struct vmc_error *vmc_filemap_read(struct vmc_filemap *fm, uint64_t off,
 				   void *buf, size_t len)
 {
@@ -70,6 +108,11 @@ struct vmc_error *vmc_filemap_read(struct vmc_filemap *fm, uint64_t off,
 		return vmc_error_create(VMC_ERR_FAULT,
 			"file range 0x%" PRIx64 "+0x%zx is past the end of "
 			"the file (size 0x%" PRIx64 ")", off, len, fm->size);
+	if (len && !find_window(fm, off) &&
+	    (off & ~(VMC_MAP_WINDOW_SIZE - 1)) ==
+	    ((off + len - 1) & ~(VMC_MAP_WINDOW_SIZE - 1)) &&
+	    !worth_a_window(fm, off, len))
+		return read_direct(fm, off, out, len);
 	while (len > 0) {
 		struct vmc_mapwin *w = find_window(fm, off);
 		struct vmc_error *err;

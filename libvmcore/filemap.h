@@ -2,7 +2,7 @@
 /*
  * Read-only access to a dump file through a few mmap windows.  Mapping
  * the whole file would make every page we ever touched count in our RSS;
- * windows keep memory bounded (VMC_MAP_WINDOWS * VMC_MAP_WINDOW_SIZE)
+ * windows keep memory bounded (VMC_MAP_WINDOWS * VMC_MAP_WINDOW_SIZE, 64 MiB)
  * whatever the dump size, and sequential reads stay zero-copy until the
  * final memcpy.
  */
@@ -14,8 +14,15 @@
 
 #include "error.h"
 
-#define VMC_MAP_WINDOWS 4
+#define VMC_MAP_WINDOWS 16
 #define VMC_MAP_WINDOW_SIZE (UINT64_C(4) << 20)
+/* Small reads that miss every window are pread() unless their window was
+ * missed recently (VMC_MAP_HISTORY misses) or follows the last one: random
+ * reads all over a large dump then cost a pread each instead of an
+ * mmap/munmap pair and page faults, and repeated or sequential ones still
+ * get a window. */
+#define VMC_MAP_HISTORY 16
+#define VMC_MAP_PREAD_MAX (64u << 10)
 
 struct vmc_filemap {
 	int fd;
@@ -27,6 +34,9 @@ struct vmc_filemap {
 		uint8_t *addr;	/* NULL: unused */
 		uint64_t stamp;
 	} win[VMC_MAP_WINDOWS];
+	uint64_t missed[VMC_MAP_HISTORY];	/* window starts + 1; 0: none */
+	size_t nmissed;
+	uint64_t last_miss;			/* window start + 1; 0: none */
 };
 
 void vmc_filemap_init(struct vmc_filemap *fm, int fd, uint64_t size);
