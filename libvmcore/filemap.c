@@ -66,16 +66,29 @@ static struct vmc_error *map_window(struct vmc_filemap *fm, uint64_t off,
 /* Should a miss at OFF get a window (true) or a pread (false)? */
 static bool worth_a_window(struct vmc_filemap *fm, uint64_t off, size_t len)
 {
-	uint64_t key = (off & ~(VMC_MAP_WINDOW_SIZE - 1)) + 1;
-	bool seen = len > VMC_MAP_PREAD_MAX ||
-		    (fm->last_miss && key == fm->last_miss + VMC_MAP_WINDOW_SIZE);
+	uint64_t key = (off & ~(VMC_MAP_WINDOW_SIZE - 1)) + 1, oldest = UINT64_MAX;
+	bool sequential = fm->last_miss &&
+			  key == fm->last_miss + VMC_MAP_WINDOW_SIZE;
+	bool seen = false;
 
+	fm->last_miss = key;
+	if (len > VMC_MAP_PREAD_MAX || sequential)
+		return true;
 	for (size_t i = 0; i < VMC_MAP_HISTORY && !seen; i++)
 		seen = fm->missed[i] == key;
-	fm->last_miss = key;
-	if (!seen)
+	if (!seen) {
 		fm->missed[fm->nmissed++ % VMC_MAP_HISTORY] = key;
-	return seen;
+		return false;
+	}
+	/* Admitted; but do not evict a window that is still in use (random
+	 * reads over more windows than we keep would only thrash). */
+	for (size_t i = 0; i < VMC_MAP_WINDOWS; i++) {
+		if (!fm->win[i].addr)
+			return true;
+		if (fm->win[i].stamp < oldest)
+			oldest = fm->win[i].stamp;
+	}
+	return fm->clock - oldest > VMC_MAP_IDLE;
 }
 
 static struct vmc_error *read_direct(struct vmc_filemap *fm, uint64_t off,
