@@ -200,7 +200,7 @@ static bool take_note_at(struct vmcore *vc, uint64_t paddr)
 #define SCAN_CHUNK (256u * SCAN_STEP)
 
 static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
-			uint8_t *chunk, uint64_t *found)
+			uint8_t *chunk, uint64_t *budget, uint64_t *found)
 {
 	uint64_t backed = r->avail < r->filesz ? r->avail : r->filesz;
 	uint64_t end = r->paddr + (backed < r->size ? backed : r->size);
@@ -212,11 +212,15 @@ static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
 
 		n &= ~(uint64_t)(SCAN_STEP - 1);
 		err = vmcore_read_phys(vc, p, chunk, n, NULL);
-		if (err) {
+		if (err) {	/* corrupt headers: give up on this range */
 			vmc_error_destroy(err);
-			p += n;
-			continue;
+			return false;
 		}
+		/* Present pieces never hold more bytes than the file; more
+		 * means overlapping segments: stop, bounded by the file. */
+		if (*budget < n)
+			return false;
+		*budget -= n;
 		for (uint64_t at = 0; at < n; at += SCAN_STEP) {
 			if (note_at(vc, chunk + at) &&
 			    !memcmp(chunk + at + 24, "OSRELEASE=", 10) &&
@@ -233,7 +237,7 @@ static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
 struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
 {
 	uint8_t *chunk;
-	uint64_t found;
+	uint64_t found, budget = 2 * vc->file_size + SCAN_CHUNK;
 
 	if (vc->have_vmcoreinfo || vc->npranges == 0)
 		return NULL;
@@ -242,7 +246,7 @@ struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
 		return vmc_error_create(VMC_ERR_NOMEM, "out of memory scanning "
 					"the dump for VMCOREINFO");
 	for (size_t i = 0; i < vc->npranges; i++) {
-		if (scan_prange(vc, &vc->pranges[i], chunk, &found)) {
+		if (scan_prange(vc, &vc->pranges[i], chunk, &budget, &found)) {
 			free(chunk);
 			return vmc_warn(vc, "the dump has no VMCOREINFO "
 				"note; using the kernel's own copy "
