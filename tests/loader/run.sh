@@ -82,6 +82,21 @@ VMCORE_LOADER_SYSROOT=$r expect "missing kernel" 1 "kernel /nonexistent: No such
 	"$L" load --dry-run --kernel /nonexistent
 expect "unknown command" 2 "unknown command 'frob'" "$L" frob
 
+# A real kexec_file_load on this machine as an unprivileged user: refused
+# by the kernel (nothing can be loaded), and the message says why: EPERM
+# (not root), or ENOSYS where the host kernel or its sandbox has no
+# kexec_file_load.
+pub=$(mktemp -d /tmp/vmcore-loader-test.XXXXXX)
+chmod 755 "$pub"
+head -c 1048576 /dev/urandom >"$pub/kernel"
+cp "$L" "$pub/vmcore-loader"
+chmod 644 "$pub/kernel"
+chmod 755 "$pub/vmcore-loader"
+expect "not root: the kernel refuses, the message says why" 1 \
+	"kexec_file_load $pub/kernel: (Operation not permitted: loading a crash kernel needs root|Function not implemented: this kernel has no kexec_file_load)" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/vmcore-loader" load --kernel "$pub/kernel" --no-initrd
+rm -rf "$pub"
+
 echo "== save"
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
 vmcore=$dir/vmcore
@@ -201,6 +216,10 @@ m() { sed -n "s/^$1=//p" "$dir/meta.txt" | head -n 1; }
 [ "$(m LOADED_BY)" = vmcore-loader ] && ok "crash kernel loaded by vmcore-loader" || bad "LOADED_BY=$(m LOADED_BY)"
 grep -q 'memory is reserved but no crash kernel is loaded: run `vmcore-loader load`' "$console" &&
 	ok "guest: status before load says what to do" || bad "no not-ready status in the console log"
+sed -n '/^vmcore-guest: vmcore-loader status after unload:/,/^next/p' "$console" >"$tmp/unl"
+grep -q '^vmcore-loader: crash kernel unloaded' "$console" && grep -qE '^loaded +no' "$tmp/unl" &&
+	grep -q 'no crash kernel is loaded' "$tmp/unl" &&
+	ok "guest: unload, then status says not loaded" || bad "unload in the guest" "$(cat "$tmp/unl")"
 grep -q '^state        ready' "$console" && ok "guest: status after load says ready" ||
 	bad "no ready status in the console log"
 want_cmd="console=ttyS0 panic=-1 irqpoll nr_cpus=1 reset_devices"

@@ -109,6 +109,14 @@ crash_stage() {
 		if vmcore-loader status; then fail "status says ready before load"; fi
 		vmcore-loader load --kernel /vmlinuz --initrd /capture.cpio.gz ||
 			fail "vmcore-loader load"
+		# unload, and load again: the state must follow.
+		vmcore-loader unload || fail "vmcore-loader unload"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 0 ] ||
+			fail "kexec_crash_loaded is not 0 after unload"
+		echo "vmcore-guest: vmcore-loader status after unload:"
+		if vmcore-loader status; then fail "status says ready after unload"; fi
+		vmcore-loader load --kernel /vmlinuz --initrd /capture.cpio.gz ||
+			fail "vmcore-loader load (again)"
 		echo "vmcore-guest: vmcore-loader status after load:"
 		vmcore-loader status || fail "status says not ready after load"
 		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||

@@ -219,3 +219,37 @@ TEST(arch_kdump_defaults)
 		      a->kdump.capture_cmdline);
 	}
 }
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "../../loader/loader.h"
+
+/* Each kexec_file_load failure is explained in user terms. */
+TEST(kexec_errors_explained)
+{
+	struct kdump_state none = { 0 }, small = { .reserved = 64 * M };
+	char buf[300];
+	const char *h;
+
+	h = kexec_errno_hint(ENOSYS, &small, 0, 0, buf, sizeof(buf));
+	CHECK(h && strstr(h, "no kexec_file_load") && strstr(h, "kexec_load(2)"),
+	      "ENOSYS: %s", h ? h : "(none)");
+	h = kexec_errno_hint(EPERM, &small, 0, 0, buf, sizeof(buf));
+	CHECK(h && strstr(h, geteuid() ? "needs root" : "lockdown"),
+	      "EPERM: %s", h ? h : "(none)");
+	h = kexec_errno_hint(EKEYREJECTED, &small, 0, 0, buf, sizeof(buf));
+	CHECK(h && strstr(h, "signed"), "EKEYREJECTED: %s", h ? h : "(none)");
+	h = kexec_errno_hint(ENOMEM, &none, 0, 0, buf, sizeof(buf));
+	CHECK(h && strstr(h, "add crashkernel="), "no reservation: %s",
+	      h ? h : "(none)");
+	h = kexec_errno_hint(ENOMEM, &small, 40 * M, 30 * M, buf, sizeof(buf));
+	CHECK(h && strstr(h, "kernel (40 MiB) and initrd (30 MiB) do not fit "
+			  "in the 64 MiB reserved"), "too big: %s",
+	      h ? h : "(none)");
+	h = kexec_errno_hint(EINVAL, &small, 8 * M, 2 * M, buf, sizeof(buf));
+	CHECK(h && strstr(h, "see dmesg"), "EINVAL that fits: %s",
+	      h ? h : "(none)");
+	CHECK(kexec_errno_hint(EIO, &small, 0, 0, buf, sizeof(buf)) == NULL,
+	      "EIO has no special explanation");
+}
