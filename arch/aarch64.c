@@ -463,6 +463,7 @@ const struct arch arch_aarch64 = {
 	},
 	.kdump = {
 		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices cgroup_disable=memory",
+		.text_segment = true,	/* the kernel image at KIMAGE_VADDR */
 		.crashkernel = "2G-4G:256M,4G-64G:320M,64G-:576M",
 	},
 	.percpu_zero_based = false,

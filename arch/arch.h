@@ -67,6 +67,13 @@ struct arch_prstatus {
 struct arch_kdump {
 	const char *capture_cmdline;
 	const char *crashkernel;
+	/* The kexec_load path's ELF core header: the linear map's start
+	 * (0: read it from /proc/kcore, as KASLR moves it), where it ends
+	 * for 32-bit highmem (0: never), and whether the kernel image has
+	 * its own mapping that needs a PT_LOAD (x86_64). */
+	uint64_t page_offset;
+	uint64_t lowmem_limit;
+	bool text_segment;
 };
 
 struct arch {

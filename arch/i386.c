@@ -281,6 +281,10 @@ const struct arch arch_i386 = {
 	},
 	.kdump = {
 		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices",
+		/* VMSPLIT_3G; lowmem ends at 896 MiB (MAXMEM), as kexec-tools
+		 * assumes too. */
+		.page_offset = 0xc0000000,
+		.lowmem_limit = 0x38000000,
 		.crashkernel = "512M-:128M",
 	},
 	.percpu_zero_based = false,

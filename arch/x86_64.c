@@ -273,6 +273,7 @@ const struct arch arch_x86_64 = {
 	},
 	.kdump = {
 		.capture_cmdline = "irqpoll nr_cpus=1 reset_devices",
+		.text_segment = true,
 		.crashkernel = "1G-4G:192M,4G-64G:256M,64G-:512M",
 	},
 	.percpu_zero_based = true,

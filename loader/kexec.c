@@ -34,6 +34,9 @@ const struct sysfiles sysfiles_default = {
 	.crash_loaded = "/sys/kernel/kexec_crash_loaded",
 	.meminfo = "/proc/meminfo",
 	.lockdown = "/sys/kernel/security/lockdown",
+	.cpu_dir = "/sys/devices/system/cpu",
+	.vmcoreinfo = "/sys/kernel/vmcoreinfo",
+	.kcore = "/proc/kcore",
 };
 
 struct vmc_error *read_text(const char *path, char **ret)

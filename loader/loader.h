@@ -19,6 +19,9 @@ struct sysfiles {
 	const char *crash_loaded;	/* /sys/kernel/kexec_crash_loaded */
 	const char *meminfo;		/* /proc/meminfo */
 	const char *lockdown;		/* /sys/kernel/security/lockdown */
+	const char *cpu_dir;		/* /sys/devices/system/cpu */
+	const char *vmcoreinfo;		/* /sys/kernel/vmcoreinfo */
+	const char *kcore;		/* /proc/kcore */
 };
 extern const struct sysfiles sysfiles_default;
 
@@ -48,10 +51,15 @@ struct load_opts {
 	const char *append;
 	bool dry_run;
 	bool no_initrd;
+	bool kexec_load;		/* the classic path (kexecload.c) */
+	unsigned core_class;		/* 32, 64; 0: the arch's default */
 };
 int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		 const struct load_opts *o);
 int cmd_unload_run(void);
+/* load --kexec-load: the core header (and, for now, only --dry-run). */
+int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
+		       const struct load_opts *o);
 /* The explanation of a kexec_file_load() errno, in user terms. */
 const char *kexec_errno_hint(int e, const struct kdump_state *st,
 			     uint64_t kernel_size, uint64_t initrd_size,

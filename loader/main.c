@@ -37,15 +37,16 @@ static const struct arch *running_arch(void)
 /* /proc and /sys, or their copies under $VMCORE_LOADER_SYSROOT (tests). */
 static struct sysfiles sysfiles(void)
 {
-	static char buf[6][512];
+	static char buf[9][512];
 	const char *root = getenv("VMCORE_LOADER_SYSROOT");
 	struct sysfiles f = sysfiles_default;
 	const char **p[] = { &f.iomem, &f.cmdline, &f.crash_size,
-			     &f.crash_loaded, &f.meminfo, &f.lockdown };
+			     &f.crash_loaded, &f.meminfo, &f.lockdown,
+			     &f.cpu_dir, &f.vmcoreinfo, &f.kcore };
 
 	if (!root)
 		return f;
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 9; i++) {
 		snprintf(buf[i], sizeof(buf[i]), "%s%s", root, *p[i]);
 		*p[i] = buf[i];
 	}
@@ -202,6 +203,9 @@ static int cmd_load(int argc, char **argv)
 		{ "command-line", required_argument, NULL, 'c' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "kexec-load", no_argument, NULL, 'K' },
+		{ "elf32-core-headers", no_argument, NULL, '3' },
+		{ "elf64-core-headers", no_argument, NULL, '6' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct load_opts o = { 0 };
@@ -216,6 +220,9 @@ static int cmd_load(int argc, char **argv)
 		case 'c': o.command_line = optarg; break;
 		case 'a': o.append = optarg; break;
 		case 'n': o.dry_run = true; break;
+		case 'K': o.kexec_load = true; break;
+		case '3': o.core_class = 32; break;
+		case '6': o.core_class = 64; break;
 		default: return EXIT_USAGE;
 		}
 	}
@@ -224,6 +231,14 @@ static int cmd_load(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o.core_class && !o.kexec_load) {
+		fprintf(stderr, "vmcore-loader load: --elf32-core-headers and "
+			"--elf64-core-headers go with --kexec-load "
+			"(kexec_file_load makes its own ELF64 header)\n");
+		return EXIT_USAGE;
+	}
+	if (o.kexec_load)
+		return cmd_kexec_load_run(running_arch(), &f, &o);
 	return cmd_load_run(running_arch(), &f, &o);
 }
 
@@ -330,7 +345,10 @@ static const struct cmd cmds[] = {
 	  "                          what crashkernel= reserves; a recommendation" },
 	{ "load", cmd_load, "load [--kernel F] [--initrd F | --no-initrd] [--command-line S]\n"
 	  "     [--append S] [--dry-run]\n"
-	  "                          load the crash kernel (kexec_file_load)" },
+	  "                          load the crash kernel (kexec_file_load)\n"
+	  "load --kexec-load [--elf32-core-headers | --elf64-core-headers] --dry-run\n"
+	  "                          the kexec_load path's ELF core header (the\n"
+	  "                          loading itself is not done yet)" },
 	{ "unload", cmd_unload, "unload                  unload the crash kernel" },
 	{ "save", cmd_save, "save [--dir D] [--vmcore F] [--keep N] [--host H]\n"
 	  "     [--then none|reboot|poweroff|shell] [--quiet]\n"

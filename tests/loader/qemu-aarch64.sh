@@ -93,6 +93,7 @@ echo "== status"; vmcore-loader status; echo "STATUS-RC=$?"
 echo "== crashkernel"; vmcore-loader crashkernel; echo "CRASHKERNEL-RC=$?"
 echo "== dry-run"; vmcore-loader load --dry-run --kernel /boot/vmlinuz --no-initrd; echo "DRYRUN-RC=$?"
 echo "== load"; vmcore-loader load --kernel /boot/vmlinuz --no-initrd 2>&1; echo "LOAD-RC=$?"
+echo "== kexec-load"; vmcore-loader load --kexec-load --dry-run 2>&1; echo "KEXECLOAD-RC=$?"
 echo "GUEST-END"
 sleep 1
 poweroff -f
@@ -139,6 +140,24 @@ grep -q '^LOAD-RC=1' "$tmp/s" &&
 	grep -q 'must be loaded with kexec_load(2)' "$tmp/s" &&
 	ok "load on cloud-arm64: clear ENOSYS message (kexec_load path needed)" ||
 	bad "load" "$(cat "$tmp/s")"
+
+# The kexec_load path's core header from this kernel's own iomem, crash
+# notes, VMCOREINFO and kcore: its kernel image and RAM ranges must be the
+# PT_LOADs that
+# kexec-tools wrote for the same machine (the aarch64 kdump fixture: same
+# memory size and crashkernel=).
+section kexec-load >"$tmp/s"
+awk '$1 == "load" && $2 == "RAM" { print $3 } $1 == "load" && $2 == "kernel" { print $4 }' \
+	"$tmp/s" >"$tmp/ours"
+readelf -lW "$fixture/vmcore" | awk '$1 == "LOAD" { printf "%d %d\n", $4, $5 }' |
+	while read -r p sz; do printf '0x%x-0x%x\n' "$p" $((p + sz - 1)); done >"$tmp/theirs"
+grep -q '^KEXECLOAD-RC=0' "$tmp/s" &&
+	grep -qE '^core header  ELF64, [0-9]+ bytes: 3 PT_NOTE \(2 CPUs \+ VMCOREINFO\)' "$tmp/s" &&
+	ok "kexec-load dry run on arm64: ELF64, 2 CPUs' crash notes + VMCOREINFO" ||
+	bad "kexec-load dry run" "$(cat "$tmp/s")"
+[ -s "$tmp/ours" ] && cmp -s "$tmp/ours" "$tmp/theirs" &&
+	ok "its kernel text and RAM ranges = kexec-tools' PT_LOADs for the same machine ($(tr '\n' ' ' <"$tmp/ours"))" ||
+	bad "RAM ranges differ from kexec-tools'" "ours: $(cat "$tmp/ours"); kexec-tools: $(cat "$tmp/theirs")"
 
 echo "loader aarch64 tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]

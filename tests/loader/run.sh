@@ -97,6 +97,48 @@ expect "not root: the kernel refuses, the message says why" 1 \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/vmcore-loader" load --kernel "$pub/kernel" --no-initrd
 rm -rf "$pub"
 
+echo "== load --kexec-load --dry-run (the core header; fixture sysfs and /proc/kcore)"
+r=$(sysroot kl "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+for c in 0 1; do
+	mkdir -p "$r/sys/devices/system/cpu/cpu$c"
+	printf '%x\n' $((0x23fc1c000 + c * 0x10000)) >"$r/sys/devices/system/cpu/cpu$c/crash_notes"
+	echo 464 >"$r/sys/devices/system/cpu/cpu$c/crash_notes_size"
+done
+mkdir -p "$r/sys/devices/system/cpu/cpufreq"	# not a CPU
+echo "23e2a000 1000" >"$r/sys/kernel/vmcoreinfo"
+# /proc/kcore's program headers: the kernel text and one direct-map range.
+python3 - "$r/proc/kcore" <<'PY'
+import struct, sys
+phs = [(1, 7, 0x1000, 0xffffffff9a800000, 0x27400000, 0x2830000),
+       (1, 7, 0x3000000, 0xffff8bc840100000, 0x100000, 0x2ef00000)]
+eh = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH",
+    4, 62, 1, 0, 64, 0, 0, 64, 56, len(phs), 0, 0, 0)
+body = b"".join(struct.pack("<IIQQQQQQ", t, f, o, v, p, s, s, 4096)
+                for t, f, o, v, p, s in phs)
+open(sys.argv[1], "wb").write(eh + body)
+PY
+VMCORE_LOADER_SYSROOT=$r expect "ELF64 header for x86_64: notes, kernel text, RAM minus crash kernel" 0 \
+	"core header  ELF64, 512 bytes: 3 PT_NOTE \(2 CPUs \+ VMCOREINFO\), PT_LOADs for 7935 MiB of crash memory \+ the kernel text" \
+	"$L" load --kexec-load --dry-run
+for l in "note       cpu1 crash notes at 0x23fc2c000, 464 bytes" \
+	"note       VMCOREINFO at 0x23e2a000, 4096 bytes" \
+	"load       kernel text 0x27400000-0x29c2ffff at 0xffffffff9a800000" \
+	"load       RAM 0x100000-0x2affffff at 0xffff8bc840100000" \
+	"load       RAM 0x3b000000-0xbffdffff at 0xffff8bc87b000000" \
+	"load       RAM 0x100000000-0x23fffffff at 0xffff8bc940000000"; do
+	grep -qF "  $l" "$tmp/err" && ok "dry run: $l" || bad "dry run lacks: $l" "$(cat "$tmp/err")"
+done
+VMCORE_LOADER_SYSROOT=$r expect "ELF32 refused for RAM above 4 GiB, says why" 1 \
+	"ELF32 core headers cannot describe RAM at physical 0x100000000-0x23fffffff \(above 4 GiB\): use --elf64-core-headers" \
+	"$L" load --kexec-load --elf32-core-headers --dry-run
+VMCORE_LOADER_SYSROOT=$r expect "without --dry-run: says the loading is not done, loads nothing" 1 \
+	"cannot boot a capture kernel yet .*nothing was loaded" "$L" load --kexec-load
+expect "--elf32-core-headers without --kexec-load" 2 "go with --kexec-load" \
+	"$L" load --elf32-core-headers --dry-run
+rm -r "$r/sys/devices/system/cpu/cpu0" "$r/sys/devices/system/cpu/cpu1"
+VMCORE_LOADER_SYSROOT=$r expect "no crash notes: says so" 1 "no CPU in .* has crash_notes" \
+	"$L" load --kexec-load --dry-run
+
 echo "== save"
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
 vmcore=$dir/vmcore

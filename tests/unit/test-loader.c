@@ -253,3 +253,192 @@ TEST(kexec_errors_explained)
 	CHECK(kexec_errno_hint(EIO, &small, 0, 0, buf, sizeof(buf)) == NULL,
 	      "EIO has no special explanation");
 }
+
+#include <elf.h>
+#include <gelf.h>
+
+#include "../../loader/corehdr.h"
+
+/* The i386 guest of tests/real/make-dump-i386.sh: 1 GiB, crashkernel=128M. */
+static const char i386_iomem[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"0009fc00-0009ffff : Reserved\n"
+	"000f0000-000fffff : Reserved\n"
+	"00100000-3ffdcfff : System RAM\n"
+	"  01000000-0188ffff : Kernel code\n"
+	"  18000000-1fffffff : Crash kernel\n"
+	"3ffdd000-3fffffff : Reserved\n"
+	"fec00000-fec003ff : IOAPIC 0\n";
+
+struct want_ph {
+	uint32_t type;
+	uint64_t offset, vaddr, paddr, size;
+};
+
+static void check_header(const uint8_t *buf, size_t len, int cls,
+			 uint16_t machine, const struct want_ph *want,
+			 size_t nwant)
+{
+	Elf *e;
+	GElf_Ehdr eh;
+	size_t nph = 0;
+
+	elf_version(EV_CURRENT);
+	e = elf_memory((char *)buf, len);
+	if (!CHECK(e && gelf_getehdr(e, &eh), "libelf reads the header: %s",
+		   elf_errmsg(-1)))
+		return;
+	CHECK(gelf_getclass(e) == cls, "class %d, want %d", gelf_getclass(e),
+	      cls);
+	CHECK(eh.e_type == ET_CORE && eh.e_machine == machine &&
+	      eh.e_version == EV_CURRENT && eh.e_entry == 0,
+	      "type %u machine %u", eh.e_type, eh.e_machine);
+	CHECK(elf_getphdrnum(e, &nph) == 0 && nph == nwant,
+	      "%zu program headers, want %zu", nph, nwant);
+	for (size_t i = 0; i < nph && i < nwant; i++) {
+		GElf_Phdr ph;
+
+		if (!CHECK(gelf_getphdr(e, (int)i, &ph), "phdr %zu", i))
+			continue;
+		CHECK(ph.p_type == want[i].type && ph.p_offset == want[i].offset &&
+		      ph.p_vaddr == want[i].vaddr && ph.p_paddr == want[i].paddr &&
+		      ph.p_filesz == want[i].size && ph.p_memsz == want[i].size,
+		      "phdr %zu: type %u offset 0x%llx vaddr 0x%llx paddr 0x%llx "
+		      "size 0x%llx", i, ph.p_type,
+		      (unsigned long long)ph.p_offset,
+		      (unsigned long long)ph.p_vaddr,
+		      (unsigned long long)ph.p_paddr,
+		      (unsigned long long)ph.p_filesz);
+		CHECK(ph.p_type != PT_LOAD ||
+		      ph.p_flags == (PF_R | PF_W | PF_X), "phdr %zu flags", i);
+	}
+	elf_end(e);
+}
+
+/* The PT_LOADs are the ones kexec-tools wrote for the same machine (the
+ * suite's real 686-pae ELF32 kdump): lowmem linear at 0xc0000000,
+ * highmem above 896 MiB with vaddr -1, the crash kernel left out. */
+TEST(corehdr_i386_like_kexec_tools)
+{
+	struct iomem io;
+	struct core_range *ram = NULL;
+	size_t nram = 0;
+	struct core_note notes[] = { { 0x37d1b0a0, 0x90 + 0x14 + 0xc },
+				     { 0x37d2b0a0, 0xb0 } };
+	struct corehdr_spec s = {
+		.elfclass = 32, .machine = EM_386, .page_offset = 0xc0000000,
+		.lowmem_limit = 0x38000000, .notes = notes, .nnotes = 2,
+		.vmcoreinfo = { 0x1d9a000, 0x1000 },
+	};
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const struct want_ph want[] = {
+		{ PT_NOTE, 0x37d1b0a0, 0, 0x37d1b0a0, 0xb0 },
+		{ PT_NOTE, 0x37d2b0a0, 0, 0x37d2b0a0, 0xb0 },
+		{ PT_NOTE, 0x1d9a000, 0, 0x1d9a000, 0x1000 },
+		{ PT_LOAD, 0x1000, 0xc0001000, 0x1000, 0x9ec00 },
+		{ PT_LOAD, 0x100000, 0xc0100000, 0x100000, 0x17f00000 },
+		{ PT_LOAD, 0x20000000, 0xe0000000, 0x20000000, 0x18000000 },
+		{ PT_LOAD, 0x38000000, 0xffffffff, 0x38000000, 0x7fdd000 },
+	};
+
+	if (!CHECK_OK(iomem_parse(i386_iomem, &io)))
+		return;
+	if (CHECK_OK(corehdr_crash_ranges(&io, &ram, &nram))) {
+		CHECK(nram == 3, "%zu crash ranges", nram);
+		s.ram = ram;
+		s.nram = nram;
+		if (CHECK_OK(corehdr_build(&s, &buf, &len)))
+			check_header(buf, len, ELFCLASS32, EM_386, want, 7);
+		free(buf);
+		/* The same machine with ELF64 headers: same segments. */
+		s.elfclass = 64;
+		if (CHECK_OK(corehdr_build(&s, &buf, &len))) {
+			struct want_ph w64[7];
+
+			memcpy(w64, want, sizeof(w64));
+			w64[6].vaddr = UINT64_MAX;
+			check_header(buf, len, ELFCLASS64, EM_386, w64, 7);
+		}
+		free(buf);
+	}
+	free(ram);
+	iomem_free(&io);
+}
+
+/* x86_64: the kernel text PT_LOAD first, then the direct map; RAM above
+ * 4 GiB makes ELF32 impossible, and the refusal says what and why. */
+TEST(corehdr_x86_64_and_elf32_refused)
+{
+	static const char iomem[] =
+		"00001000-0009fbff : System RAM\n"
+		"00100000-bffdffff : System RAM\n"
+		"  27400000-29c2ffff : Kernel code\n"
+		"  2b000000-3affffff : Crash kernel\n"
+		"100000000-23fffffff : System RAM\n";
+	struct iomem io;
+	struct core_range *ram = NULL;
+	size_t nram = 0, len = 0;
+	struct core_note notes[] = { { 0x23fc1c000, 0x1d0 } };
+	struct corehdr_spec s = {
+		.elfclass = 64, .machine = EM_X86_64,
+		.page_offset = 0xffff8bc840000000, .notes = notes, .nnotes = 1,
+		.vmcoreinfo = { 0x23e2a000, 0x1000 }, .text = true,
+		.text_vaddr = 0xffffffff9a800000, .text_paddr = 0x27400000,
+		.text_size = 0x2830000,
+	};
+	uint8_t *buf = NULL;
+	const struct want_ph want[] = {
+		{ PT_NOTE, 0x23fc1c000, 0, 0x23fc1c000, 0x1d0 },
+		{ PT_NOTE, 0x23e2a000, 0, 0x23e2a000, 0x1000 },
+		{ PT_LOAD, 0x27400000, 0xffffffff9a800000, 0x27400000, 0x2830000 },
+		{ PT_LOAD, 0x1000, 0xffff8bc840001000, 0x1000, 0x9ec00 },
+		{ PT_LOAD, 0x100000, 0xffff8bc840100000, 0x100000, 0x2af00000 },
+		{ PT_LOAD, 0x3b000000, 0xffff8bc87b000000, 0x3b000000, 0x84fe0000 },
+		{ PT_LOAD, 0x100000000, 0xffff8bc940000000, 0x100000000, 0x140000000 },
+	};
+	struct vmc_error *err;
+
+	if (!CHECK_OK(iomem_parse(iomem, &io)))
+		return;
+	if (CHECK_OK(corehdr_crash_ranges(&io, &ram, &nram))) {
+		s.ram = ram;
+		s.nram = nram;
+		if (CHECK_OK(corehdr_build(&s, &buf, &len)))
+			check_header(buf, len, ELFCLASS64, EM_X86_64, want, 7);
+		free(buf);
+		buf = NULL;
+		s.elfclass = 32;
+		err = corehdr_build(&s, &buf, &len);
+		CHECK(err && err->code == VMC_ERR_INVALID &&
+		      strstr(err->message, "RAM at physical 0x100000000-"
+			     "0x23fffffff (above 4 GiB): use "
+			     "--elf64-core-headers"), "refusal: %s",
+		      err ? err->message : "(none)");
+		CHECK(!buf, "nothing built");
+		vmc_error_destroy(err);
+	}
+	free(ram);
+	iomem_free(&io);
+}
+
+/* Everything reserved for the crash kernel, or iomem read as non-root. */
+TEST(corehdr_no_crash_memory)
+{
+	struct iomem io;
+	struct core_range *ram = NULL;
+	size_t nram = 0;
+	struct vmc_error *err;
+
+	if (!CHECK_OK(iomem_parse("00000000-00000000 : System RAM\n"
+				  "  00000000-00000000 : Crash kernel\n", &io)))
+		return;
+	err = corehdr_crash_ranges(&io, &ram, &nram);
+	CHECK(err && strstr(err->message, "no System RAM outside") &&
+	      strstr(err->message, "not root"), "%s",
+	      err ? err->message : "(none)");
+	vmc_error_destroy(err);
+	free(ram);
+	iomem_free(&io);
+}
