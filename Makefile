@@ -125,7 +125,8 @@ check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
 	@tests/gdb/run-real-aarch64.sh $(BUILD)
 	@tests/gdb/run-real-i386.sh $(BUILD)
-	@tests/loader/qemu-aarch64.sh
+	@tests/loader/qemu-cross.sh aarch64
+	@tests/loader/qemu-cross.sh i386
 
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump

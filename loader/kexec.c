@@ -257,6 +257,20 @@ static int open_or_say(const char *path, const char *what)
 	return fd;
 }
 
+/* The system call, where the architecture has one (32-bit x86 has no
+ * number for it: ENOSYS, as from a kernel built without it). */
+static long kexec_file_load(int kfd, int ifd, unsigned long cmdlen,
+			    const char *cmd, unsigned long flags)
+{
+#ifdef SYS_kexec_file_load
+	return syscall(SYS_kexec_file_load, kfd, ifd, cmdlen, cmd, flags);
+#else
+	(void)kfd, (void)ifd, (void)cmdlen, (void)cmd, (void)flags;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		 const struct load_opts *o)
 {
@@ -317,7 +331,7 @@ int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		rc = 0;
 		goto out;
 	}
-	r = syscall(SYS_kexec_file_load, kfd, initrd ? ifd : -1,
+	r = kexec_file_load(kfd, initrd ? ifd : -1,
 		    strlen(cmd) + 1, cmd, KEXEC_FILE_ON_CRASH |
 		    (initrd ? 0 : KEXEC_FILE_NO_INITRAMFS));
 	if (r < 0) {
@@ -349,7 +363,7 @@ int cmd_unload_run(void)
 	struct kdump_state st = { 0 };
 	char hint[300];
 
-	if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+	if (kexec_file_load(-1, -1, 0UL, NULL,
 		    KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
 		int e = errno;
 		const char *h = kexec_errno_hint(e, &st, 0, 0, hint,

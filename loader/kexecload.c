@@ -217,9 +217,14 @@ static struct vmc_error *gather(const struct arch *a, const struct sysfiles *f,
 	return NULL;
 }
 
-static void report(const struct corehdr_spec *s, size_t len)
+/* What the header holds, read back from its bytes: what is printed is
+ * what was built. */
+static void report(const struct corehdr_spec *s, uint8_t *hdr, size_t len)
 {
-	uint64_t total = 0;
+	uint64_t total = 0, none = s->elfclass == 32 ? UINT32_MAX : UINT64_MAX;
+	Elf *e;
+	size_t n = 0, note = 0;
+	bool text = s->text;
 
 	for (size_t i = 0; i < s->nram; i++)
 		total += s->ram[i].end - s->ram[i].start;
@@ -229,31 +234,36 @@ static void report(const struct corehdr_spec *s, size_t len)
 	       s->nnotes, s->nnotes == 1 ? "" : "s",
 	       s->vmcoreinfo.size ? " + VMCOREINFO" : "", total >> 20,
 	       s->text ? " + the kernel text" : "");
-	for (size_t i = 0; i < s->nnotes; i++)
-		printf("  note       cpu%zu crash notes at 0x%" PRIx64 ", %"
-		       PRIu64 " bytes\n", i, s->notes[i].paddr,
-		       s->notes[i].size);
-	if (s->vmcoreinfo.size)
-		printf("  note       VMCOREINFO at 0x%" PRIx64 ", %" PRIu64
-		       " bytes\n", s->vmcoreinfo.paddr, s->vmcoreinfo.size);
-	if (s->text)
-		printf("  load       kernel text 0x%" PRIx64 "-0x%" PRIx64
-		       " at 0x%" PRIx64 "\n", s->text_paddr,
-		       s->text_paddr + s->text_size - 1, s->text_vaddr);
-	for (size_t i = 0; i < s->nram; i++) {
-		bool high = s->lowmem_limit && s->ram[i].start >= s->lowmem_limit;
+	elf_version(EV_CURRENT);
+	if (!(e = elf_memory((char *)hdr, len)) || elf_getphdrnum(e, &n))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
 
-		printf("  load       RAM 0x%" PRIx64 "-0x%" PRIx64, s->ram[i].start,
-		       s->ram[i].end - 1);
-		if (high)
-			printf(" (highmem: no virtual address)\n");
-		else if (s->lowmem_limit && s->ram[i].end > s->lowmem_limit)
-			printf(" (split at 0x%" PRIx64 ": highmem above)\n",
-			       s->lowmem_limit);
+		if (!gelf_getphdr(e, (int)i, &ph))
+			continue;
+		if (ph.p_type == PT_NOTE && note < s->nnotes)
+			printf("  note       cpu%zu crash notes at 0x%" PRIx64
+			       ", %" PRIu64 " bytes\n", note++, ph.p_paddr,
+			       ph.p_filesz);
+		else if (ph.p_type == PT_NOTE)
+			printf("  note       VMCOREINFO at 0x%" PRIx64 ", %"
+			       PRIu64 " bytes\n", ph.p_paddr, ph.p_filesz);
+		else if (text && !(text = false))
+			printf("  load       kernel text 0x%" PRIx64 "-0x%" PRIx64
+			       " at 0x%" PRIx64 "\n", ph.p_paddr,
+			       ph.p_paddr + ph.p_memsz - 1, ph.p_vaddr);
+		else if (ph.p_vaddr == none)
+			printf("  load       RAM 0x%" PRIx64 "-0x%" PRIx64
+			       " (highmem: no virtual address)\n", ph.p_paddr,
+			       ph.p_paddr + ph.p_memsz - 1);
 		else
-			printf(" at 0x%" PRIx64 "\n",
-			       s->ram[i].start + s->page_offset);
+			printf("  load       RAM 0x%" PRIx64 "-0x%" PRIx64
+			       " at 0x%" PRIx64 "\n", ph.p_paddr,
+			       ph.p_paddr + ph.p_memsz - 1, ph.p_vaddr);
 	}
+	if (e)
+		elf_end(e);
 }
 
 int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
@@ -280,7 +290,7 @@ int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
 		     a->word_size == 4 && all_low ? 32 : 64;
 	if ((err = corehdr_build(&s, &hdr, &len)))
 		goto fail;
-	report(&s, len);
+	report(&s, hdr, len);
 	free(hdr);
 	core_inputs_free(&in);
 	if (o->dry_run)
