@@ -8,7 +8,7 @@ CFLAGS  ?=
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 $(SAN) $(CFLAGS)
-LDLIBS   = -lelf -lz -llzo2 -lsnappy -lzstd
+LDLIBS   = -ldw -lelf -lz -llzo2 -lsnappy -lzstd
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1)
 
 LIB_SRCS = $(wildcard libvmcore/*.c) $(wildcard arch/*.c)
