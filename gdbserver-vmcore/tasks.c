@@ -8,13 +8,6 @@
 #include "../arch/arch.h"
 #include "tasks.h"
 
-/* Where things are in struct task_struct, from the vmlinux DWARF. */
-struct task_layout {
-	uint64_t tasks, pid, tgid, comm, state, state_size, exit_state;
-	uint64_t real_parent, thread_group, cpu, cpu_size;
-	bool have_thread_group, have_cpu, have_exit_state;
-};
-
 /* Task addresses seen so far: open addressing, for loop detection. */
 struct addr_set {
 	uint64_t *slot;
@@ -322,18 +315,16 @@ static struct vmc_error *percpu_addr(struct walk *w, uint64_t var,
 }
 
 /* current_task (x86_64 before 6.2) or pcpu_hot.current_task. */
-static void read_current(struct walk *w, struct ktypes *kt)
+static void read_current(struct walk *w)
 {
 	const struct vmlinux_info *vi = w->vi;
-	uint64_t var = vi->sym[VSYM_CURRENT_TASK], off = 0, addr;
+	uint64_t var = vi->sym[VSYM_CURRENT_TASK], addr;
 	bool have = vi->have_sym[VSYM_CURRENT_TASK];
 	struct vmc_error *err;
 
-	if (!have && vi->have_sym[VSYM_PCPU_HOT]) {
-		err = ktypes_member(kt, "pcpu_hot", "current_task", &off, NULL);
-		have = !err;
-		vmc_error_destroy(err);
-		var = vi->sym[VSYM_PCPU_HOT] + off;
+	if (!have && w->lay.have_pcpu_hot) {
+		have = true;
+		var = vi->sym[VSYM_PCPU_HOT] + w->lay.pcpu_hot_current;
 	}
 	for (size_t i = 0; have && i < w->ncpus; i++) {
 		err = percpu_addr(w, var, i, &addr);
@@ -409,20 +400,39 @@ struct vmc_error *tasks_read(struct vmcore *vc, struct ktypes *kt,
 			     const struct vmlinux_info *vi, size_t ncpus,
 			     struct task_list *ret, struct strbuf *warnings)
 {
+	struct task_layout lay = { 0 };
+	struct vmc_error *err;
+
+	memset(ret, 0, sizeof(*ret));
+	if ((err = read_layout(kt, &lay)))
+		return err;
+	/* x86_64 6.2+ keeps the current task in struct pcpu_hot. */
+	if (!vi->have_sym[VSYM_CURRENT_TASK] && vi->have_sym[VSYM_PCPU_HOT]) {
+		err = ktypes_member(kt, "pcpu_hot", "current_task",
+				    &lay.pcpu_hot_current, NULL);
+		lay.have_pcpu_hot = !err;
+		vmc_error_destroy(err);
+	}
+	return tasks_walk(vc, &lay, vi, ncpus, ret, warnings);
+}
+
+struct vmc_error *tasks_walk(struct vmcore *vc, const struct task_layout *lay,
+			     const struct vmlinux_info *vi, size_t ncpus,
+			     struct task_list *ret, struct strbuf *warnings)
+{
 	struct walk w = { .vc = vc, .arch = vmcore_arch(vc), .vi = vi,
-			  .out = ret, .warnings = warnings, .ncpus = ncpus };
+			  .lay = *lay, .out = ret, .warnings = warnings,
+			  .ncpus = ncpus };
 	struct vmc_error *err;
 
 	memset(ret, 0, sizeof(*ret));
 	if (!vi->have_sym[VSYM_INIT_TASK])
 		return vmc_error_create(VMC_ERR_NOT_FOUND, "the vmlinux has no "
 					"init_task symbol");
-	if ((err = read_layout(kt, &w.lay)))
-		return err;
 	w.current = calloc(ncpus ? ncpus : 1, sizeof(*w.current));
 	if (!w.current)
 		return &vmc_enomem;
-	read_current(&w, kt);
+	read_current(&w);
 	err = walk_all(&w);
 	free(w.current);
 	free(w.seen.slot);

@@ -41,6 +41,14 @@ struct task_list {
 	size_t n, cap;
 };
 
+/* Where things are in struct task_struct, from the vmlinux DWARF. */
+struct task_layout {
+	uint64_t tasks, pid, tgid, comm, state, state_size, exit_state;
+	uint64_t real_parent, thread_group, cpu, cpu_size;
+	uint64_t pcpu_hot_current;	/* offsetof(struct pcpu_hot, ...) */
+	bool have_thread_group, have_cpu, have_exit_state, have_pcpu_hot;
+};
+
 /*
  * Read the tasks of VC (NCPUS CPUs).  Errors when the layouts or symbols
  * needed are missing; a damaged list (a loop, a pointer that does not
@@ -48,6 +56,11 @@ struct task_list {
  * the tasks found so far.
  */
 struct vmc_error *tasks_read(struct vmcore *vc, struct ktypes *kt,
+			     const struct vmlinux_info *vi, size_t ncpus,
+			     struct task_list *ret, struct strbuf *warnings);
+/* The walk itself, with the layout given (tasks_read() reads it from
+ * the DWARF; tests make one up). */
+struct vmc_error *tasks_walk(struct vmcore *vc, const struct task_layout *lay,
 			     const struct vmlinux_info *vi, size_t ncpus,
 			     struct task_list *ret, struct strbuf *warnings);
 void task_list_deinit(struct task_list *tl);
