@@ -130,6 +130,17 @@ static struct vmc_error *read_layout(struct ktypes *kt, struct task_layout *l)
 	l->have_thread_group = !(err = layout_member(kt, "thread_group",
 						     &l->thread_group, NULL));
 	vmc_error_destroy(err);
+	if (!l->have_thread_group) {
+		l->have_thread_node =
+			!(err = layout_member(kt, "thread_node",
+					      &l->thread_node, NULL)) &&
+			!(err = layout_member(kt, "signal", &l->signal,
+					      NULL)) &&
+			!(err = ktypes_member(kt, "signal_struct",
+					      "thread_head", &l->thread_head,
+					      NULL));
+		vmc_error_destroy(err);
+	}
 	l->have_exit_state = !(err = layout_member(kt, "exit_state",
 						   &l->exit_state, NULL));
 	vmc_error_destroy(err);
@@ -268,15 +279,16 @@ static void warn(struct walk *w, const char *what, uint64_t head,
 
 /*
  * The list_head at HEAD links tasks through their member at OFF: add
- * each.  A pointer that does not read, a node seen before (a loop) or
+ * each (but LEADER, already added, if it is on the list).  A pointer that does not read, a node seen before (a loop) or
  * too many tasks end the walk with a warning, keeping what was read.
  */
 static struct vmc_error *walk_list(struct walk *w, uint64_t head,
-				   uint64_t off, const char *what)
+				   uint64_t off, uint64_t leader,
+				   const char *what)
 {
 	uint64_t node;
 	struct vmc_error *err = read_ptr(w, head, &node);
-	bool is_new;
+	bool is_new, leader_seen = false;
 
 	while (!err && node != head) {
 		if (node < off) {
@@ -284,8 +296,13 @@ static struct vmc_error *walk_list(struct walk *w, uint64_t head,
 					       "0x%" PRIx64, node);
 			break;
 		}
-		if ((err = add_task(w, node - off, -1, &is_new)) || !is_new)
+		/* signal->thread_head lists the leader too, once. */
+		if (node - off == leader && !leader_seen) {
+			leader_seen = true;
+		} else if ((err = add_task(w, node - off, -1, &is_new)) ||
+			   !is_new) {
 			break;
+		}
 		err = read_ptr(w, node, &node);
 	}
 	if (err == &vmc_enomem)
@@ -370,6 +387,28 @@ static int cmp_tid(const void *a, const void *b)
 	return x->tid < y->tid ? -1 : x->tid > y->tid;
 }
 
+/* The other threads of the process led by LEADER: its thread_group
+ * list, or (Linux 6.7 and later) signal->thread_head through each
+ * task's thread_node. */
+static struct vmc_error *walk_threads(struct walk *w, uint64_t leader)
+{
+	const struct task_layout *l = &w->lay;
+	uint64_t signal;
+	struct vmc_error *err;
+
+	if (l->have_thread_group)
+		return walk_list(w, leader + l->thread_group, l->thread_group,
+				 0, "a thread_group");
+	if (!l->have_thread_node)
+		return NULL;
+	if ((err = read_ptr(w, leader + l->signal, &signal))) {
+		warn(w, "a task's signal pointer", leader + l->signal, err);
+		return NULL;
+	}
+	return walk_list(w, signal + l->thread_head, l->thread_node, leader,
+			 "a signal->thread_head");
+}
+
 static struct vmc_error *walk_all(struct walk *w)
 {
 	uint64_t init = w->vi->sym[VSYM_INIT_TASK] + vmcore_kaslr_offset(w->vc);
@@ -378,19 +417,15 @@ static struct vmc_error *walk_all(struct walk *w)
 	size_t nleaders;
 
 	if ((err = add_task(w, init, 0, &is_new)) ||
-	    (err = walk_list(w, init + w->lay.tasks, w->lay.tasks,
+	    (err = walk_list(w, init + w->lay.tasks, w->lay.tasks, 0,
 			     "init_task.tasks")))
 		return vmc_error_prefix(err, "init_task at 0x%" PRIx64 ": ",
 					init);
 	nleaders = w->out->n;
-	for (size_t i = 0; i < nleaders && w->lay.have_thread_group; i++) {
-		uint64_t leader = w->out->v[i].addr;
-
+	for (size_t i = 0; i < nleaders; i++) {
 		if (w->out->v[i].pid == 0)
 			continue;	/* idle tasks have no thread group */
-		err = walk_list(w, leader + w->lay.thread_group,
-				w->lay.thread_group, "a thread_group");
-		if (err)
+		if ((err = walk_threads(w, w->out->v[i].addr)))
 			return err;
 	}
 	return add_cpu_tasks(w);

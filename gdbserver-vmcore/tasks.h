@@ -45,8 +45,11 @@ struct task_list {
 struct task_layout {
 	uint64_t tasks, pid, tgid, comm, state, state_size, exit_state;
 	uint64_t real_parent, thread_group, cpu, cpu_size;
+	uint64_t signal, thread_node;	/* Linux 6.7+: no thread_group */
+	uint64_t thread_head;		/* offsetof(struct signal_struct, ...) */
 	uint64_t pcpu_hot_current;	/* offsetof(struct pcpu_hot, ...) */
-	bool have_thread_group, have_cpu, have_exit_state, have_pcpu_hot;
+	bool have_thread_group, have_thread_node, have_cpu, have_exit_state;
+	bool have_pcpu_hot;
 };
 
 /*

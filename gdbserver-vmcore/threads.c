@@ -175,8 +175,12 @@ static struct vmc_error *ctx_size(void *arg, const char *type, uint64_t *ret)
 
 /* A sleeping task's saved registers; all unavailable when they do not
  * read (the thread is still listed). */
+/* Tasks whose registers failed to read that get a warning line each;
+ * the rest are counted. */
+#define REGS_WARNINGS 8
+
 static struct vmc_error *saved_regs(struct server *s, const struct task *tk,
-				    struct server_thread *t)
+				    struct server_thread *t, size_t *nfailed)
 {
 	const struct arch_task_ctx ctx = { s, ctx_read, ctx_member, ctx_size };
 	struct vmc_error *err;
@@ -192,8 +196,10 @@ static struct vmc_error *saved_regs(struct server *s, const struct task *tk,
 		return err;
 	if (err) {
 		memset(t->known, 0, s->arch->nregs * sizeof(*t->known));
-		strbuf_addf(&s->thread_warnings, "%s/%d: no saved registers: "
-			    "%s\n", tk->comm, tk->pid, err->message);
+		if ((*nfailed)++ < REGS_WARNINGS)
+			strbuf_addf(&s->thread_warnings, "%s/%d: no saved "
+				    "registers: %s\n", tk->comm, tk->pid,
+				    err->message);
 		{
 			size_t n = strlen(t->extra);
 
@@ -206,7 +212,8 @@ static struct vmc_error *saved_regs(struct server *s, const struct task *tk,
 }
 static struct vmc_error *describe_task(struct server *s,
 				       const struct task *tk,
-				       struct server_thread *t)
+				       struct server_thread *t,
+				       size_t *nfailed)
 {
 	bool panic = tk->running_on >= 0 &&
 		     (size_t)tk->running_on == s->panic_thread;
@@ -223,7 +230,7 @@ static struct vmc_error *describe_task(struct server *s,
 	}
 	t->cpu = tk->cpu >= 0 ? (unsigned)tk->cpu : 0;
 	snprintf(t->extra, sizeof(t->extra), "%c, CPU %d", tk->state, tk->cpu);
-	return saved_regs(s, tk, t);
+	return saved_regs(s, tk, t, nfailed);
 }
 
 /* The tasks of the dump, with the vmlinux's types and symbols. */
@@ -244,7 +251,7 @@ static struct vmc_error *read_tasks(struct server *s)
 static struct vmc_error *task_threads(struct server *s)
 {
 	struct vmc_error *err = read_tasks(s);
-	size_t panic = SIZE_MAX;
+	size_t panic = SIZE_MAX, nfailed = 0;
 
 	if (err)
 		return err;
@@ -255,12 +262,15 @@ static struct vmc_error *task_threads(struct server *s)
 	for (size_t i = 0; i < s->tasks.n; i++) {
 		const struct task *tk = &s->tasks.v[i];
 
-		if ((err = describe_task(s, tk, &s->threads[i])))
+		if ((err = describe_task(s, tk, &s->threads[i], &nfailed)))
 			return err;
 		if (tk->running_on >= 0 &&
 		    (size_t)tk->running_on == s->panic_thread)
 			panic = i;
 	}
+	if (nfailed > REGS_WARNINGS)
+		strbuf_addf(&s->thread_warnings, "%zu more tasks have no saved "
+			    "registers\n", nfailed - REGS_WARNINGS);
 	if (panic == SIZE_MAX)
 		return vmc_error_create(VMC_ERR_FORMAT, "no task found running "
 			"on the panicking CPU %zu", s->panic_thread);

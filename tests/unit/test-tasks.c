@@ -97,7 +97,8 @@ struct result {
 	struct vmc_error *err;
 };
 
-static bool walk_from(struct world *w, uint64_t init_task, struct result *r)
+static bool walk_with(struct world *w, const struct task_layout *lay,
+		      uint64_t init_task, struct result *r)
 {
 	struct vmlinux_info vi = { 0 };
 	struct cf_image img;
@@ -111,7 +112,7 @@ static bool walk_from(struct world *w, uint64_t init_task, struct result *r)
 	cf_build(&w->cf, &img);
 	if (CHECK(unit_write_tmp(img.data, img.len, path, sizeof(path))) &&
 	    CHECK_OK(vmcore_open(path, &vc))) {
-		r->err = tasks_walk(vc, &layout, &vi, 1, &r->tl, &r->warnings);
+		r->err = tasks_walk(vc, lay, &vi, 1, &r->tl, &r->warnings);
 		ok = true;
 	}
 	if (path[0])
@@ -120,6 +121,11 @@ static bool walk_from(struct world *w, uint64_t init_task, struct result *r)
 	cf_image_free(&img);
 	cf_deinit(&w->cf);
 	return ok;
+}
+
+static bool walk_from(struct world *w, uint64_t init_task, struct result *r)
+{
+	return walk_with(w, &layout, init_task, r);
 }
 
 static bool walk(struct world *w, struct result *r)
@@ -286,6 +292,43 @@ TEST(init_task_unreadable)
 	CHECK_ERR(r.err, VMC_ERR_FAULT, "init_task at 0xffff888000104000");
 	r.err = NULL;
 	CHECK_U64(r.tl.n, 0);
+out:
+	result_deinit(&r);
+}
+
+/* Linux 6.7+: no thread_group; signal->thread_head lists every thread
+ * of the process, the leader included, through thread_node. */
+TEST(signal_thread_head)
+{
+	struct task_layout lay = layout;
+	struct world w;
+	struct result r = { 0 };
+	const int sig = NSLOTS - 1;	/* a struct signal_struct */
+	uint64_t head = task_addr(sig) + 0x10;
+
+	lay.have_thread_group = false;
+	lay.have_thread_node = true;
+	lay.signal = 0x70;
+	lay.thread_node = 0x80;
+	lay.thread_head = 0x10;
+	good_world(&w);
+	task(&w, 4, 7, 1, "init-worker", 0, 1);
+	/* head -> init (1) -> worker (4) -> head */
+	cf_put(w.mem + sig * TASK_SIZE + 0x10, task_addr(1) + 0x80, 8, false);
+	cf_put(w.mem + 1 * TASK_SIZE + 0x80, task_addr(4) + 0x80, 8, false);
+	cf_put(w.mem + 4 * TASK_SIZE + 0x80, head, 8, false);
+	for (int t = 1; t <= 4; t++)
+		cf_put(w.mem + t * TASK_SIZE + 0x70, t == 1 || t == 4 ?
+		       task_addr(sig) : task_addr(NSLOTS - 2), 8, false);
+	/* Processes 2 and 3 share an empty list at slot NSLOTS - 2. */
+	cf_put(w.mem + (NSLOTS - 2) * TASK_SIZE + 0x10,
+	       task_addr(NSLOTS - 2) + 0x10, 8, false);
+	if (!walk_with(&w, &lay, task_addr(0), &r) || !CHECK_OK(r.err))
+		goto out;
+	r.err = NULL;
+	CHECK_U64(r.tl.n, 5);
+	CHECK_STR(warnings(&r), "");
+	CHECK(tasks_find(&r.tl, 7) != NULL);
 out:
 	result_deinit(&r);
 }
