@@ -162,8 +162,8 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	info_kaslr(s, out);
 	info_pac(s, out);
 	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
-	strbuf_addf(out, "cpus         %zu; panic on CPU %u", s->nthreads,
-		    s->threads[s->panic_thread].cpu);
+	strbuf_addf(out, "cpus         %zu; panic on CPU %u",
+		    vmcore_num_cpus(s->vc), s->threads[s->panic_thread].cpu);
 	/* QEMU's pr_pid is the vCPU number plus one, not a pid. */
 	if (!pc->qemu)
 		strbuf_addf(out, " (pid %d)", pc->pid);

@@ -128,6 +128,9 @@ check_match("monitor ps marks the panicking task",
             r"^\* +%d +\d+ +%d R .*%s" % (crasher, ccpu,
                                           re.escape(m["CRASHER_COMM"])), ps)
 check_match("monitor ps counts the tasks", r"^%d tasks;" % len(ref), ps)
+minfo = run("monitor info")
 check_match("monitor info says threads are tasks",
-            r"^threads +%d tasks" % len(ref), run("monitor info"))
+            r"^threads +%d tasks" % len(ref), minfo)
+check_match("monitor info still counts CPUs", r"^cpus +%d; panic on CPU %d "
+            r"\(pid %d\), thread %d" % (ncpus, ccpu, crasher, crasher), minfo)
 finish()
