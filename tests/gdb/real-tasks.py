@@ -54,6 +54,8 @@ def reference_walk():
 
 
 if mode == "ref":
+    check_eq("--threads cpus: one thread per CPU",
+             len(gdb.selected_inferior().threads()), ncpus)
     pids = reference_walk()
     with open(ref_path, "w") as f:
         f.write("\n".join(str(p) for p in sorted(pids)) + "\n")

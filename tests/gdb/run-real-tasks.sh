@@ -31,6 +31,29 @@ session() {
 	fi
 }
 
+# usage NAME WANT-IN-STDERR ARGS...: exit status 2 and a message.
+usage() {
+	name=$1 want=$2
+	shift 2
+	if "$server" "$@" </dev/null >/dev/null 2>"$tmp/usage.err"; then
+		status=0
+	else
+		status=$?
+	fi
+	if [ "$status" -eq 2 ] && grep -q -- "$want" "$tmp/usage.err"; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name: status $status, stderr:"; cat "$tmp/usage.err"
+		fail=$((fail + 1))
+	fi
+}
+
+echo "== options"
+usage "--threads tasks needs --vmlinux" "needs --vmlinux" \
+	--threads tasks "$dir/vmcore"
+usage "--threads takes cpus or tasks" "give cpus or tasks" \
+	--threads all --vmlinux "$vmlinux" "$dir/vmcore"
+
 session tasks-reference ref --threads cpus --vmlinux "$vmlinux"
 session tasks check --vmlinux "$vmlinux"
 
