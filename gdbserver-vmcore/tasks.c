@@ -208,7 +208,8 @@ static struct vmc_error *read_fields(struct walk *w, struct task *t)
 	return NULL;
 }
 
-static void set_running(struct walk *w, struct task *t)
+/* Is T current on a CPU?  IDLE_CPU: the CPU whose idle task it is, or -1. */
+static void set_running(struct walk *w, struct task *t, int idle_cpu)
 {
 	t->running_on = -1;
 	for (size_t i = 0; i < w->ncpus; i++) {
@@ -217,9 +218,12 @@ static void set_running(struct walk *w, struct task *t)
 			return;
 		}
 	}
-	/* Without the per-CPU pointers: the CPU notes' pids. */
-	for (size_t i = 0; i < w->ncpus && t->pid; i++) {
-		if (!w->current[i] && vmcore_cpu(w->vc, i)->pid == t->pid)
+	/* Without the per-CPU pointers (arm64 keeps current in sp_el0):
+	 * the CPU notes' pids, pid 0 being the CPU's own idle task. */
+	for (size_t i = 0; i < w->ncpus; i++) {
+		if (w->current[i] || vmcore_cpu(w->vc, i)->pid != t->pid)
+			continue;
+		if (t->pid || (idle_cpu >= 0 && (size_t)idle_cpu == i))
 			t->running_on = (int)i;
 	}
 }
@@ -255,7 +259,7 @@ static struct vmc_error *add_task(struct walk *w, uint64_t addr, int idle_cpu,
 					TASKS_MAX);
 	if ((err = read_fields(w, &t)))
 		return err;
-	set_running(w, &t);
+	set_running(w, &t, t.pid == 0 ? idle_cpu : -1);
 	if (t.pid == 0) {
 		int cpu = idle_cpu >= 0 ? idle_cpu : t.running_on >= 0 ?
 			  t.running_on : t.cpu >= 0 ? t.cpu : 0;

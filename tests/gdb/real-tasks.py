@@ -1,4 +1,4 @@
-# Task threads on a real x86_64 kdump (tests/real/make-dump-x86_64.sh),
+# Task threads on a real kdump (tests/real/make-dump-*.sh),
 # run by tests/gdb/run-real-tasks.sh in two sessions:
 #   VMC_TASKS=ref:   server with --threads cpus; walk init_task.tasks and
 #                    every thread group with gdb Python (gdb's own reading
@@ -114,10 +114,13 @@ check("every backtrace is symbolic (sleeping: __schedule/schedule, "
 check_in("the sleeper sleeps in nanosleep", "do_nanosleep",
          by_tid.get(sleeper, ""))
 
-# --- per-CPU reads follow the selected task's CPU --------------------------
-run("thread %s" % next(t.num for t in threads if t.ptid[1] == sleeper))
-check_match("sleeping thread's registers: pc in __schedule's context",
-            r"context_switch|__schedule", run("frame 0"))
+# --- a sleeping task's own registers --------------------------------------
+sleeper_thread = next(t for t in threads if t.ptid[1] == sleeper)
+sleeper_thread.switch()
+frame0 = gdb.selected_frame().name()
+check("sleeping thread's pc is in the context switch",
+      frame0 in ("context_switch", "__schedule", "__switch_to"),
+      "frame 0 is %s" % frame0)
 
 # --- monitor ps --------------------------------------------------------------
 helptext = run("monitor help")
