@@ -413,6 +413,26 @@ static struct vmc_error *walk_threads(struct walk *w, uint64_t leader)
 			 "a signal->thread_head");
 }
 
+/* Thread ids must be unique: two tasks with one pid (a damaged task, or
+ * two idle tasks claiming one CPU): one is kept, with a warning. */
+static void drop_duplicates(struct task_list *tl, struct strbuf *warnings)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < tl->n; i++) {
+		if (out && tl->v[out - 1].tid == tl->v[i].tid) {
+			strbuf_addf(warnings, "task list: task 0x%" PRIx64
+				    " (%s) has the thread id %" PRIu64 " of task "
+				    "0x%" PRIx64 " (%s); left out\n",
+				    tl->v[i].addr, tl->v[i].comm, tl->v[i].tid,
+				    tl->v[out - 1].addr, tl->v[out - 1].comm);
+			continue;
+		}
+		tl->v[out++] = tl->v[i];
+	}
+	tl->n = out;
+}
+
 static struct vmc_error *walk_all(struct walk *w)
 {
 	uint64_t init = w->vi->sym[VSYM_INIT_TASK] + vmcore_kaslr_offset(w->vc);
@@ -480,6 +500,7 @@ struct vmc_error *tasks_walk(struct vmcore *vc, const struct task_layout *lay,
 		return err;
 	}
 	qsort(ret->v, ret->n, sizeof(*ret->v), cmp_tid);
+	drop_duplicates(ret, warnings);
 	return NULL;
 }
 

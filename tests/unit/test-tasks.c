@@ -332,3 +332,21 @@ TEST(signal_thread_head)
 out:
 	result_deinit(&r);
 }
+
+TEST(duplicate_pid)
+{
+	struct world w;
+	struct result r = { 0 };
+
+	good_world(&w);
+	task(&w, 3, 2, 2, "impostor", 1, 1);	/* a second pid 2 */
+	if (!walk(&w, &r) || !CHECK_OK(r.err))
+		goto out;
+	r.err = NULL;
+	CHECK_U64(r.tl.n, 3);
+	CHECK_CONTAINS(warnings(&r), "has the thread id 2 of task");
+	for (size_t i = 1; i < r.tl.n; i++)
+		CHECK(r.tl.v[i - 1].tid < r.tl.v[i].tid, "ids unique, sorted");
+out:
+	result_deinit(&r);
+}
