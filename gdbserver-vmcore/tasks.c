@@ -283,8 +283,9 @@ static void warn(struct walk *w, const char *what, uint64_t head,
 
 /*
  * The list_head at HEAD links tasks through their member at OFF: add
- * each (but LEADER, already added, if it is on the list).  A pointer that does not read, a node seen before (a loop) or
- * too many tasks end the walk with a warning, keeping what was read.
+ * each (but LEADER, already added, if it is on the list).  A pointer
+ * that does not read or is NULL, a node seen before (a loop) or too many
+ * tasks end the walk with a warning, keeping what was read.
  */
 static struct vmc_error *walk_list(struct walk *w, uint64_t head,
 				   uint64_t off, uint64_t leader,
