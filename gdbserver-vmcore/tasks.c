@@ -197,9 +197,12 @@ static struct vmc_error *read_fields(struct walk *w, struct task *t)
 		return err;
 	t->comm[16] = '\0';
 	/* A parent that does not read is only a missing ppid. */
-	if (!read_ptr(w, t->addr + l->real_parent, &parent) &&
-	    read_uint(w, parent + l->tgid, 4, &ppid))
+	err = read_ptr(w, t->addr + l->real_parent, &parent);
+	if (!err)
+		err = read_uint(w, parent + l->tgid, 4, &ppid);
+	if (err)
 		ppid = 0;
+	vmc_error_destroy(err);
 	t->pid = (int32_t)pid;
 	t->tgid = (int32_t)tgid;
 	t->ppid = (int32_t)ppid;
@@ -358,31 +361,39 @@ static void read_current(struct walk *w)
 	}
 }
 
-/* Each CPU's running task and idle task, if the lists missed them. */
-static struct vmc_error *add_cpu_tasks(struct walk *w)
+/* CPU's running task and idle task, if the lists missed them. */
+static struct vmc_error *add_cpu_task(struct walk *w, size_t cpu)
 {
 	struct vmc_error *err = NULL;
-	uint64_t addr, idle;
+	uint64_t addr, idle = 0;
 	bool is_new;
 
-	for (size_t i = 0; i < w->ncpus && !err; i++) {
-		if (w->current[i])
-			err = add_task(w, w->current[i], -1, &is_new);
-		if (err || !w->vi->have_sym[VSYM_IDLE_THREADS])
-			continue;
-		err = percpu_addr(w, w->vi->sym[VSYM_IDLE_THREADS], i, &addr);
-		if (!err)
-			err = read_ptr(w, addr, &idle);
-		if (!err && idle)
-			err = add_task(w, idle, (int)i, &is_new);
-	}
-	if (err && err != &vmc_enomem) {
-		strbuf_addf(w->warnings, "task list: a CPU's current or idle "
-			    "task: %s\n", err->message);
-		vmc_error_destroy(err);
-		err = NULL;
-	}
+	if (w->current[cpu] &&
+	    (err = add_task(w, w->current[cpu], -1, &is_new)))
+		return err;
+	if (!w->vi->have_sym[VSYM_IDLE_THREADS])
+		return NULL;
+	err = percpu_addr(w, w->vi->sym[VSYM_IDLE_THREADS], cpu, &addr);
+	if (!err)
+		err = read_ptr(w, addr, &idle);
+	if (!err && idle)
+		err = add_task(w, idle, (int)cpu, &is_new);
 	return err;
+}
+
+static struct vmc_error *add_cpu_tasks(struct walk *w)
+{
+	for (size_t i = 0; i < w->ncpus; i++) {
+		struct vmc_error *err = add_cpu_task(w, i);
+
+		if (err == &vmc_enomem)
+			return err;
+		if (err)
+			strbuf_addf(w->warnings, "task list: CPU %zu's current "
+				    "or idle task: %s\n", i, err->message);
+		vmc_error_destroy(err);
+	}
+	return NULL;
 }
 
 static int cmp_tid(const void *a, const void *b)
