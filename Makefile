@@ -8,7 +8,7 @@ CFLAGS  ?=
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 $(SAN) $(CFLAGS)
-LDLIBS   = -lelf -lz -llzo2 -lsnappy -lzstd
+LDLIBS   = -ldw -lelf -lz -llzo2 -lsnappy -lzstd
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1)
 
 LIB_SRCS = $(wildcard libvmcore/*.c) $(wildcard arch/*.c)
@@ -31,7 +31,7 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
-.PHONY: all deps check check-unit check-gdb check-real check-proto check-fuzz \
+.PHONY: all deps check check-unit check-gdb check-real check-tasks check-proto check-fuzz \
         check-kdump check-elfconv check-loader build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
@@ -118,11 +118,16 @@ check-unit: $(UNIT_BINS) $(TOOLS)
 check-proto: all
 	@tests/proto/run.sh $(BUILD)
 
+# Task threads (--vmlinux) on the real x86_64 kdump; part of check-real.
+check-tasks: all
+	@tests/gdb/run-real-tasks.sh $(BUILD)
+
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
 
 check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
+	@tests/gdb/run-real-tasks.sh $(BUILD)
 	@tests/gdb/run-real-aarch64.sh $(BUILD)
 	@tests/gdb/run-real-i386.sh $(BUILD)
 	@tests/loader/qemu-cross.sh aarch64

@@ -437,6 +437,43 @@ static bool aarch64_irqs_disabled(const uint8_t *prstatus, size_t size)
 	return raw[0] & PSTATE_I;
 }
 
+/*
+ * A sleeping task: cpu_switch_to() (arch/arm64/kernel/entry.S) saved
+ * x19-x28, fp, sp and lr, its return address into __switch_to(), in
+ * task->thread.cpu_context (struct cpu_context,
+ * arch/arm64/include/asm/processor.h); the task resumes there.
+ */
+static const struct { const char *member; int reg; } context_regs[] = {
+	{ "x19", 19 }, { "x20", 20 }, { "x21", 21 }, { "x22", 22 },
+	{ "x23", 23 }, { "x24", 24 }, { "x25", 25 }, { "x26", 26 },
+	{ "x27", 27 }, { "x28", 28 }, { "fp", 29 }, { "sp", REG_SP },
+	{ "pc", REG_PC },
+};
+
+static struct vmc_error *aarch64_task_regs(const struct arch_task_ctx *ctx,
+					   uint64_t task, uint8_t *prstatus,
+					   bool *known)
+{
+	uint8_t *pr = prstatus + 112;	/* .prstatus.reg_offset */
+	uint64_t base, off;
+	struct vmc_error *err;
+
+	err = ctx->member(ctx->arg, "task_struct", "thread.cpu_context",
+			  &base, NULL);
+	for (size_t i = 0; !err && i < sizeof(context_regs) /
+	     sizeof(context_regs[0]); i++) {
+		int reg = context_regs[i].reg;
+
+		err = ctx->member(ctx->arg, "cpu_context",
+				  context_regs[i].member, &off, NULL);
+		if (!err)
+			err = ctx->read(ctx->arg, task + base + off,
+					pr + regs[reg].prstatus_offset, 8);
+		known[reg] = !err;
+	}
+	return err;
+}
+
 const struct arch arch_aarch64 = {
 	.name = "aarch64",
 	.e_machine = EM_AARCH64,
@@ -472,4 +509,5 @@ const struct arch arch_aarch64 = {
 	.strip_pac = aarch64_strip_pac,
 	.irqs_disabled = aarch64_irqs_disabled,
 	.kernel_link_base = aarch64_kernel_link_base,
+	.task_regs = aarch64_task_regs,
 };

@@ -76,6 +76,22 @@ struct arch_kdump {
 	bool text_segment;
 };
 
+/*
+ * What a sleeping task's saved registers are read through: the dump's
+ * memory and the structure layouts of the dumped kernel's vmlinux (the
+ * caller's, behind these functions), so an architecture can name the
+ * members it needs ("thread.sp", "inactive_task_frame") and nothing more.
+ */
+struct arch_task_ctx {
+	void *arg;
+	struct vmc_error *(*read)(void *arg, uint64_t addr, void *buf,
+				  size_t len);
+	struct vmc_error *(*member)(void *arg, const char *type,
+				    const char *member, uint64_t *offset_ret,
+				    uint64_t *size_ret);
+	struct vmc_error *(*size)(void *arg, const char *type, uint64_t *ret);
+};
+
 struct arch {
 	const char *name;		/* "x86_64": the uname machine */
 	/* Other uname machine names of this architecture ("i686"), as the
@@ -120,6 +136,17 @@ struct arch {
 	 * Optional (gdbserver-vmcore --strip-pac). */
 	void (*strip_pac)(const struct vmcore *vc, uint64_t addr,
 			  uint8_t *buf, size_t len);
+
+	/*
+	 * A task that is not running on a CPU: its registers as the
+	 * context switch saved them, written into PRSTATUS (a zeroed
+	 * buffer of prstatus.size bytes, laid out as a CPU note) with
+	 * KNOWN[reg] set for each register it gave (the others read as
+	 * unavailable).  Optional: without it, tasks have no registers.
+	 */
+	struct vmc_error *(*task_regs)(const struct arch_task_ctx *ctx,
+				       uint64_t task, uint8_t *prstatus,
+				       bool *known);
 
 	/* Link-time address of the first kernel segment, for qOffsets.
 	 * Optional: without it, or when it returns VMC_ERR_NOT_FOUND (the

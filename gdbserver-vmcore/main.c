@@ -32,6 +32,7 @@ struct options {
 	bool quiet;
 	bool zero_excluded;
 	enum { PAC_AUTO, PAC_STRIP, PAC_KEEP } pac;
+	enum server_threads threads;
 };
 
 static void usage(FILE *f)
@@ -60,7 +61,10 @@ static void usage(FILE *f)
 "                            registers (for gdb 14 and later, lldb)\n"
 "      --vmlinux FILE        the dumped kernel's vmlinux: its _stext gives\n"
 "                            the KASLR offset when the dump has no\n"
-"                            KERNELOFFSET (32-bit x86)\n"
+"                            KERNELOFFSET (32-bit x86), its debug info\n"
+"                            the task list\n"
+"      --threads cpus|tasks  a thread per CPU, or per kernel task (needs\n"
+"                            --vmlinux; the default when it is given)\n"
 "  -d, --debug               trace the protocol on stderr\n"
 "  -q, --quiet               no startup summary\n"
 "  -h, --help                this text\n"
@@ -69,9 +73,23 @@ static void usage(FILE *f)
 "Exit status: 0 when the session ended, 1 on errors, 2 on bad usage.\n");
 }
 
+static bool parse_threads(const char *arg, enum server_threads *ret)
+{
+	if (strcmp(arg, "cpus") == 0)
+		*ret = THREADS_CPUS;
+	else if (strcmp(arg, "tasks") == 0)
+		*ret = THREADS_TASKS;
+	else {
+		fprintf(stderr, "gdbserver-vmcore: --threads %s: give cpus or "
+			"tasks\n", arg);
+		return false;
+	}
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VMLINUX = 256, OPT_KEEP_PAC };
+	enum { OPT_VMLINUX = 256, OPT_KEEP_PAC, OPT_THREADS };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
@@ -79,6 +97,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "strip-pac", no_argument, NULL, 'P' },
 		{ "keep-pac", no_argument, NULL, OPT_KEEP_PAC },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -95,6 +114,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'z': o->zero_excluded = true; break;
 		case 'P': o->pac = PAC_STRIP; break;
 		case OPT_KEEP_PAC: o->pac = PAC_KEEP; break;
+		case OPT_THREADS:
+			if (!parse_threads(optarg, &o->threads))
+				return EXIT_USAGE;
+			break;
 		case 'd': o->debug = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK + 100;
@@ -109,6 +132,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (optind == argc) {
 		fprintf(stderr, "gdbserver-vmcore: give the vmcore to serve\n");
 		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (o->threads == THREADS_TASKS && !o->vmlinux) {
+		fprintf(stderr, "gdbserver-vmcore: --threads tasks needs "
+			"--vmlinux: the task list is read with its debug "
+			"info\n");
 		return EXIT_USAGE;
 	}
 	if (o->keep_listening && !o->listen) {
@@ -134,6 +163,8 @@ static void summary(struct vmcore *vc, struct server *s, bool strip_pac)
 			vmcore_kaslr_offset(vc),
 			vmcore_vmcoreinfo(vc, "KERNELOFFSET") ? "" :
 			" (from --vmlinux)");
+	if (s->task_threads)
+		fprintf(stderr, ", %zu tasks", s->nthreads);
 	fputc('\n', stderr);
 	if (strip_pac)
 		fprintf(stderr, "gdbserver-vmcore: kernel return addresses are "
@@ -142,20 +173,26 @@ static void summary(struct vmcore *vc, struct server *s, bool strip_pac)
 }
 
 /* --vmlinux: the KASLR offset from its _stext, and whether it matches. */
-static struct vmc_error *use_vmlinux(struct vmcore *vc, const char *path)
+static void print_warnings(const struct strbuf *warnings)
 {
-	struct strbuf warnings;
-	struct vmc_error *err;
-
-	strbuf_init(&warnings);
-	err = vmlinux_apply(vc, path, &warnings);
-	for (char *line = warnings.data, *nl; line && *line; line = nl + 1) {
+	for (char *line = warnings->data, *nl; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (!nl)
 			break;
 		fprintf(stderr, "gdbserver-vmcore: warning: %.*s\n",
 			(int)(nl - line), line);
 	}
+}
+
+static struct vmc_error *use_vmlinux(struct vmcore *vc, const char *path,
+				     struct vmlinux_info *info)
+{
+	struct strbuf warnings;
+	struct vmc_error *err;
+
+	strbuf_init(&warnings);
+	err = vmlinux_apply_info(vc, path, &warnings, info);
+	print_warnings(&warnings);
 	strbuf_deinit(&warnings);
 	return err;
 }
@@ -272,6 +309,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct server_opts so = { 0 };
+	struct vmlinux_info vinfo;
 	struct listener l;
 	struct vmcore *vc = NULL;
 	struct server *s = NULL;
@@ -286,11 +324,14 @@ int main(int argc, char **argv)
 		return ret;
 	so.quiet = o.quiet;
 	so.strip_pac = o.pac == PAC_STRIP;
+	so.threads = o.threads;
+	so.vmlinux = o.vmlinux;
+	so.vmlinux_info = o.vmlinux ? &vinfo : NULL;
 	if (!(err = vmcore_open_set(o.dumps, o.ndumps, &vc)) &&
 	    o.pac == PAC_AUTO)
 		so.strip_pac = vmcore_arch(vc)->strip_pac &&
 			vmcore_vmcoreinfo(vc, "NUMBER(KERNELPACMASK)");
-	if (err || (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux))) ||
+	if (err || (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux, &vinfo))) ||
 	    (err = server_create(vc, &so, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
@@ -300,6 +341,7 @@ int main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	vmcore_set_zero_excluded(vc, o.zero_excluded);
+	print_warnings(&s->thread_warnings);
 	for (size_t i = 0; i < vmcore_num_warnings(vc); i++)
 		fprintf(stderr, "gdbserver-vmcore: warning: %s\n",
 			vmcore_warning(vc, i));

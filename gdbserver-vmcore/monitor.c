@@ -146,7 +146,8 @@ static void info_segments(struct server *s, struct strbuf *out)
 static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 {
 	const char *rel = vmcore_vmcoreinfo(s->vc, "OSRELEASE");
-	const struct vmc_cpu *pc = vmcore_cpu(s->vc, s->panic_thread);
+	const struct vmc_cpu *pc = vmcore_cpu(s->vc,
+					      s->threads[s->panic_thread].cpu);
 
 	(void)args;
 	strbuf_addf(out, "dump         %s\n", vmcore_path(s->vc));
@@ -161,14 +162,25 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	info_kaslr(s, out);
 	info_pac(s, out);
 	strbuf_addf(out, "translation  %s\n", vmcore_translation(s->vc));
-	strbuf_addf(out, "cpus         %zu; panic on CPU %u", s->nthreads,
-		    s->threads[s->panic_thread].cpu);
+	strbuf_addf(out, "cpus         %zu; panic on CPU %u",
+		    vmcore_num_cpus(s->vc), s->threads[s->panic_thread].cpu);
 	/* QEMU's pr_pid is the vCPU number plus one, not a pid. */
 	if (!pc->qemu)
 		strbuf_addf(out, " (pid %d)", pc->pid);
-	strbuf_addf(out, ", thread %zu, %s\n", s->panic_thread + 1,
+	strbuf_addf(out, ", thread %" PRIu64 ", %s\n",
+		    s->threads[s->panic_thread].tid,
 		    s->panic_from_log ? "as the kernel log says"
 				      : "guessed from the CPU notes");
+	if (s->task_threads)
+		strbuf_addf(out, "threads      %zu tasks (--threads tasks; "
+			    "monitor ps lists them)\n", s->nthreads);
+	else
+		strbuf_adds(out, "threads      one per CPU\n");
+	for (const char *l = s->thread_warnings.data, *nl; l && *l; l = nl + 1) {
+		if (!(nl = strchr(l, '\n')))
+			break;
+		strbuf_addf(out, "warning      %.*s\n", (int)(nl - l), l);
+	}
 	info_segments(s, out);
 	for (size_t i = 0; i < vmcore_num_warnings(s->vc); i++)
 		strbuf_addf(out, "warning      %s\n", vmcore_warning(s->vc, i));
@@ -247,12 +259,41 @@ static void cmd_zero_excluded(struct server *s, const char *args,
 		    vmcore_zero_excluded(s->vc) ? "zeros" : "errors");
 }
 
+/* Like crash's ps: running tasks marked ">", the panicking one "*". */
+static void cmd_ps(struct server *s, const char *args, struct strbuf *out)
+{
+	(void)args;
+	if (!s->task_threads) {
+		strbuf_adds(out, "no task list: it needs --vmlinux with debug "
+			    "info (and --threads tasks, the default then)\n");
+		return;
+	}
+	strbuf_adds(out, "     PID    PPID  CPU ST  TASK                COMM"
+		    "              THREAD\n");
+	for (size_t i = 0; i < s->tasks.n; i++) {
+		const struct task *t = &s->tasks.v[i];
+		char mark = i == s->panic_thread ? '*' :
+			    t->running_on >= 0 ? '>' : ' ';
+
+		strbuf_addf(out, "%c%7d %7d %4d %c   0x%016" PRIx64 "  %-16s  "
+			    "%" PRIu64 "\n", mark, t->pid, t->ppid,
+			    t->running_on >= 0 ? t->running_on : t->cpu,
+			    t->state, t->addr, t->comm, t->tid);
+		if (out->oom)
+			return;
+	}
+	strbuf_addf(out, "%zu tasks; > running on a CPU, * the panicking "
+		    "one\n", s->tasks.n);
+}
+
 static const struct monitor_cmd commands[] = {
 	{ "help", "", "this list", cmd_help },
 	{ "info", "", "the dump: format, release, KASLR, CPUs, segments",
 	  cmd_info },
 	{ "dmesg", "", "the kernel log (printk ring buffer; no debug info "
 	  "needed)", cmd_dmesg },
+	{ "ps", "", "the kernel's tasks: pid, ppid, cpu, state, comm "
+	  "(needs --vmlinux)", cmd_ps },
 	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
 	  "level", cmd_vtop },
 	{ "zero-excluded", "on|off", "read pages makedumpfile filtered out as "

@@ -34,7 +34,8 @@ static void reply(struct server *s, const char *text)
 
 /* ---- threads and stop replies ---------------------------------------- */
 
-/* Thread ids are CPU indexes + 1; 0 = any, -1 = all. */
+/* Thread ids are CPU indexes + 1, or task ids (tasks.h); 0 = any,
+ * -1 = all. */
 static bool parse_thread(struct server *s, const char *p, const char *end,
 			 long *idx_ret)
 {
@@ -50,16 +51,14 @@ static bool parse_thread(struct server *s, const char *p, const char *end,
 		*idx_ret = -1;
 		return true;
 	}
-	if (tid > s->nthreads)
-		return false;
-	*idx_ret = (long)tid - 1;
-	return true;
+	*idx_ret = threads_index(s, tid);
+	return *idx_ret >= 0;
 }
 
 static void stop_reply(struct server *s, unsigned signo, size_t thread)
 {
-	strbuf_addf(&s->reply, "T%02xthread:%zx;core:%x;", signo, thread + 1,
-		    s->threads[thread].cpu);
+	strbuf_addf(&s->reply, "T%02xthread:%" PRIx64 ";core:%x;", signo,
+		    s->threads[thread].tid, s->threads[thread].cpu);
 }
 
 static void h_stop_reason(struct server *s, const char *args, size_t len)
@@ -93,7 +92,7 @@ static void h_thread_alive(struct server *s, const char *args, size_t len)
 static void h_current_thread(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
-	strbuf_addf(&s->reply, "QC%zx", s->g_thread + 1);
+	strbuf_addf(&s->reply, "QC%" PRIx64, s->threads[s->g_thread].tid);
 }
 
 static void h_thread_info_first(struct server *s, const char *args,
@@ -102,7 +101,8 @@ static void h_thread_info_first(struct server *s, const char *args,
 	(void)args, (void)len;
 	strbuf_adds(&s->reply, "m");
 	for (size_t i = 0; i < s->nthreads; i++)
-		strbuf_addf(&s->reply, "%s%zx", i ? "," : "", i + 1);
+		strbuf_addf(&s->reply, "%s%" PRIx64, i ? "," : "",
+			    s->threads[i].tid);
 }
 
 static void h_thread_info_next(struct server *s, const char *args, size_t len)
@@ -127,12 +127,22 @@ static void h_thread_extra(struct server *s, const char *args, size_t len)
 
 static void add_register(struct server *s, size_t thread, size_t reg)
 {
-	const struct vmc_cpu *cpu = vmcore_cpu(s->vc, s->threads[thread].cpu);
+	const struct server_thread *t = &s->threads[thread];
 	size_t bytes = s->arch->regs[reg].bitsize / 8;
+	const uint8_t *pr;
+	size_t pr_size;
 	uint8_t val[64];
 
-	if (arch_reg_value(s->arch, s->dump_regs, reg, cpu->prstatus,
-			   cpu->prstatus_size, val)) {
+	if (t->regs) {
+		/* A sleeping task: what switch_to() saved. */
+		pr = t->known && t->known[reg] ? t->regs : NULL;
+		pr_size = s->arch->prstatus.size;
+	} else {
+		pr = vmcore_cpu(s->vc, t->cpu)->prstatus;
+		pr_size = vmcore_cpu(s->vc, t->cpu)->prstatus_size;
+	}
+	if (pr && arch_reg_value(s->arch, s->dump_regs, reg, pr, pr_size,
+				 val)) {
 		strbuf_add_hex(&s->reply, val, bytes);
 		return;
 	}

@@ -13,12 +13,19 @@
 #include "../libvmcore/vmcore.h"
 #include "rsp.h"
 #include "strbuf.h"
+#include "tasks.h"
+#include "vmlinux.h"
 
 struct server_opts {
 	bool quiet;
 	/* Serve memory with kernel PACs stripped (arch->strip_pac) and
 	 * without the registers that describe them. */
 	bool strip_pac;
+	/* Threads: one per CPU, or one per kernel task (needs the vmlinux
+	 * with its DWARF); AUTO: tasks when VMLINUX has what they need. */
+	enum server_threads { THREADS_AUTO, THREADS_CPUS, THREADS_TASKS } threads;
+	const char *vmlinux;			/* path, or NULL */
+	const struct vmlinux_info *vmlinux_info;	/* its symbols */
 };
 
 /* Symbols we ask gdb for with qSymbol (values as gdb relocated them). */
@@ -30,9 +37,15 @@ enum server_sym {
 };
 
 struct server_thread {
-	unsigned cpu;
+	uint64_t tid;		/* thread id: CPU index + 1, or tasks.h's */
+	unsigned cpu;		/* CPU note index (running), or task's CPU */
 	char name[64];
 	char extra[128];
+	/* A task not running on a CPU: its registers as switch_to() saved
+	 * them (laid out as a prstatus note) and which of them are known;
+	 * NULL: the registers of CPU note CPU. */
+	uint8_t *regs;
+	bool *known;
 };
 
 struct server {
@@ -41,8 +54,12 @@ struct server {
 	struct rsp_conn *conn;
 	struct server_opts opts;
 
-	struct server_thread *threads;	/* thread id = index + 1 */
+	struct server_thread *threads;	/* sorted by tid */
 	size_t nthreads;
+	bool task_threads;		/* one thread per task */
+	struct ktypes *types;		/* vmlinux DWARF, task mode */
+	struct task_list tasks;		/* task mode */
+	struct strbuf thread_warnings;	/* task-list problems, one a line */
 	size_t panic_thread;		/* index */
 	bool panic_from_log;		/* confirmed by the kernel log */
 	size_t g_thread;		/* index selected by Hg */
@@ -91,7 +108,10 @@ struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
 void monitor_command(struct server *s, const char *cmd);
 /* threads.c */
 struct vmc_error *threads_init(struct server *s);
+void threads_deinit(struct server *s);
 void threads_xml(struct server *s, struct strbuf *out);
+/* Index of the thread with id TID, or -1. */
+long threads_index(const struct server *s, uint64_t tid);
 
 /* Why gdb gets no qOffsets though the kernel may have been moved by
  * KASLR (no KERNELOFFSET, offset not computed from --vmlinux), or NULL. */

@@ -21,6 +21,7 @@ struct vmc_error *server_create(struct vmcore *vc,
 	s->kaslr = vmcore_kaslr_offset(vc);
 	strbuf_init(&s->reply);
 	strbuf_init(&s->threads_xml);
+	strbuf_init(&s->thread_warnings);
 	s->membuf = malloc(RSP_MAX_PACKET / 2);
 	if (!s->membuf) {
 		err = &vmc_enomem;
@@ -71,7 +72,8 @@ void server_destroy(struct server *s)
 {
 	if (!s)
 		return;
-	free(s->threads);
+	threads_deinit(s);
+	strbuf_deinit(&s->thread_warnings);
 	free(s->target_xml);
 	free(s->membuf);
 	strbuf_deinit(&s->threads_xml);

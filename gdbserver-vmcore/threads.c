@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One thread per CPU, in NT_PRSTATUS order (the kernel writes the notes
- * for_each_present_cpu), and which one panicked.
+ * The thread list: one thread per CPU, in NT_PRSTATUS order (the kernel
+ * writes the notes for_each_present_cpu), or one per kernel task (with
+ * the vmlinux's DWARF); and which one panicked.
  */
 #define _GNU_SOURCE
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,7 @@ static void describe(struct server *s, size_t i, const struct panic_line *pl)
 	const char *panic = i == s->panic_thread ? ", panic" : "";
 	bool named = log_names_panic(s, pl) && (size_t)pl->cpu == i;
 
+	t->tid = i + 1;
 	t->cpu = (unsigned)i;
 	snprintf(t->name, sizeof(t->name), "CPU %zu", i);
 	if (!linux_pids(s))
@@ -133,27 +136,209 @@ static void describe(struct server *s, size_t i, const struct panic_line *pl)
 			 cpu->pid, panic);
 }
 
-struct vmc_error *threads_init(struct server *s)
+/* One thread per CPU note. */
+static struct vmc_error *cpu_threads(struct server *s,
+				     const struct panic_line *pl)
 {
 	size_t n = vmcore_num_cpus(s->vc);
-	struct panic_line pl = { 0 };
 
-	if (n == 0)
-		return vmc_error_create(VMC_ERR_FORMAT,
-			"%s has no NT_PRSTATUS note: there is no CPU to "
-			"show", vmcore_path(s->vc));
 	s->threads = calloc(n, sizeof(*s->threads));
 	if (!s->threads)
 		return &vmc_enomem;
 	s->nthreads = n;
+	for (size_t i = 0; i < n; i++)
+		describe(s, i, pl);
+	return NULL;
+}
+
+/* ---- task mode ---------------------------------------------------------- */
+
+static struct vmc_error *ctx_read(void *arg, uint64_t addr, void *buf,
+				  size_t len)
+{
+	return vmcore_read_virt(((struct server *)arg)->vc, addr, buf, len,
+				NULL);
+}
+
+static struct vmc_error *ctx_member(void *arg, const char *type,
+				    const char *member, uint64_t *off_ret,
+				    uint64_t *size_ret)
+{
+	return ktypes_member(((struct server *)arg)->types, type, member,
+			     off_ret, size_ret);
+}
+
+static struct vmc_error *ctx_size(void *arg, const char *type, uint64_t *ret)
+{
+	return ktypes_sizeof(((struct server *)arg)->types, type, ret);
+}
+
+/* A sleeping task's saved registers; all unavailable when they do not
+ * read (the thread is still listed). */
+/* Tasks whose registers failed to read that get a warning line each;
+ * the rest are counted. */
+#define REGS_WARNINGS 8
+
+static struct vmc_error *saved_regs(struct server *s, const struct task *tk,
+				    struct server_thread *t, size_t *nfailed)
+{
+	const struct arch_task_ctx ctx = { s, ctx_read, ctx_member, ctx_size };
+	struct vmc_error *err;
+
+	t->regs = calloc(1, s->arch->prstatus.size);
+	t->known = calloc(s->arch->nregs, sizeof(*t->known));
+	if (!t->regs || !t->known)
+		return &vmc_enomem;
+	if (!s->arch->task_regs)
+		return NULL;
+	err = s->arch->task_regs(&ctx, tk->addr, t->regs, t->known);
+	if (err == &vmc_enomem)
+		return err;
+	if (err) {
+		memset(t->known, 0, s->arch->nregs * sizeof(*t->known));
+		if ((*nfailed)++ < REGS_WARNINGS)
+			strbuf_addf(&s->thread_warnings, "%s/%d: no saved "
+				    "registers: %s\n", tk->comm, tk->pid,
+				    err->message);
+		{
+			size_t n = strlen(t->extra);
+
+			snprintf(t->extra + n, sizeof(t->extra) - n,
+				 ", no registers");
+		}
+	}
+	vmc_error_destroy(err);
+	return NULL;
+}
+static struct vmc_error *describe_task(struct server *s,
+				       const struct task *tk,
+				       struct server_thread *t,
+				       size_t *nfailed)
+{
+	bool panic = tk->running_on >= 0 &&
+		     (size_t)tk->running_on == s->panic_thread;
+
+	t->tid = tk->tid;
+	snprintf(t->name, sizeof(t->name), "%s/%d", tk->comm, tk->pid);
+	if (tk->running_on >= 0 &&
+	    (size_t)tk->running_on < vmcore_num_cpus(s->vc)) {
+		/* Running: the CPU note has its registers. */
+		t->cpu = (unsigned)tk->running_on;
+		snprintf(t->extra, sizeof(t->extra), "%c, running on CPU %d%s",
+			 tk->state, tk->running_on, panic ? ", panic" : "");
+		return NULL;
+	}
+	t->cpu = tk->cpu >= 0 ? (unsigned)tk->cpu : 0;
+	snprintf(t->extra, sizeof(t->extra), "%c, CPU %d", tk->state, tk->cpu);
+	return saved_regs(s, tk, t, nfailed);
+}
+
+/* The tasks of the dump, with the vmlinux's types and symbols. */
+static struct vmc_error *read_tasks(struct server *s)
+{
+	struct vmc_error *err;
+
+	if (!s->opts.vmlinux || !s->opts.vmlinux_info)
+		return vmc_error_create(VMC_ERR_INVALID, "--threads tasks "
+					"needs --vmlinux");
+	if ((err = ktypes_open(s->opts.vmlinux, &s->types)))
+		return err;
+	return tasks_read(s->vc, s->types, s->opts.vmlinux_info,
+			  vmcore_num_cpus(s->vc), &s->tasks,
+			  &s->thread_warnings);
+}
+
+static struct vmc_error *task_threads(struct server *s)
+{
+	struct vmc_error *err = read_tasks(s);
+	size_t panic = SIZE_MAX, nfailed = 0;
+
+	if (err)
+		return err;
+	s->threads = calloc(s->tasks.n, sizeof(*s->threads));
+	if (!s->threads)
+		return &vmc_enomem;
+	s->nthreads = s->tasks.n;
+	for (size_t i = 0; i < s->tasks.n; i++) {
+		const struct task *tk = &s->tasks.v[i];
+
+		if ((err = describe_task(s, tk, &s->threads[i], &nfailed)))
+			return err;
+		if (tk->running_on >= 0 &&
+		    (size_t)tk->running_on == s->panic_thread)
+			panic = i;
+	}
+	if (nfailed > REGS_WARNINGS)
+		strbuf_addf(&s->thread_warnings, "%zu more tasks have no saved "
+			    "registers\n", nfailed - REGS_WARNINGS);
+	if (panic == SIZE_MAX)
+		return vmc_error_create(VMC_ERR_FORMAT, "no task found running "
+			"on the panicking CPU %zu", s->panic_thread);
+	s->panic_thread = panic;
+	s->task_threads = true;
+	return NULL;
+}
+
+struct vmc_error *threads_init(struct server *s)
+{
+	struct panic_line pl = { 0 };
+	struct vmc_error *err;
+
+	if (vmcore_num_cpus(s->vc) == 0)
+		return vmc_error_create(VMC_ERR_FORMAT,
+			"%s has no NT_PRSTATUS note: there is no CPU to "
+			"show", vmcore_path(s->vc));
+	s->nthreads = vmcore_num_cpus(s->vc);
 	/* The log is optional: without it we fall back to the notes. */
 	vmc_error_destroy(vmcore_dmesg(s->vc, find_panic_line, &pl));
 	s->panic_from_log = log_names_panic(s, &pl);
 	s->panic_thread = s->panic_from_log ? (size_t)pl.cpu
 					    : guess_panic_cpu(s);
-	for (size_t i = 0; i < n; i++)
-		describe(s, i, &pl);
-	return NULL;
+	if (s->opts.threads == THREADS_CPUS ||
+	    (s->opts.threads == THREADS_AUTO && !s->opts.vmlinux))
+		return cpu_threads(s, &pl);
+	err = task_threads(s);
+	if (!err || err == &vmc_enomem ||
+	    (s->opts.threads == THREADS_TASKS && err->code == VMC_ERR_INVALID))
+		return err;
+	/* No tasks after all: say why, and show the CPUs. */
+	strbuf_addf(&s->thread_warnings, "threads are CPUs, not tasks: %s\n",
+		    err->message);
+	vmc_error_destroy(err);
+	threads_deinit(s);
+	return cpu_threads(s, &pl);
+}
+
+void threads_deinit(struct server *s)
+{
+	for (size_t i = 0; s->threads && i < s->nthreads; i++) {
+		free(s->threads[i].regs);
+		free(s->threads[i].known);
+	}
+	free(s->threads);
+	s->threads = NULL;
+	s->nthreads = 0;
+	s->task_threads = false;
+	task_list_deinit(&s->tasks);
+	ktypes_close(s->types);
+	s->types = NULL;
+}
+
+long threads_index(const struct server *s, uint64_t tid)
+{
+	size_t lo = 0, hi = s->nthreads;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->threads[mid].tid == tid)
+			return (long)mid;
+		if (s->threads[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
 }
 
 static void xml_escaped(struct strbuf *out, const char *text)
@@ -175,8 +360,8 @@ void threads_xml(struct server *s, struct strbuf *out)
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct server_thread *t = &s->threads[i];
 
-		strbuf_addf(out, "  <thread id=\"%zx\" core=\"%u\" name=\"",
-			    i + 1, t->cpu);
+		strbuf_addf(out, "  <thread id=\"%" PRIx64 "\" core=\"%u\" "
+			    "name=\"", t->tid, t->cpu);
 		xml_escaped(out, t->name);
 		strbuf_adds(out, "\">");
 		xml_escaped(out, t->extra);

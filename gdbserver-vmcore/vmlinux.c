@@ -66,7 +66,27 @@ static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *shdr)
 	return NULL;
 }
 
-/* _stext and linux_banner from the symbol table. */
+static const char *const vsym_names[VSYM_COUNT] = {
+	[VSYM_INIT_TASK] = "init_task",
+	[VSYM_CURRENT_TASK] = "current_task",
+	[VSYM_PCPU_HOT] = "pcpu_hot",
+	[VSYM_PER_CPU_OFFSET] = "__per_cpu_offset",
+	[VSYM_IDLE_THREADS] = "idle_threads",
+	[VSYM_PER_CPU_START] = "__per_cpu_start",
+};
+
+static void note_symbol(struct vmlinux_info *info, const char *name,
+			uint64_t value)
+{
+	for (unsigned i = 0; i < VSYM_COUNT; i++) {
+		if (!info->have_sym[i] && strcmp(name, vsym_names[i]) == 0) {
+			info->sym[i] = value;
+			info->have_sym[i] = true;
+		}
+	}
+}
+
+/* _stext, linux_banner and the task-list symbols from the symbol table. */
 static struct vmc_error *read_symbols(struct elf_file *f,
 				      struct vmlinux_info *info)
 {
@@ -94,6 +114,8 @@ static struct vmc_error *read_symbols(struct elf_file *f,
 		} else if (!strcmp(name, "linux_banner")) {
 			info->banner_addr = sym.st_value;
 			info->have_banner = true;
+		} else {
+			note_symbol(info, name, sym.st_value);
 		}
 	}
 	if (!have_stext)
@@ -204,6 +226,15 @@ static void check_banner(struct vmcore *vc, const struct vmlinux_info *info,
 struct vmc_error *vmlinux_apply(struct vmcore *vc, const char *path,
 				struct strbuf *warnings)
 {
+	struct vmlinux_info info;
+
+	return vmlinux_apply_info(vc, path, warnings, &info);
+}
+
+struct vmc_error *vmlinux_apply_info(struct vmcore *vc, const char *path,
+				     struct strbuf *warnings,
+				     struct vmlinux_info *ret)
+{
 	const struct arch *arch = vmcore_arch(vc);
 	struct vmlinux_info info;
 	struct vmc_error *err = vmlinux_read(path, &info);
@@ -223,6 +254,7 @@ struct vmc_error *vmlinux_apply(struct vmcore *vc, const char *path,
 	if (err && err->code == VMC_ERR_INVALID) {
 		strbuf_addf(warnings, "--vmlinux %s: %s\n", path, err->message);
 		vmc_error_destroy(err);
+		*ret = info;
 		return NULL;
 	}
 	if (err && err->code == VMC_ERR_NOT_FOUND) {
@@ -231,10 +263,12 @@ struct vmc_error *vmlinux_apply(struct vmcore *vc, const char *path,
 			strbuf_addf(warnings, "--vmlinux %s not used: %s\n",
 				    path, err->message);
 		vmc_error_destroy(err);
+		*ret = info;
 		return NULL;
 	}
 	if (err)
 		return vmc_error_prefix(err, "--vmlinux %s: ", path);
 	check_banner(vc, &info, path, warnings);
+	*ret = info;
 	return NULL;
 }

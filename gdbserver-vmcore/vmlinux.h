@@ -13,8 +13,22 @@
 #include "../libvmcore/vmcore.h"
 #include "strbuf.h"
 
+/* Kernel symbols the task list needs (link addresses; per-CPU ones are
+ * offsets into a CPU's area on x86_64). */
+enum vmlinux_sym {
+	VSYM_INIT_TASK,		/* the first task: swapper/0 */
+	VSYM_CURRENT_TASK,	/* per-CPU task pointer (x86_64 < 6.2) */
+	VSYM_PCPU_HOT,		/* per-CPU struct pcpu_hot (x86_64 >= 6.2) */
+	VSYM_PER_CPU_OFFSET,	/* __per_cpu_offset[NR_CPUS] */
+	VSYM_IDLE_THREADS,	/* per-CPU idle task pointer (smpboot.c) */
+	VSYM_PER_CPU_START,	/* __per_cpu_start */
+	VSYM_COUNT
+};
+
 /* What we take from a vmlinux. */
 struct vmlinux_info {
+	bool have_sym[VSYM_COUNT];
+	uint64_t sym[VSYM_COUNT];
 	uint16_t e_machine;
 	uint64_t stext;
 	bool have_banner;
@@ -34,5 +48,9 @@ struct vmc_error *vmlinux_read(const char *path, struct vmlinux_info *ret);
  */
 struct vmc_error *vmlinux_apply(struct vmcore *vc, const char *path,
 				struct strbuf *warnings);
+/* The same, also giving what was read (its symbols, for the tasks). */
+struct vmc_error *vmlinux_apply_info(struct vmcore *vc, const char *path,
+				     struct strbuf *warnings,
+				     struct vmlinux_info *ret);
 
 #endif

@@ -2,8 +2,8 @@
 /*
  * libFuzzer harness for dump files: the input is written to a memfd and
  * opened with vmcore_open(); then a few physical and virtual reads, page
- * walks, register decoding, and a server on top of it answering a few
- * packets.  Built and run by tests/fuzz/run.sh.
+ * walks, register decoding, a server on top of it answering a few
+ * packets, and a task-list walk.  Built and run by tests/fuzz/run.sh.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -102,6 +102,41 @@ static void registers(struct vmcore *vc)
 			abort();
 }
 
+/* The task-list walk over whatever the input holds, from an init_task
+ * address taken from the input, with a made-up task_struct layout: it
+ * must end (loops, bad pointers) and keep its tasks sorted and unique. */
+static void walk_tasks(struct vmcore *vc, const uint8_t *data, size_t size)
+{
+	static const struct task_layout lay = {
+		.state = 0x0, .state_size = 4, .cpu = 0x8, .cpu_size = 4,
+		.tasks = 0x10, .pid = 0x20, .tgid = 0x24, .comm = 0x30,
+		.real_parent = 0x40, .thread_group = 0x50, .exit_state = 0x60,
+		.have_thread_group = true, .have_cpu = true,
+		.have_exit_state = true,
+	};
+	struct vmlinux_info vi = { 0 };
+	struct task_list tl;
+	struct strbuf warnings;
+	struct vmc_error *err;
+
+	vi.have_sym[VSYM_INIT_TASK] = true;
+	vi.sym[VSYM_INIT_TASK] = le64(data, size, size / 4);
+	vi.have_sym[VSYM_PER_CPU_OFFSET] = true;
+	vi.sym[VSYM_PER_CPU_OFFSET] = le64(data, size, size / 5);
+	vi.have_sym[VSYM_CURRENT_TASK] = true;
+	vi.sym[VSYM_CURRENT_TASK] = le64(data, size, size / 6);
+	strbuf_init(&warnings);
+	err = tasks_walk(vc, &lay, &vi, vmcore_num_cpus(vc), &tl, &warnings);
+	if (!err) {
+		for (size_t i = 1; i < tl.n; i++)
+			if (tl.v[i - 1].tid >= tl.v[i].tid)
+				abort();
+		task_list_deinit(&tl);
+	}
+	vmc_error_destroy(err);
+	strbuf_deinit(&warnings);
+}
+
 static void serve(struct vmcore *vc)
 {
 	static const char *const pkts[] = {
@@ -140,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	reads(vc, data, size);
 	registers(vc);
 	serve(vc);
+	walk_tasks(vc, data, size);
 	vmcore_close(vc);
 	return 0;
 }

@@ -70,7 +70,7 @@ for t in $targets; do
 	# shellcheck disable=SC2086
 	$cc $cflags -fsanitize=fuzzer -Wall -Wextra -Werror -Wshadow \
 		-Wstrict-prototypes -Wmissing-prototypes \
-		"tests/fuzz/fuzz-$t.c" $extra $objs -lelf -lz -llzo2 -lsnappy -lzstd -o "$out/fuzz-$t" ||
+		"tests/fuzz/fuzz-$t.c" $extra $objs -ldw -lelf -lz -llzo2 -lsnappy -lzstd -o "$out/fuzz-$t" ||
 		exit 2
 done
 [ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0

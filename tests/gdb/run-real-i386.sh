@@ -47,7 +47,7 @@ for fixture in 686-pae:elf32 686-pae:elf64 686:elf32; do
 	vmlinux=$(meta_get "$dir" VMLINUX)
 	name=real-i386-$flavour-$headers
 	gdb_check "$name" "$vmlinux" "$dir" \
-		"| $server -q --vmlinux $vmlinux $dir/vmcore"
+		"| $server -q --threads cpus --vmlinux $vmlinux $dir/vmcore"
 
 	# Without --vmlinux: the server says the offset is unknown and gdb
 	# gets no qOffsets (EOF on stdin ends the session at once).

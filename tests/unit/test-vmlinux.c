@@ -386,3 +386,38 @@ TEST(kaslr_off)
 	}
 	unlink(vm);
 }
+
+/* A vmlinux without DWARF gives the KASLR offset but no task list: the
+ * threads stay CPUs, with a warning that says why. */
+TEST(no_dwarf_threads_are_cpus)
+{
+	enum server_threads modes[] = { THREADS_AUTO, THREADS_TASKS };
+	struct vmlinux_info info;
+	struct vmcore *vc;
+	struct strbuf w;
+	char vm[256];
+
+	if (!make_vmlinux(&good32, vm, sizeof(vm)))
+		return;
+	for (size_t i = 0; i < 2; i++) {
+		struct server_opts opts = { .quiet = true, .threads = modes[i],
+					    .vmlinux = vm,
+					    .vmlinux_info = &info };
+		struct server *s = NULL;
+
+		if (!open_i386(ELFCLASS32, VMCOREINFO_I386, BANNER, &vc))
+			break;
+		strbuf_init(&w);
+		CHECK_OK(vmlinux_apply_info(vc, vm, &w, &info));
+		if (CHECK_OK(server_create(vc, &opts, &s))) {
+			CHECK(!s->task_threads, "");
+			CHECK_U64(s->nthreads, vmcore_num_cpus(vc));
+			CHECK_CONTAINS(s->thread_warnings.data,
+				       "threads are CPUs, not tasks");
+		}
+		server_destroy(s);
+		strbuf_deinit(&w);
+		vmcore_close(vc);
+	}
+	unlink(vm);
+}
