@@ -8,7 +8,9 @@ CFLAGS  ?=
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-missing-field-initializers
 ALL_CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 $(SAN) $(CFLAGS)
-LDLIBS   = -ldw -lelf -lz -llzo2 -lsnappy -lzstd
+LIB_LIBS = -lelf -lz -llzo2 -lsnappy -lzstd
+# libdw: gdbserver-vmcore's task threads; the loader and elfconv do not use it.
+LDLIBS   = -ldw $(LIB_LIBS)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1)
 
 LIB_SRCS = $(wildcard libvmcore/*.c) $(wildcard arch/*.c)
@@ -63,18 +65,18 @@ $(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BU
 
 $(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 $(BUILD)/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIB_LIBS)
 
 # Statically linked, for capture initramfs images (loader/vmcore-mkinitramfs):
 # no libc or libraries needed in the image.  snappy is C++, hence libstdc++.
 $(BUILD)/static/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@ (static)")
-	$(Q)$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LDLIBS) -lstdc++ -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LIB_LIBS) -lstdc++ -lm
 
 static: $(BUILD)/static/vmcore-loader
 
