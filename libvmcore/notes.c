@@ -211,16 +211,18 @@ static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
 		struct vmc_error *err;
 
 		n &= ~(uint64_t)(SCAN_STEP - 1);
+		/* Present pieces never hold more bytes than the file; more
+		 * means overlapping segments: stop, bounded by the file. */
+		if (*budget < n) {
+			*budget = 0;
+			return false;
+		}
+		*budget -= n;
 		err = vmcore_read_phys(vc, p, chunk, n, NULL);
 		if (err) {	/* corrupt headers: give up on this range */
 			vmc_error_destroy(err);
 			return false;
 		}
-		/* Present pieces never hold more bytes than the file; more
-		 * means overlapping segments: stop, bounded by the file. */
-		if (*budget < n)
-			return false;
-		*budget -= n;
 		for (uint64_t at = 0; at < n; at += SCAN_STEP) {
 			if (note_at(vc, chunk + at) &&
 			    !memcmp(chunk + at + 24, "OSRELEASE=", 10) &&
@@ -237,7 +239,9 @@ static bool scan_prange(struct vmcore *vc, const struct vmc_prange *r,
 struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
 {
 	uint8_t *chunk;
-	uint64_t found, budget = 2 * vc->file_size + SCAN_CHUNK;
+	/* The bytes really on disk (a flattened file can be far larger as
+	 * its format sees it, holes included). */
+	uint64_t found, budget = 2 * vc->map.size + SCAN_CHUNK;
 
 	if (vc->have_vmcoreinfo || vc->npranges == 0)
 		return NULL;
@@ -245,7 +249,7 @@ struct vmc_error *vmc_find_vmcoreinfo(struct vmcore *vc)
 	if (!chunk)
 		return vmc_error_create(VMC_ERR_NOMEM, "out of memory scanning "
 					"the dump for VMCOREINFO");
-	for (size_t i = 0; i < vc->npranges; i++) {
+	for (size_t i = 0; i < vc->npranges && budget; i++) {
 		if (scan_prange(vc, &vc->pranges[i], chunk, &budget, &found)) {
 			free(chunk);
 			return vmc_warn(vc, "the dump has no VMCOREINFO "
