@@ -3,7 +3,8 @@
  * Packet handlers and their dispatch table (after QEMU's gdbstub
  * commands table, with the state passed in instead of a global).  A dump
  * is a stopped, read-only target: resume requests answer with a stop,
- * writes answer with an error, unknown packets with the empty reply.
+ * writes answer with an error, breakpoints are accepted and never hit,
+ * unknown packets get the empty reply.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -266,6 +267,28 @@ static void h_read_only(struct server *s, const char *args, size_t len)
 	reply(s, E_ROFS);
 }
 
+/*
+ * Z and z (TYPE,ADDR,KIND[;conditions]): a breakpoint or watchpoint in a
+ * dump can never be hit, and inserting one writes nothing, so accept
+ * it.  Front ends (IDEs) insert the user's breakpoints before every
+ * resume; refusing them aborted the resume after gdb had already told
+ * them the target was running.
+ */
+static void h_breakpoint(struct server *s, const char *args, size_t len)
+{
+	const char *p = args, *end = memchr(args, ';', len);
+	uint64_t type, addr, kind;
+
+	if (!end)
+		end = args + len;
+	if (!parse_hex_u64(&p, end, &type) || type > 4 || p == end ||
+	    *p++ != ',' || !parse_addr_len(p, end, &addr, &kind)) {
+		reply(s, E_INVAL);
+		return;
+	}
+	reply(s, "OK");
+}
+
 /* ---- resume, detach, kill --------------------------------------------- */
 
 static void h_resume(struct server *s, const char *args, size_t len)
@@ -335,14 +358,75 @@ static void h_attached(struct server *s, const char *args, size_t len)
 static void h_offsets(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
+	if (!s->kaslr)
+		return;
+	/*
+	 * lldb (14 to at least 19) takes every qOffsets value as a slide,
+	 * TextSeg's address too, and applies equal Text and Data offsets
+	 * to the whole module: give it the offset itself.
+	 */
+	if (s->client_lldb) {
+		strbuf_addf(&s->reply, "Text=%" PRIx64 ";Data=%" PRIx64,
+			    s->kaslr, s->kaslr);
+		return;
+	}
 	/*
 	 * TextSeg relocates every vmlinux segment by (TextSeg - first
-	 * segment's link address); "Text=;Data=" would move only .text,
-	 * .data and .bss and leave .rodata and .init.* at link addresses.
+	 * segment's link address); gdb's "Text=;Data=" would move only
+	 * .text, .data and .bss and leave .rodata and .init.* at link
+	 * addresses.
 	 */
-	if (s->kaslr)
-		strbuf_addf(&s->reply, "TextSeg=%" PRIx64,
-			    s->kernel_link_base + s->kaslr);
+	strbuf_addf(&s->reply, "TextSeg=%" PRIx64,
+		    s->kernel_link_base + s->kaslr);
+}
+
+/* ---- lldb's queries ----------------------------------------------------- */
+
+/* What lldb needs to pick its plugins: "x86_64-unknown-linux-gnu" etc. */
+static void add_target_info(struct server *s)
+{
+	char triple[64];
+
+	snprintf(triple, sizeof(triple), "%s-unknown-linux-gnu",
+		 s->arch->name);
+	strbuf_adds(&s->reply, "triple:");
+	strbuf_add_hex(&s->reply, triple, strlen(triple));
+	strbuf_addf(&s->reply, ";ptrsize:%u;endian:%s;ostype:linux;"
+		    "vendor:unknown;", s->arch->word_size,
+		    s->arch->big_endian ? "big" : "little");
+}
+
+/* Only lldb sends qHostInfo (before qOffsets): remember who asks. */
+static void h_host_info(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	s->client_lldb = true;
+	add_target_info(s);
+	strbuf_adds(&s->reply, "hostname:");
+	strbuf_add_hex(&s->reply, "crash-dump", 10);
+	strbuf_adds(&s->reply, ";");
+}
+
+/* The dump as one process; pid 1 (the kernel's pids are per thread). */
+static void h_process_info(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	strbuf_adds(&s->reply, "pid:1;parent-pid:0;");
+	add_target_info(s);
+}
+
+/* qThreadStopInfoTID: the panicking thread stopped with SIGTRAP, as
+ * '?' says; the others just stopped (signal 0). */
+static void h_thread_stop_info(struct server *s, const char *args,
+			       size_t len)
+{
+	long idx;
+
+	if (!parse_thread(s, args, args + len, &idx) || idx < 0) {
+		reply(s, E_SRCH);
+		return;
+	}
+	stop_reply(s, (size_t)idx == s->panic_thread ? 5 : 0, (size_t)idx);
 }
 
 static void h_empty(struct server *s, const char *args, size_t len)
@@ -489,6 +573,9 @@ static const struct packet_handler handlers[] = {
 	{ "qsThreadInfo", false, h_thread_info_next },
 	{ "qThreadExtraInfo,", true, h_thread_extra },
 	{ "qRcmd,", true, h_rcmd },
+	{ "qHostInfo", false, h_host_info },
+	{ "qProcessInfo", false, h_process_info },
+	{ "qThreadStopInfo", true, h_thread_stop_info },
 	{ "vMustReplyEmpty", false, h_empty },
 	{ "vCont?", false, h_vcont_query },
 	{ "vCont;", true, h_resume },
@@ -507,8 +594,8 @@ static const struct packet_handler handlers[] = {
 	{ "P", true, h_read_only },
 	{ "M", true, h_read_only },
 	{ "X", true, h_read_only },
-	{ "Z", true, h_read_only },
-	{ "z", true, h_read_only },
+	{ "Z", true, h_breakpoint },
+	{ "z", true, h_breakpoint },
 	{ "D", true, h_detach },
 	{ "k", false, h_kill },
 };

@@ -64,6 +64,7 @@ struct server {
 	bool pcpu_window;
 	uint64_t pcpu_start, pcpu_end;
 
+	bool client_lldb;		/* it sent qHostInfo */
 	bool done;
 	struct strbuf reply;
 	uint8_t *membuf;

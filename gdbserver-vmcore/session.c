@@ -111,6 +111,7 @@ struct vmc_error *server_run(struct server *s, int in_fd, int out_fd,
 	if (err)
 		return err;
 	s->done = false;
+	s->client_lldb = false;
 	s->g_thread = s->panic_thread;
 	while (!s->done) {
 		const char *pkt;

@@ -371,8 +371,6 @@ TEST(writes_are_refused)
 {
 	static const char *const pkts[] = {
 		"M1000,1:00", "X1000,1:a", "G00", "P10=0000000000000000",
-		"Z0,ffffffff81000000,1", "z0,ffffffff81000000,1",
-		"Z1,ffffffff81000000,1",
 	};
 	struct fixture fx;
 
@@ -380,6 +378,60 @@ TEST(writes_are_refused)
 		return;
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
 		CHECK_REPLY(&fx, pkts[i], "E1e");
+	teardown(&fx);
+}
+
+/* Breakpoints and watchpoints are accepted (a dump never hits them);
+ * malformed ones are errors. */
+TEST(breakpoints_accepted)
+{
+	static const char *const ok[] = {
+		"Z0,ffffffff81000000,1", "z0,ffffffff81000000,1",
+		"Z1,ffffffff81000000,1", "Z2,ffff888000100000,8",
+		"z4,ffff888000100000,4", "Z0,ffffffff81000000,1;X2,0a",
+	};
+	static const char *const bad[] = {
+		"Z", "Z0", "Z0,", "Z5,1000,1", "Z0,1000", "z0,1000,", "Zx,1,1",
+		"Z0,1000,1x",
+	};
+	struct fixture fx;
+
+	if (!setup(&fx))
+		return;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK_REPLY(&fx, ok[i], "OK");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_REPLY(&fx, bad[i], "E16");
+	teardown(&fx);
+}
+
+/* lldb: qHostInfo (which also makes qOffsets a uniform slide),
+ * qProcessInfo, qThreadStopInfo. */
+TEST(lldb_queries)
+{
+	struct fixture fx;
+	char want[64];
+	const char *r;
+
+	if (!setup(&fx))
+		return;
+	/* "x86_64-unknown-linux-gnu" in hex. */
+	r = req(&fx, "qProcessInfo");
+	CHECK(strcmp(r, "pid:1;parent-pid:0;triple:7838365f36342d756e6b6e6f77"
+		     "6e2d6c696e75782d676e75;ptrsize:8;endian:little;"
+		     "ostype:linux;vendor:unknown;") == 0, "qProcessInfo: %s", r);
+	snprintf(want, sizeof(want), "TextSeg=%" PRIx64, STEXT);
+	CHECK_REPLY(&fx, "qOffsets", want);
+	r = req(&fx, "qHostInfo");
+	CHECK(strstr(r, "triple:7838365f36342d756e6b6e6f776e2d6c696e75782d676e75;")
+	      != NULL, "qHostInfo: %s", r);
+	snprintf(want, sizeof(want), "Text=%" PRIx64 ";Data=%" PRIx64, KASLR,
+		 KASLR);
+	CHECK_REPLY(&fx, "qOffsets", want);
+	CHECK_REPLY(&fx, "qThreadStopInfo2", "T05thread:2;core:1;");
+	CHECK_REPLY(&fx, "qThreadStopInfo1", "T00thread:1;core:0;");
+	CHECK_REPLY(&fx, "qThreadStopInfo3", "E03");
+	CHECK_REPLY(&fx, "qThreadStopInfox", "E03");
 	teardown(&fx);
 }
 
