@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 passes = 0
 failures = []
@@ -55,8 +56,6 @@ def main():
     banner = m["PROC_VERSION"][:16]
     kslide = int(m["KERNELOFFSET"], 16)
     cmds = [
-        # Go on after a failing command (the read of address 0).
-        "settings set interpreter.stop-command-source-on-error false",
         # The DWARF index of a vmlinux takes minutes to build: keep it.
         "settings set symbols.enable-lldb-index-cache true",
         "settings set symbols.lldb-index-cache-path " + cache,
@@ -70,15 +69,20 @@ def main():
         "memory read --size 1 --count 16 " + m["KSYM_linux_banner"],
         "memory read --format x --size 8 --count 1 0",
         "thread select 2",
-        "frame select 0",
+        "process plugin packet monitor info",
         "process detach",
     ]
-    argv = [os.environ.get("LLDB", "lldb"), "-b", "-x"]
-    for c in cmds:
-        argv += ["-o", c]
+    # From a file: "-e false" goes on after a failing command (the read
+    # of address 0), which -o commands in batch mode do not.
+    fd, script = tempfile.mkstemp(prefix="lldb-session.")
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(cmds) + "\n")
+    argv = [os.environ.get("LLDB", "lldb"), "-b", "-x", "-o",
+            "command source -e false " + script]
     p = subprocess.run(argv, stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=1500)
     out = p.stdout
+    os.unlink(script)
     if os.environ.get("VMC_LLDB_LOG"):
         with open(os.environ["VMC_LLDB_LOG"], "w") as f:
             f.write(out)
@@ -128,9 +132,15 @@ def main():
                                       re.escape(banner)), mem), mem)
     zero = section(out, "memory read --format x --size 8 --count 1 0")
     check("memory read at 0 fails cleanly", "error:" in zero, zero)
-    sel = section(out, "thread select 2")
-    check("thread select 2: another CPU's frame",
-          re.search(r"frame #0: 0x[0-9a-f]+ \S+`\w+", sel), sel)
+    # lldb prints the newly selected frame asynchronously, later on.
+    sel = out[out.find("(lldb) thread select 2"):]
+    check("thread select 2: another CPU, in a kernel function",
+          re.search(r"\* thread #2\n\s+frame #0: 0x[0-9a-f]+ \S+`\w+", sel),
+          sel)
+    mon = section(out, "process plugin packet monitor info")
+    check("monitor info through qRcmd names lldb's slide",
+          re.search(r"kaslr .*lldb slides vmlinux by qOffsets Text=0x%x"
+                    % kslide, mon), mon)
     check("process detach", "detached" in section(out, "process detach"),
           out[-500:])
     check("lldb exits 0", p.returncode == 0, p.returncode)
