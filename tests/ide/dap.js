@@ -111,7 +111,7 @@ async function session(dc, m, host, port, outputs) {
           { got: got.toString(), want: banner.toString() });
 
     // Run control: the session must survive and stay stopped.
-    for (const req of ['continue', 'next', 'stepIn']) {
+    for (const req of ['continue', 'next', 'stepIn', 'stepOut']) {
         const stopped = dc.waitForEvent('stopped', TIMEOUT);
         const r = await dc.customRequest(req, { threadId: panicTid });
         check(req + ': request succeeds', r.success, r.message);
@@ -124,6 +124,9 @@ async function session(dc, m, host, port, outputs) {
               JSON.stringify(again.body.stackFrames.map((f) => f.name)) ===
               JSON.stringify(names), again.body.stackFrames.map((f) => f.name));
     }
+    // Pause: the target is already stopped; the request must not hang.
+    const pause = await dc.pauseRequest({ threadId: panicTid });
+    check('pause: request answered', pause.success, pause.message);
     check('console says the dump cannot run',
           outputs.some((o) => o.includes('crash dump')), outputs);
     const th = await dc.threadsRequest();
