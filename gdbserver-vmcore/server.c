@@ -80,6 +80,8 @@ static void h_set_thread(struct server *s, const char *args, size_t len)
 	}
 	if (args[0] == 'g' && idx >= 0)
 		s->g_thread = (size_t)idx;
+	else if (args[0] == 'c')
+		s->c_thread = idx;
 	reply(s, "OK");
 }
 
@@ -291,16 +293,92 @@ static void h_breakpoint(struct server *s, const char *args, size_t len)
 
 /* ---- resume, detach, kill --------------------------------------------- */
 
+static const char resume_msg[] = "gdbserver-vmcore: this target is a "
+	"crash dump; it cannot run or step, it stays stopped.\n";
+
+/*
+ * Stop again at once, where we were, in THREAD (an index).  SIGINT, as
+ * if interrupted: gdb stops instead of stepping again and again over a
+ * pc that never moves (a SIGTRAP would do that), does not pass it on at
+ * the next resume, and MI front ends take it as a pause (VS Code's
+ * MIEngine reports any other signal, 0 included, as an exception).
+ */
+static void stay_stopped(struct server *s, size_t thread)
+{
+	server_console(s, resume_msg, sizeof(resume_msg) - 1);
+	s->g_thread = thread;
+	stop_reply(s, 2, thread);
+}
+
+/* The thread set with Hc, else the panicking one. */
+static size_t resume_thread(const struct server *s)
+{
+	return s->c_thread >= 0 ? (size_t)s->c_thread : s->panic_thread;
+}
+
+/* c, C, s, S */
 static void h_resume(struct server *s, const char *args, size_t len)
 {
-	static const char msg[] = "gdbserver-vmcore: this target is a crash "
-		"dump; it cannot run or step, it stays stopped.\n";
-
 	(void)args, (void)len;
-	server_console(s, msg, sizeof(msg) - 1);
-	/* Signal 0: gdb stops ("Thread N stopped.") instead of stepping
-	 * again and again over a pc that never moves. */
-	stop_reply(s, 0, s->g_thread);
+	stay_stopped(s, resume_thread(s));
+}
+
+/*
+ * vCont;ACTION[:TID]...: the first thread a step names (gdb's
+ * "vCont;s:2;c" steps 2), else the first one any action names, else
+ * resume_thread().  Actions are c, s, t (no signal), C and S (a signal)
+ * and r (step in a range).
+ */
+static void h_vcont(struct server *s, const char *args, size_t len)
+{
+	const char *p = args, *end = args + len;
+	long stop = -1, step = -1;
+
+	while (p < end) {
+		const char *act_end = memchr(p, ';', (size_t)(end - p));
+		const char *colon, *q;
+		uint64_t v;
+		long idx;
+
+		if (!act_end)
+			act_end = end;
+		colon = memchr(p, ':', (size_t)(act_end - p));
+		q = p + 1;
+		switch (*p) {
+		case 'c': case 's': case 't':
+			break;
+		case 'C': case 'S':
+			if (!parse_hex_u64(&q, colon ? colon : act_end, &v))
+				goto bad;
+			break;
+		case 'r':
+			if (!parse_hex_u64(&q, act_end, &v) || q == act_end ||
+			    *q++ != ',' || !parse_hex_u64(&q, act_end, &v))
+				goto bad;
+			break;
+		default:
+			goto bad;
+		}
+		if (q != (colon ? colon : act_end))
+			goto bad;
+		if (colon) {
+			if (!parse_thread(s, colon + 1, act_end, &idx))
+				goto bad;
+			if (stop < 0)
+				stop = idx;
+			if (step < 0 && strchr("sSr", *p))
+				step = idx;
+		}
+		p = act_end + 1;
+	}
+	if (len == 0 || args[len - 1] == ';')
+		goto bad;
+	if (step >= 0)
+		stop = step;
+	stay_stopped(s, stop >= 0 ? (size_t)stop : resume_thread(s));
+	return;
+bad:
+	reply(s, E_INVAL);
 }
 
 static void h_vcont_query(struct server *s, const char *args, size_t len)
@@ -578,7 +656,7 @@ static const struct packet_handler handlers[] = {
 	{ "qThreadStopInfo", true, h_thread_stop_info },
 	{ "vMustReplyEmpty", false, h_empty },
 	{ "vCont?", false, h_vcont_query },
-	{ "vCont;", true, h_resume },
+	{ "vCont;", true, h_vcont },
 	{ "vKill", true, h_vkill },
 	{ "?", false, h_stop_reason },
 	{ "g", false, h_read_registers },

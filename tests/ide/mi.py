@@ -336,6 +336,11 @@ def session():
         check("%s: stopped in the panic thread, same pc" % name,
               stop.get("thread-id") == panic_tid and frames and
               stop.get("frame", {}).get("addr") == frames[0]["addr"], stop)
+        # SIGINT: what front ends take for a pause (MIEngine reports any
+        # other signal as an exception).
+        check("%s: the stop reads as an interrupt (SIGINT)" % name,
+              stop.get("reason") == "signal-received" and
+              stop.get("signal-name") == "SIGINT", stop)
         check("%s: says a dump cannot run" % name,
               "crash dump" in streams(recs, "@"), recs)
     res, recs = mi.cmd("-exec-interrupt")

@@ -447,9 +447,29 @@ TEST(resume_gives_stop)
 		return;
 	req(&fx, "?");
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
-		CHECK_REPLY(&fx, pkts[i], "T00thread:2;core:1;");
+		CHECK_REPLY(&fx, pkts[i], "T02thread:2;core:1;");
+	/* vCont: the first thread an action names; c and s: Hc's. */
+	CHECK_REPLY(&fx, "vCont;s:1;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;C05:1", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;r1000,2000:1;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c:-1", "T02thread:2;core:1;");
 	req(&fx, "Hg1");
-	CHECK_REPLY(&fx, "c", "T00thread:1;core:0;");
+	CHECK_REPLY(&fx, "c", "T02thread:2;core:1;");
+	req(&fx, "Hc1");
+	CHECK_REPLY(&fx, "c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "s", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c;s:2", "T02thread:2;core:1;");
+	req(&fx, "Hc-1");
+	CHECK_REPLY(&fx, "s", "T02thread:2;core:1;");
+	/* Malformed vCont actions are errors, not resumes. */
+	static const char *const bad[] = {
+		"vCont;", "vCont;x", "vCont;c;", "vCont;s:", "vCont;s:9",
+		"vCont;Cxx", "vCont;cc", "vCont;r1000", "vCont;r1000,:1",
+		"vCont;s:1x",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_REPLY(&fx, bad[i], "E16");
 	teardown(&fx);
 }
 
@@ -757,7 +777,7 @@ TEST(monitor_output)
 
 	/* Resuming explains itself on the console. */
 	req(&fx, "?");
-	CHECK_REPLY(&fx, "c", "T00thread:2;core:1;");
+	CHECK_REPLY(&fx, "c", "T02thread:2;core:1;");
 	text = console(peer);
 	CHECK_CONTAINS(text, "crash dump");
 	free(text);
