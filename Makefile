@@ -34,7 +34,7 @@ PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
 .PHONY: all deps check check-unit check-gdb check-real check-tasks check-proto check-fuzz \
-        check-kdump check-elfconv check-loader build-asan-units build-asan-kdump \
+        check-kdump check-elfconv check-loader check-ide build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
 all: $(PROGRAMS) $(TOOLS)
@@ -110,7 +110,7 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv check-loader
+	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv check-loader check-ide
 	$(MAKE) asan
 	$(MAKE) check-fuzz
 
@@ -190,6 +190,12 @@ check-kdump: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 # vmcore-loader without a crash: status, sizing, dry-run, save.
 check-loader: all
 	@tests/loader/run.sh $(BUILD)
+
+# IDE front ends on the real x86_64 kdump: a gdb/MI session as cpptools
+# drives it, a DAP session through cdt-gdb-adapter (npm packages in the
+# user's cache), lldb's gdb-remote.
+check-ide: all
+	@tests/ide/run.sh $(BUILD)
 
 # elfconv on the real dumps: conversions, refusals, full disk, progress.
 check-elfconv: all $(BUILD)/tests/cmppages

@@ -42,7 +42,12 @@ static void info_kaslr(struct server *s, struct strbuf *out)
 	const char *how = vmcore_vmcoreinfo(s->vc, "KERNELOFFSET") ?
 			  "KERNELOFFSET" : "SYMBOL(_stext) - vmlinux _stext";
 
-	if (s->kaslr)
+	if (s->kaslr && s->client_lldb)
+		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 " (%s); lldb "
+			    "slides vmlinux by qOffsets Text=0x%" PRIx64
+			    " (target modules load --slide 0x%" PRIx64 ")\n",
+			    s->kaslr, how, s->kaslr, s->kaslr);
+	else if (s->kaslr)
 		strbuf_addf(out, "kaslr        offset 0x%" PRIx64 " (%s); gdb "
 			    "relocates vmlinux by qOffsets TextSeg=0x%" PRIx64
 			    "\n", s->kaslr, how,

@@ -3,7 +3,8 @@
  * Packet handlers and their dispatch table (after QEMU's gdbstub
  * commands table, with the state passed in instead of a global).  A dump
  * is a stopped, read-only target: resume requests answer with a stop,
- * writes answer with an error, unknown packets with the empty reply.
+ * writes answer with an error, breakpoints are accepted and never hit,
+ * unknown packets get the empty reply.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -78,6 +79,8 @@ static void h_set_thread(struct server *s, const char *args, size_t len)
 	}
 	if (args[0] == 'g' && idx >= 0)
 		s->g_thread = (size_t)idx;
+	else if (args[0] == 'c')
+		s->c_thread = idx;
 	reply(s, "OK");
 }
 
@@ -276,18 +279,116 @@ static void h_read_only(struct server *s, const char *args, size_t len)
 	reply(s, E_ROFS);
 }
 
+/*
+ * Z and z (TYPE,ADDR,KIND[;conditions]): a breakpoint or watchpoint in a
+ * dump can never be hit, and inserting one writes nothing, so accept
+ * it.  Front ends (IDEs) insert the user's breakpoints before every
+ * resume; refusing them aborted the resume after gdb had already told
+ * them the target was running.
+ */
+static void h_breakpoint(struct server *s, const char *args, size_t len)
+{
+	const char *p = args, *end = memchr(args, ';', len);
+	uint64_t type, addr, kind;
+
+	if (!end)
+		end = args + len;
+	if (!parse_hex_u64(&p, end, &type) || type > 4 || p == end ||
+	    *p++ != ',' || !parse_addr_len(p, end, &addr, &kind)) {
+		reply(s, E_INVAL);
+		return;
+	}
+	reply(s, "OK");
+}
+
 /* ---- resume, detach, kill --------------------------------------------- */
 
+static const char resume_msg[] = "gdbserver-vmcore: this target is a "
+	"crash dump; it cannot run or step, it stays stopped.\n";
+
+/*
+ * Stop again at once, where we were, in THREAD (an index).  SIGINT, as
+ * if interrupted: gdb stops instead of stepping again and again over a
+ * pc that never moves (a SIGTRAP would do that), does not pass it on at
+ * the next resume, and MI front ends take it as a pause (VS Code's
+ * MIEngine reports any other signal, 0 included, as an exception).
+ */
+static void stay_stopped(struct server *s, size_t thread)
+{
+	server_console(s, resume_msg, sizeof(resume_msg) - 1);
+	s->g_thread = thread;
+	stop_reply(s, 2, thread);
+}
+
+/* The thread set with Hc, else the panicking one. */
+static size_t resume_thread(const struct server *s)
+{
+	return s->c_thread >= 0 ? (size_t)s->c_thread : s->panic_thread;
+}
+
+/* c, C, s, S */
 static void h_resume(struct server *s, const char *args, size_t len)
 {
-	static const char msg[] = "gdbserver-vmcore: this target is a crash "
-		"dump; it cannot run or step, it stays stopped.\n";
-
 	(void)args, (void)len;
-	server_console(s, msg, sizeof(msg) - 1);
-	/* Signal 0: gdb stops ("Thread N stopped.") instead of stepping
-	 * again and again over a pc that never moves. */
-	stop_reply(s, 0, s->g_thread);
+	stay_stopped(s, resume_thread(s));
+}
+
+/*
+ * vCont;ACTION[:TID]...: the first thread a step names (gdb's
+ * "vCont;s:2;c" steps 2), else the first one any action names, else
+ * resume_thread().  Actions are c, s, t (no signal), C and S (a signal)
+ * and r (step in a range).
+ */
+static void h_vcont(struct server *s, const char *args, size_t len)
+{
+	const char *p = args, *end = args + len;
+	long stop = -1, step = -1;
+
+	while (p < end) {
+		const char *act_end = memchr(p, ';', (size_t)(end - p));
+		const char *colon, *q;
+		uint64_t v;
+		long idx;
+
+		if (!act_end)
+			act_end = end;
+		colon = memchr(p, ':', (size_t)(act_end - p));
+		q = p + 1;
+		switch (*p) {
+		case 'c': case 's': case 't':
+			break;
+		case 'C': case 'S':
+			if (!parse_hex_u64(&q, colon ? colon : act_end, &v))
+				goto bad;
+			break;
+		case 'r':
+			if (!parse_hex_u64(&q, act_end, &v) || q == act_end ||
+			    *q++ != ',' || !parse_hex_u64(&q, act_end, &v))
+				goto bad;
+			break;
+		default:
+			goto bad;
+		}
+		if (q != (colon ? colon : act_end))
+			goto bad;
+		if (colon) {
+			if (!parse_thread(s, colon + 1, act_end, &idx))
+				goto bad;
+			if (stop < 0)
+				stop = idx;
+			if (step < 0 && strchr("sSr", *p))
+				step = idx;
+		}
+		p = act_end + 1;
+	}
+	if (len == 0 || args[len - 1] == ';')
+		goto bad;
+	if (step >= 0)
+		stop = step;
+	stay_stopped(s, stop >= 0 ? (size_t)stop : resume_thread(s));
+	return;
+bad:
+	reply(s, E_INVAL);
 }
 
 static void h_vcont_query(struct server *s, const char *args, size_t len)
@@ -345,14 +446,75 @@ static void h_attached(struct server *s, const char *args, size_t len)
 static void h_offsets(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
+	if (!s->kaslr)
+		return;
+	/*
+	 * lldb (14 to at least 19) takes every qOffsets value as a slide,
+	 * TextSeg's address too, and applies equal Text and Data offsets
+	 * to the whole module: give it the offset itself.
+	 */
+	if (s->client_lldb) {
+		strbuf_addf(&s->reply, "Text=%" PRIx64 ";Data=%" PRIx64,
+			    s->kaslr, s->kaslr);
+		return;
+	}
 	/*
 	 * TextSeg relocates every vmlinux segment by (TextSeg - first
-	 * segment's link address); "Text=;Data=" would move only .text,
-	 * .data and .bss and leave .rodata and .init.* at link addresses.
+	 * segment's link address); gdb's "Text=;Data=" would move only
+	 * .text, .data and .bss and leave .rodata and .init.* at link
+	 * addresses.
 	 */
-	if (s->kaslr)
-		strbuf_addf(&s->reply, "TextSeg=%" PRIx64,
-			    s->kernel_link_base + s->kaslr);
+	strbuf_addf(&s->reply, "TextSeg=%" PRIx64,
+		    s->kernel_link_base + s->kaslr);
+}
+
+/* ---- lldb's queries ----------------------------------------------------- */
+
+/* What lldb needs to pick its plugins: "x86_64-unknown-linux-gnu" etc. */
+static void add_target_info(struct server *s)
+{
+	char triple[64];
+
+	snprintf(triple, sizeof(triple), "%s-unknown-linux-gnu",
+		 s->arch->name);
+	strbuf_adds(&s->reply, "triple:");
+	strbuf_add_hex(&s->reply, triple, strlen(triple));
+	strbuf_addf(&s->reply, ";ptrsize:%u;endian:%s;ostype:linux;"
+		    "vendor:unknown;", s->arch->word_size,
+		    s->arch->big_endian ? "big" : "little");
+}
+
+/* Only lldb sends qHostInfo (before qOffsets): remember who asks. */
+static void h_host_info(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	s->client_lldb = true;
+	add_target_info(s);
+	strbuf_adds(&s->reply, "hostname:");
+	strbuf_add_hex(&s->reply, "crash-dump", 10);
+	strbuf_adds(&s->reply, ";");
+}
+
+/* The dump as one process; pid 1 (the kernel's pids are per thread). */
+static void h_process_info(struct server *s, const char *args, size_t len)
+{
+	(void)args, (void)len;
+	strbuf_adds(&s->reply, "pid:1;parent-pid:0;");
+	add_target_info(s);
+}
+
+/* qThreadStopInfoTID: the panicking thread stopped with SIGTRAP, as
+ * '?' says; the others just stopped (signal 0). */
+static void h_thread_stop_info(struct server *s, const char *args,
+			       size_t len)
+{
+	long idx;
+
+	if (!parse_thread(s, args, args + len, &idx) || idx < 0) {
+		reply(s, E_SRCH);
+		return;
+	}
+	stop_reply(s, (size_t)idx == s->panic_thread ? 5 : 0, (size_t)idx);
 }
 
 static void h_empty(struct server *s, const char *args, size_t len)
@@ -499,9 +661,12 @@ static const struct packet_handler handlers[] = {
 	{ "qsThreadInfo", false, h_thread_info_next },
 	{ "qThreadExtraInfo,", true, h_thread_extra },
 	{ "qRcmd,", true, h_rcmd },
+	{ "qHostInfo", false, h_host_info },
+	{ "qProcessInfo", false, h_process_info },
+	{ "qThreadStopInfo", true, h_thread_stop_info },
 	{ "vMustReplyEmpty", false, h_empty },
 	{ "vCont?", false, h_vcont_query },
-	{ "vCont;", true, h_resume },
+	{ "vCont;", true, h_vcont },
 	{ "vKill", true, h_vkill },
 	{ "?", false, h_stop_reason },
 	{ "g", false, h_read_registers },
@@ -517,8 +682,8 @@ static const struct packet_handler handlers[] = {
 	{ "P", true, h_read_only },
 	{ "M", true, h_read_only },
 	{ "X", true, h_read_only },
-	{ "Z", true, h_read_only },
-	{ "z", true, h_read_only },
+	{ "Z", true, h_breakpoint },
+	{ "z", true, h_breakpoint },
 	{ "D", true, h_detach },
 	{ "k", false, h_kill },
 };

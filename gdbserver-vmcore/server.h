@@ -63,6 +63,7 @@ struct server {
 	size_t panic_thread;		/* index */
 	bool panic_from_log;		/* confirmed by the kernel log */
 	size_t g_thread;		/* index selected by Hg */
+	long c_thread;			/* index set by Hc; -1: all */
 
 	/* The dump ARCH_REG_DUMP registers come from; NULL: none served. */
 	const struct vmcore *dump_regs;
@@ -81,6 +82,7 @@ struct server {
 	bool pcpu_window;
 	uint64_t pcpu_start, pcpu_end;
 
+	bool client_lldb;		/* it sent qHostInfo */
 	bool done;
 	struct strbuf reply;
 	uint8_t *membuf;

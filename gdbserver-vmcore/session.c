@@ -19,6 +19,7 @@ struct vmc_error *server_create(struct vmcore *vc,
 	s->arch = vmcore_arch(vc);
 	s->opts = *opts;
 	s->kaslr = vmcore_kaslr_offset(vc);
+	s->c_thread = -1;
 	strbuf_init(&s->reply);
 	strbuf_init(&s->threads_xml);
 	strbuf_init(&s->thread_warnings);
@@ -113,7 +114,9 @@ struct vmc_error *server_run(struct server *s, int in_fd, int out_fd,
 	if (err)
 		return err;
 	s->done = false;
+	s->client_lldb = false;
 	s->g_thread = s->panic_thread;
+	s->c_thread = -1;
 	while (!s->done) {
 		const char *pkt;
 		size_t len;

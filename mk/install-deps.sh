@@ -6,7 +6,7 @@ set -eu
 what=${1:-test}
 
 build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
-test_pkgs="gdb gdb-multiarch python3 python3-drgn python3-libkdumpfile clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu"
+test_pkgs="gdb gdb-multiarch python3 python3-drgn python3-libkdumpfile clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs"
 demo_pkgs="gdb qemu-system-x86 busybox-static cpio kmod e2fsprogs"
 
 case $what in
@@ -40,6 +40,9 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing="$missing $p"
 done
+# The DAP test installs its node packages with npm (tests/ide/npm-deps.sh).
+# Debian's npm package, unless a nodejs that brings its own npm is there.
+[ "$what" != test ] || command -v npm >/dev/null || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "install-deps: installing:$missing" >&2

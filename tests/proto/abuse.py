@@ -342,7 +342,7 @@ def case_interrupt(s, ctx):
         s.send(b"+")
         if not reply.startswith(b"O") or reply == b"OK":
             break
-    if not reply.startswith(b"T00"):
+    if not reply.startswith(b"T02"):
         raise ValueError("c -> %r" % reply)
     s.check_alive()
     s.finish()

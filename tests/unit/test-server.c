@@ -371,8 +371,6 @@ TEST(writes_are_refused)
 {
 	static const char *const pkts[] = {
 		"M1000,1:00", "X1000,1:a", "G00", "P10=0000000000000000",
-		"Z0,ffffffff81000000,1", "z0,ffffffff81000000,1",
-		"Z1,ffffffff81000000,1",
 	};
 	struct fixture fx;
 
@@ -380,6 +378,60 @@ TEST(writes_are_refused)
 		return;
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
 		CHECK_REPLY(&fx, pkts[i], "E1e");
+	teardown(&fx);
+}
+
+/* Breakpoints and watchpoints are accepted (a dump never hits them);
+ * malformed ones are errors. */
+TEST(breakpoints_accepted)
+{
+	static const char *const ok[] = {
+		"Z0,ffffffff81000000,1", "z0,ffffffff81000000,1",
+		"Z1,ffffffff81000000,1", "Z2,ffff888000100000,8",
+		"z4,ffff888000100000,4", "Z0,ffffffff81000000,1;X2,0a",
+	};
+	static const char *const bad[] = {
+		"Z", "Z0", "Z0,", "Z5,1000,1", "Z0,1000", "z0,1000,", "Zx,1,1",
+		"Z0,1000,1x",
+	};
+	struct fixture fx;
+
+	if (!setup(&fx))
+		return;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK_REPLY(&fx, ok[i], "OK");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_REPLY(&fx, bad[i], "E16");
+	teardown(&fx);
+}
+
+/* lldb: qHostInfo (which also makes qOffsets a uniform slide),
+ * qProcessInfo, qThreadStopInfo. */
+TEST(lldb_queries)
+{
+	struct fixture fx;
+	char want[64];
+	const char *r;
+
+	if (!setup(&fx))
+		return;
+	/* "x86_64-unknown-linux-gnu" in hex. */
+	r = req(&fx, "qProcessInfo");
+	CHECK(strcmp(r, "pid:1;parent-pid:0;triple:7838365f36342d756e6b6e6f77"
+		     "6e2d6c696e75782d676e75;ptrsize:8;endian:little;"
+		     "ostype:linux;vendor:unknown;") == 0, "qProcessInfo: %s", r);
+	snprintf(want, sizeof(want), "TextSeg=%" PRIx64, STEXT);
+	CHECK_REPLY(&fx, "qOffsets", want);
+	r = req(&fx, "qHostInfo");
+	CHECK(strstr(r, "triple:7838365f36342d756e6b6e6f776e2d6c696e75782d676e75;")
+	      != NULL, "qHostInfo: %s", r);
+	snprintf(want, sizeof(want), "Text=%" PRIx64 ";Data=%" PRIx64, KASLR,
+		 KASLR);
+	CHECK_REPLY(&fx, "qOffsets", want);
+	CHECK_REPLY(&fx, "qThreadStopInfo2", "T05thread:2;core:1;");
+	CHECK_REPLY(&fx, "qThreadStopInfo1", "T00thread:1;core:0;");
+	CHECK_REPLY(&fx, "qThreadStopInfo3", "E03");
+	CHECK_REPLY(&fx, "qThreadStopInfox", "E03");
 	teardown(&fx);
 }
 
@@ -395,9 +447,29 @@ TEST(resume_gives_stop)
 		return;
 	req(&fx, "?");
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
-		CHECK_REPLY(&fx, pkts[i], "T00thread:2;core:1;");
+		CHECK_REPLY(&fx, pkts[i], "T02thread:2;core:1;");
+	/* vCont: the first thread an action names; c and s: Hc's. */
+	CHECK_REPLY(&fx, "vCont;s:1;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;C05:1", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;r1000,2000:1;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c:-1", "T02thread:2;core:1;");
 	req(&fx, "Hg1");
-	CHECK_REPLY(&fx, "c", "T00thread:1;core:0;");
+	CHECK_REPLY(&fx, "c", "T02thread:2;core:1;");
+	req(&fx, "Hc1");
+	CHECK_REPLY(&fx, "c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "s", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c", "T02thread:1;core:0;");
+	CHECK_REPLY(&fx, "vCont;c;s:2", "T02thread:2;core:1;");
+	req(&fx, "Hc-1");
+	CHECK_REPLY(&fx, "s", "T02thread:2;core:1;");
+	/* Malformed vCont actions are errors, not resumes. */
+	static const char *const bad[] = {
+		"vCont;", "vCont;x", "vCont;c;", "vCont;s:", "vCont;s:9",
+		"vCont;Cxx", "vCont;cc", "vCont;r1000", "vCont;r1000,:1",
+		"vCont;s:1x",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK_REPLY(&fx, bad[i], "E16");
 	teardown(&fx);
 }
 
@@ -705,7 +777,7 @@ TEST(monitor_output)
 
 	/* Resuming explains itself on the console. */
 	req(&fx, "?");
-	CHECK_REPLY(&fx, "c", "T00thread:2;core:1;");
+	CHECK_REPLY(&fx, "c", "T02thread:2;core:1;");
 	text = console(peer);
 	CHECK_CONTAINS(text, "crash dump");
 	free(text);
