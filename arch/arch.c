@@ -167,3 +167,48 @@ struct vmc_error *arch_target_xml_for(const struct arch *arch,
 	*len_ret = len;
 	return NULL;
 }
+
+static struct vmc_error *read_word(const struct arch_task_ctx *ctx,
+				   uint64_t addr, unsigned word, uint64_t *ret)
+{
+	uint8_t raw[8];
+	struct vmc_error *err = ctx->read(ctx->arg, addr, raw, word);
+
+	*ret = 0;
+	for (unsigned i = 0; !err && i < word; i++)
+		*ret |= (uint64_t)raw[i] << (8 * i);
+	return err;
+}
+
+static void put_word(uint8_t *p, unsigned word, uint64_t v)
+{
+	for (unsigned i = 0; i < word; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+struct vmc_error *arch_inactive_frame_regs(const struct arch_task_ctx *ctx,
+					   const struct arch_frame_layout *l,
+					   uint64_t task, uint8_t *prstatus,
+					   bool *known)
+{
+	uint8_t *pr = prstatus + l->pr_reg_offset;
+	uint64_t off, frame_size, sp, v;
+	struct vmc_error *err;
+
+	if ((err = ctx->member(ctx->arg, "task_struct", "thread.sp", &off,
+			       NULL)) ||
+	    (err = read_word(ctx, task + off, l->word, &sp)) ||
+	    (err = ctx->size(ctx->arg, "inactive_task_frame", &frame_size)))
+		return err;
+	for (size_t i = 0; i < l->nregs; i++) {
+		if ((err = ctx->member(ctx->arg, "inactive_task_frame",
+				       l->regs[i].member, &off, NULL)) ||
+		    (err = read_word(ctx, sp + off, l->word, &v)))
+			return err;
+		put_word(pr + (size_t)l->regs[i].slot * l->word, l->word, v);
+		known[l->regs[i].reg] = true;
+	}
+	put_word(pr + (size_t)l->sp_slot * l->word, l->word, sp + frame_size);
+	known[l->sp_reg] = true;
+	return NULL;
+}

@@ -155,6 +155,29 @@ struct arch {
 					      uint64_t *ret);
 };
 
+/*
+ * x86 (32 and 64 bit) sleeping tasks: task->thread.sp points at a struct
+ * inactive_task_frame; each listed member goes into its prstatus slot
+ * (WORD-byte little-endian words from PR_REG_OFFSET), and the stack
+ * pointer slot gets thread.sp plus the frame's size.  KNOWN[reg] is set
+ * for each register written.
+ */
+struct arch_frame_reg {
+	const char *member;
+	int slot, reg;
+};
+struct arch_frame_layout {
+	unsigned word;			/* 4 or 8 */
+	size_t pr_reg_offset;		/* of pr_reg in the prstatus */
+	const struct arch_frame_reg *regs;
+	size_t nregs;
+	int sp_slot, sp_reg;
+};
+struct vmc_error *arch_inactive_frame_regs(const struct arch_task_ctx *ctx,
+					   const struct arch_frame_layout *l,
+					   uint64_t task, uint8_t *prstatus,
+					   bool *known);
+
 /* The arch for an ELF e_machine, or NULL. */
 const struct arch *arch_from_machine(uint16_t e_machine);
 /* The arch for a uname machine string ("x86_64"), or NULL. */

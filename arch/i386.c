@@ -258,56 +258,23 @@ static const char *const aliases[] = { "i486", "i586", "i686", NULL };
  * the stack pointer in task->thread.sp: a struct inactive_task_frame
  * (arch/x86/include/asm/switch_to.h), as on x86_64.
  */
-static const struct { const char *member; int slot, reg; } frame_regs[] = {
+static const struct arch_frame_reg frame_regs[] = {
 	{ "flags", PR_EFLAGS, REG_EFLAGS }, { "si", PR_ESI, 6 },
 	{ "di", PR_EDI, 7 }, { "bx", PR_EBX, 3 }, { "bp", PR_EBP, 5 },
 	{ "ret_addr", PR_EIP, REG_EIP },
 };
 
-static struct vmc_error *read_le32(const struct arch_task_ctx *ctx,
-				   uint64_t addr, uint32_t *ret)
-{
-	uint8_t raw[4];
-	struct vmc_error *err = ctx->read(ctx->arg, addr, raw, 4);
-
-	if (!err)
-		*ret = (uint32_t)raw[0] | (uint32_t)raw[1] << 8 |
-		       (uint32_t)raw[2] << 16 | (uint32_t)raw[3] << 24;
-	return err;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++, v >>= 8)
-		p[i] = (uint8_t)v;
-}
+static const struct arch_frame_layout frame = {
+	.word = 4, .pr_reg_offset = 72,		/* .prstatus.reg_offset */
+	.regs = frame_regs, .nregs = sizeof(frame_regs) / sizeof(frame_regs[0]),
+	.sp_slot = PR_ESP, .sp_reg = REG_ESP,
+};
 
 static struct vmc_error *i386_task_regs(const struct arch_task_ctx *ctx,
 					uint64_t task, uint8_t *prstatus,
 					bool *known)
 {
-	uint8_t *pr = prstatus + 72;	/* .prstatus.reg_offset */
-	uint64_t off, frame_size;
-	uint32_t sp, v;
-	struct vmc_error *err;
-
-	if ((err = ctx->member(ctx->arg, "task_struct", "thread.sp", &off,
-			       NULL)) ||
-	    (err = read_le32(ctx, task + off, &sp)) ||
-	    (err = ctx->size(ctx->arg, "inactive_task_frame", &frame_size)))
-		return err;
-	for (size_t i = 0; i < sizeof(frame_regs) / sizeof(frame_regs[0]);
-	     i++) {
-		if ((err = ctx->member(ctx->arg, "inactive_task_frame",
-				       frame_regs[i].member, &off, NULL)) ||
-		    (err = read_le32(ctx, sp + off, &v)))
-			return err;
-		put_le32(pr + PR(frame_regs[i].slot), v);
-		known[frame_regs[i].reg] = true;
-	}
-	put_le32(pr + PR(PR_ESP), sp + (uint32_t)frame_size);
-	known[REG_ESP] = true;
-	return NULL;
+	return arch_inactive_frame_regs(ctx, &frame, task, prstatus, known);
 }
 
 const struct arch arch_i386 = {

@@ -258,10 +258,16 @@ static bool x86_64_irqs_disabled(const uint8_t *prstatus, size_t size)
  * the stack pointer just above the frame; gdb unwinds on from there with
  * the vmlinux's CFI (__schedule, or ret_from_fork for a new task).
  */
-static const struct { const char *member; int slot, reg; } frame_regs[] = {
+static const struct arch_frame_reg frame_regs[] = {
 	{ "r15", PR_R15, 15 }, { "r14", PR_R14, 14 }, { "r13", PR_R13, 13 },
 	{ "r12", PR_R12, 12 }, { "bx", PR_RBX, 1 }, { "bp", PR_RBP, 6 },
 	{ "ret_addr", PR_RIP, 16 },
+};
+
+static const struct arch_frame_layout frame = {
+	.word = 8, .pr_reg_offset = 112,	/* .prstatus.reg_offset */
+	.regs = frame_regs, .nregs = sizeof(frame_regs) / sizeof(frame_regs[0]),
+	.sp_slot = PR_RSP, .sp_reg = 7,
 };
 
 /* __KERNEL_CS and __KERNEL_DS (arch/x86/include/asm/segment.h). */
@@ -274,43 +280,19 @@ static void put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 
-static struct vmc_error *read_le64(const struct arch_task_ctx *ctx,
-				   uint64_t addr, uint64_t *ret)
-{
-	uint8_t raw[8];
-	struct vmc_error *err = ctx->read(ctx->arg, addr, raw, 8);
-
-	if (!err)
-		*ret = get_le64(raw);
-	return err;
-}
-
 static struct vmc_error *x86_64_task_regs(const struct arch_task_ctx *ctx,
 					  uint64_t task, uint8_t *prstatus,
 					  bool *known)
 {
-	uint8_t *pr = prstatus + 112;	/* .prstatus.reg_offset */
-	uint64_t off, frame_size, sp, v;
-	struct vmc_error *err;
+	uint8_t *pr = prstatus + frame.pr_reg_offset;
+	struct vmc_error *err = arch_inactive_frame_regs(ctx, &frame, task,
+							 prstatus, known);
 
-	if ((err = ctx->member(ctx->arg, "task_struct", "thread.sp", &off,
-			       NULL)) ||
-	    (err = read_le64(ctx, task + off, &sp)) ||
-	    (err = ctx->size(ctx->arg, "inactive_task_frame", &frame_size)))
+	if (err)
 		return err;
-	for (size_t i = 0; i < sizeof(frame_regs) / sizeof(frame_regs[0]);
-	     i++) {
-		if ((err = ctx->member(ctx->arg, "inactive_task_frame",
-				       frame_regs[i].member, &off, NULL)) ||
-		    (err = read_le64(ctx, sp + off, &v)))
-			return err;
-		put_le64(pr + PR(frame_regs[i].slot), v);
-		known[frame_regs[i].reg] = true;
-	}
-	put_le64(pr + PR(PR_RSP), sp + frame_size);
 	put_le64(pr + PR(PR_CS), KERNEL_CS);
 	put_le64(pr + PR(PR_SS), KERNEL_DS);
-	known[7] = known[18] = known[19] = true;	/* rsp, cs, ss */
+	known[18] = known[19] = true;	/* cs, ss */
 	return NULL;
 }
 
