@@ -12,31 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-passes = 0
-failures = []
-
-
-def check(name, ok, detail=""):
-    global passes
-    if ok:
-        passes += 1
-        print("PASS %s" % name)
-    else:
-        failures.append(name)
-        print("FAIL %s: %s" % (name, detail))
-    sys.stdout.flush()
-    return ok
-
-
-def meta(path):
-    d = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                d[k] = v
-    return d
+from results import check, meta, summary
 
 
 def section(out, cmd):
@@ -144,10 +120,7 @@ def main():
     check("process detach", "detached" in section(out, "process detach"),
           out[-500:])
     check("lldb exits 0", p.returncode == 0, p.returncode)
-    print("%d passed, %d failed%s" % (
-        passes, len(failures),
-        (": " + ", ".join(failures)) if failures else ""))
-    return len(failures)
+    return summary()
 
 
 if __name__ == "__main__":

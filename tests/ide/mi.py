@@ -15,31 +15,7 @@ import sys
 import threading
 import time
 
-passes = 0
-failures = []
-
-
-def check(name, ok, detail=""):
-    global passes
-    if ok:
-        passes += 1
-        print("PASS %s" % name)
-    else:
-        failures.append(name)
-        print("FAIL %s: %s" % (name, detail))
-    sys.stdout.flush()
-    return ok
-
-
-def meta(path):
-    d = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                k, v = line.split("=", 1)
-                d[k] = v
-    return d
+from results import check, failures, meta, summary
 
 
 # ---- MI output syntax (gdb manual, "GDB/MI Output Syntax") -------------
@@ -191,8 +167,7 @@ def main():
         return session()
     except Exception as e:
         check("session ran to its end", False, repr(e))
-        print("%d passed, %d failed" % (passes, len(failures)))
-        return len(failures)
+        return summary()
 
 
 def session():
@@ -386,13 +361,11 @@ def session():
           not [l for l in mi.log if re.search(
               r"(?i)protocol error|remote failure reply|"
               r"remote connection closed|bogus", l)], "")
-    print("%d passed, %d failed%s" % (
-        passes, len(failures),
-        (": " + ", ".join(failures)) if failures else ""))
+    n = summary()
     if failures and os.environ.get("VMC_MI_LOG"):
         with open(os.environ["VMC_MI_LOG"], "w") as f:
             f.write("\n".join(mi.log) + "\n")
-    return len(failures)
+    return n
 
 
 if __name__ == "__main__":
