@@ -1,6 +1,7 @@
 # gdbserver-vmcore and friends.  See README.md; `make help` lists targets.
 
 CC      ?= gcc
+OBJCOPY ?= $(patsubst %gcc,%objcopy,$(patsubst cc,objcopy,$(CC)))
 BUILD   ?= build
 SAN     ?=
 OPT     ?= -O2
@@ -24,7 +25,21 @@ CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
 CONV_LIB  = $(filter-out $(BUILD)/obj/elfconv/main.o,$(CONV_OBJS))
 LOADER_SRCS = $(wildcard loader/*.c)
 LOADER_OBJS = $(LOADER_SRCS:%.c=$(BUILD)/obj/%.o)
+LOADER_OBJS += $(BUILD)/obj/loader/purgatory-image.o
 LOADER_LIB  = $(filter-out $(BUILD)/obj/loader/main.o,$(LOADER_OBJS))
+
+# The purgatory (loader/purgatory/): freestanding, for the architecture the
+# loader is built for, linked at two addresses that must give the same bytes
+# (proof it is position independent), embedded in the loader.
+PURG_ARCH := $(shell $(CC) -dumpmachine 2>/dev/null | sed -n \
+               -e 's/^x86_64-.*/x86_64/p' -e 's/^i[3-6]86-.*/i386/p')
+PURG_CFLAGS = -std=gnu11 -O2 $(WARN) -ffreestanding -fno-builtin -nostdlib \
+              -fno-stack-protector -fpie -fvisibility=hidden \
+              -fno-asynchronous-unwind-tables -fno-unwind-tables \
+              -fcf-protection=none -mgeneral-regs-only -fno-jump-tables \
+              $(if $(filter x86_64,$(PURG_ARCH)),-mno-red-zone)
+PURG_SRCS = loader/purgatory/entry-$(PURG_ARCH).S loader/purgatory/purgatory.c loader/sha256.c
+PURG_DIR  = $(BUILD)/purgatory
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -79,6 +94,26 @@ $(BUILD)/static/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
 	$(Q)$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LIB_LIBS) -lstdc++ -lm
 
 static: $(BUILD)/static/vmcore-loader
+
+$(PURG_DIR)/purgatory-%.elf: $(PURG_SRCS) loader/purgatory/purgatory.h loader/sha256.h loader/purgatory/purgatory.lds
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  PURG    $@")
+	$(Q)$(CC) $(PURG_CFLAGS) -static -no-pie -Wl,--build-id=none \
+	  -Wl,--no-warn-rwx-segments -Wl,--defsym=PURGATORY_BASE=$* \
+	  -Wl,-T,loader/purgatory/purgatory.lds -o $@ $(PURG_SRCS)
+
+$(PURG_DIR)/purgatory.bin: $(PURG_DIR)/purgatory-0.elf $(PURG_DIR)/purgatory-0x10000.elf
+	$(Q)$(OBJCOPY) -O binary -j .image $(PURG_DIR)/purgatory-0.elf $@.0
+	$(Q)$(OBJCOPY) -O binary -j .image $(PURG_DIR)/purgatory-0x10000.elf $@.1
+	$(Q)cmp -s $@.0 $@.1 || { echo "purgatory: not position independent" \
+	  "(images linked at 0 and 0x10000 differ)" >&2; exit 1; }
+	$(Q)mv $@.0 $@ && rm -f $@.1
+
+$(BUILD)/obj/loader/purgatory-image.o: loader/purgatory/image.S $(if $(PURG_ARCH),$(PURG_DIR)/purgatory.bin)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  AS      $@")
+	$(Q)$(CC) $(SAN) -c -o $@ $< \
+	  $(if $(PURG_ARCH),-DPURGATORY_BIN='"$(PURG_DIR)/purgatory.bin"')
 
 PREFIX  ?= /usr/local
 DESTDIR ?=

@@ -196,7 +196,7 @@ const char *kexec_errno_hint(int e, const struct kdump_state *st,
 		return "this kernel has no kexec_file_load(2) (32-bit kernels "
 		       "and many arm64 builds lack it): the crash kernel must "
 		       "be loaded with kexec_load(2), which this loader does "
-		       "not do yet";
+		       "for x86 only (`load --kexec-load`)";
 	case EPERM:
 		if (geteuid() != 0)
 			return "loading a crash kernel needs root "
@@ -271,32 +271,39 @@ static long kexec_file_load(int kfd, int ifd, unsigned long cmdlen,
 #endif
 }
 
+void load_default_paths(const struct load_opts *o, char *kbuf, char *ibuf,
+			size_t len, const char **kernel, const char **initrd)
+{
+	struct utsname u;
+
+	uname(&u);
+	*kernel = o->kernel;
+	*initrd = o->no_initrd ? NULL : o->initrd;
+	if (!*kernel) {
+		snprintf(kbuf, len, "/boot/vmlinuz-%s", u.release);
+		*kernel = kbuf;
+	}
+	if (!*initrd && !o->no_initrd) {
+		/* Ours (vmcore-mkinitramfs) when it is there, else the
+		 * distribution's, which then has to do the saving. */
+		snprintf(ibuf, len, "/boot/vmcore-capture-%s.img", u.release);
+		if (access(ibuf, R_OK) != 0)
+			snprintf(ibuf, len, "/boot/initrd.img-%s", u.release);
+		*initrd = ibuf;
+	}
+}
+
 int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		 const struct load_opts *o)
 {
-	struct utsname u;
 	char kbuf[300], ibuf[300], *running = NULL, *cmd = NULL, hint[300];
-	const char *kernel = o->kernel, *initrd = o->no_initrd ? NULL : o->initrd;
+	const char *kernel, *initrd;
 	struct kdump_state st;
 	struct vmc_error *err;
 	int kfd = -1, ifd = -1, rc = 1;
 	long r;
 
-	uname(&u);
-	if (!kernel) {
-		snprintf(kbuf, sizeof(kbuf), "/boot/vmlinuz-%s", u.release);
-		kernel = kbuf;
-	}
-	if (!initrd && !o->no_initrd) {
-		/* Ours (vmcore-mkinitramfs) when it is there, else the
-		 * distribution's, which then has to do the saving. */
-		snprintf(ibuf, sizeof(ibuf), "/boot/vmcore-capture-%s.img",
-			 u.release);
-		if (access(ibuf, R_OK) != 0)
-			snprintf(ibuf, sizeof(ibuf), "/boot/initrd.img-%s",
-				 u.release);
-		initrd = ibuf;
-	}
+	load_default_paths(o, kbuf, ibuf, sizeof(kbuf), &kernel, &initrd);
 	if ((err = kdump_state_read(f, &st))) {
 		fprintf(stderr, "vmcore-loader: %s\n", err->message);
 		vmc_error_destroy(err);
@@ -340,6 +347,13 @@ int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 						 file_size(ifd), hint,
 						 sizeof(hint));
 
+		if (e == ENOSYS && a && kexec_load_boots(a)) {
+			fprintf(stderr, "vmcore-loader: this kernel has no "
+				"kexec_file_load(2): loading with kexec_load(2) "
+				"and a core header of our own\n");
+			rc = cmd_kexec_load_run(a, f, o);
+			goto out;
+		}
 		fprintf(stderr, "vmcore-loader: kexec_file_load %s: %s%s%s\n",
 			kernel, strerror(e), h ? ": " : "", h ? h : "");
 		goto out;
@@ -364,7 +378,8 @@ int cmd_unload_run(void)
 	char hint[300];
 
 	if (kexec_file_load(-1, -1, 0UL, NULL,
-		    KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0) {
+		    KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH) < 0 &&
+	    (errno != ENOSYS || kexec_load_unload() < 0)) {
 		int e = errno;
 		const char *h = kexec_errno_hint(e, &st, 0, 0, hint,
 						 sizeof(hint));

@@ -4,9 +4,10 @@
  * core header itself.  What is here: the inputs (crash memory from
  * /proc/iomem, per-CPU crash notes and VMCOREINFO from sysfs, the x86_64
  * linear map and kernel text from /proc/kcore), the header in either class,
- * and --dry-run's report.  Booting the capture kernel this way (bzImage
- * setup, our own purgatory, kexec_load(2)) is not done yet, and the
- * command says so instead of pretending.
+ * the header in either class; then, for x86, the capture kernel's
+ * segments (bzImage kernel, initrd, boot_params + command line, our
+ * purgatory, the core header) laid out in the crash reservation, their
+ * SHA-256 stored in the purgatory, and kexec_load(2) with KEXEC_ON_CRASH.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,10 +19,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "bzimage.h"
+#include "cmdline.h"
 #include "corehdr.h"
+#include "purgatory/purgatory.h"
+#include "sha256.h"
 #include "iomem.h"
 #include "loader.h"
 
@@ -266,21 +274,407 @@ static void report(const struct corehdr_spec *s, uint8_t *hdr, size_t len)
 		elf_end(e);
 }
 
+#ifndef KEXEC_ON_CRASH
+#define KEXEC_ON_CRASH		0x00000001
+#endif
+#define KEXEC_ARCH_386_FLAG	(3u << 16)
+#define KEXEC_ARCH_X86_64_FLAG	(62u << 16)
+#define SEG_MAX 16
+#define PAGE 4096u
+
+extern const uint8_t purgatory_image[];
+extern const uint32_t purgatory_image_size;
+
+struct kexec_segment {
+	const void *buf;
+	size_t bufsz;
+	const void *mem;
+	size_t memsz;
+};
+
+struct seg {
+	const char *what;
+	const uint8_t *buf;
+	size_t bufsz;
+	uint64_t mem, memsz;
+};
+
+/* Everything a load is made of; one free for all. */
+struct boot_image {
+	uint8_t *kernel, *initrd, *hdr, *purg, *running;
+	size_t kernel_size, initrd_size, hdr_len;
+	uint8_t zp[BOOT_PARAMS_SIZE + PAGE];	/* boot_params + command line */
+	char *cmd;
+	struct bzimage bz;
+	struct seg seg[SEG_MAX];
+	size_t nseg;
+	uint64_t entry, crash_start, crash_end;	/* end exclusive */
+	struct e820_entry e820[E820_MAX];
+	size_t ne820;
+};
+
+static void boot_image_free(struct boot_image *b)
+{
+	free(b->kernel);
+	free(b->initrd);
+	free(b->hdr);
+	free(b->purg);
+	free(b->running);
+	free(b->cmd);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+static struct vmc_error *slurp(const char *path, uint8_t **ret, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	struct vmc_error *err = NULL;
+	size_t done = 0;
+
+	*ret = NULL;
+	if (fd < 0)
+		return vmc_error_errno(errno, "%s", path);
+	if (fstat(fd, &st) || !(*ret = malloc(st.st_size ? st.st_size : 1))) {
+		close(fd);
+		return vmc_error_errno(errno ? errno : ENOMEM, "%s", path);
+	}
+	while (done < (size_t)st.st_size && !err) {
+		ssize_t n = read(fd, *ret + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			err = vmc_error_errno(n ? errno : EIO, "reading %s",
+					      path);
+		else
+			done += n;
+	}
+	close(fd);
+	*len = done;
+	return err;
+}
+
+/* The largest "Crash kernel" range: where every segment must go. */
+static struct vmc_error *crash_range(const struct iomem *io,
+				     struct boot_image *b)
+{
+	const struct iomem_range *r, *best = NULL;
+
+	for (size_t i = 0; (r = iomem_find(io, "Crash kernel", i)); i++)
+		if (!best || r->end - r->start > best->end - best->start)
+			best = r;
+	if (!best)
+		return vmc_error_create(VMC_ERR_NOT_FOUND, "no memory is "
+			"reserved for a crash kernel (no \"Crash kernel\" in "
+			"/proc/iomem): add crashkernel= to the kernel command "
+			"line and reboot");
+	if (io->zeroed)
+		return vmc_error_create(VMC_ERR_INVALID, "/proc/iomem shows "
+					"no addresses: run as root");
+	b->crash_start = best->start;
+	b->crash_end = best->end + 1;
+	return NULL;
+}
+
+static void e820_add(struct boot_image *b, uint64_t start, uint64_t end,
+		     uint32_t type)
+{
+	if (end > start && b->ne820 < E820_MAX)
+		b->e820[b->ne820++] = (struct e820_entry){ start, end - start,
+							   type };
+}
+
+static int by_addr(const void *x, const void *y)
+{
+	const struct e820_entry *a = x, *c = y;
+
+	return a->addr < c->addr ? -1 : a->addr > c->addr;
+}
+
+/*
+ * The capture kernel's memory map, as the kernel's own kexec_file_load
+ * makes it: RAM below 1 MiB (which the crashed kernel never used with
+ * crashkernel= set) and the crash reservation minus the core header;
+ * ACPI tables, ACPI NVS and reserved ranges as they are, so the capture
+ * kernel finds its firmware tables.
+ */
+static void build_e820(const struct iomem *io, struct boot_image *b,
+		       uint64_t hdr_start, uint64_t hdr_end)
+{
+	static const struct { const char *name; uint32_t type; } keep[] = {
+		{ "ACPI Tables", E820_ACPI },
+		{ "ACPI Non-volatile Storage", E820_NVS },
+		{ "Reserved", E820_RESERVED },
+	};
+
+	b->ne820 = 0;
+	for (size_t i = 0; i < io->n; i++) {
+		const struct iomem_range *r = &io->r[i];
+
+		if (r->depth)
+			continue;
+		if (!strcmp(r->name, "System RAM") && r->start < (1u << 20))
+			e820_add(b, r->start, r->end + 1 < (1u << 20) ?
+				 r->end + 1 : (1u << 20), E820_RAM);
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (!strcmp(r->name, keep[k].name))
+				e820_add(b, r->start, r->end + 1, keep[k].type);
+	}
+	e820_add(b, b->crash_start, hdr_start, E820_RAM);
+	e820_add(b, hdr_end, b->crash_end, E820_RAM);
+	qsort(b->e820, b->ne820, sizeof(b->e820[0]), by_addr);
+}
+
+static void add_seg(struct boot_image *b, const char *what, const void *buf,
+		    size_t len, uint64_t mem)
+{
+	b->seg[b->nseg++] = (struct seg){ what, buf, len, mem,
+					  align_up(len, PAGE) };
+}
+
+/* The purgatory's copy, its parameters filled in: kernel entry, boot_params
+ * and the SHA-256 of every other segment. */
+static struct vmc_error *fill_purgatory(struct boot_image *b, uint64_t zp,
+					uint64_t at)
+{
+	struct purgatory_header h;
+	struct purgatory_params p = { 0 };
+	struct sha256 s;
+
+	if (purgatory_image_size < sizeof(h))
+		return vmc_error_create(VMC_ERR_UNSUPPORTED, "this loader was "
+			"built without a purgatory for this architecture");
+	memcpy(&h, purgatory_image, sizeof(h));
+	if (memcmp(h.magic, PURGATORY_MAGIC, 8) ||
+	    h.params + sizeof(p) > purgatory_image_size)
+		return vmc_error_create(VMC_ERR_FORMAT, "the built-in "
+					"purgatory image is damaged");
+	if (!(b->purg = malloc(purgatory_image_size)))
+		return &vmc_enomem;
+	memcpy(b->purg, purgatory_image, purgatory_image_size);
+	p.kernel_entry = b->entry;
+	p.boot_params = zp;
+	sha256_init(&s);
+	for (size_t i = 0; i < b->nseg; i++) {
+		sha256_update(&s, b->seg[i].buf, b->seg[i].bufsz);
+		sha256_zeros(&s, b->seg[i].memsz - b->seg[i].bufsz);
+		p.regions[p.nregions++] = (struct purgatory_region){
+			b->seg[i].mem, b->seg[i].memsz };
+	}
+	sha256_final(&s, p.digest);
+	if (getenv("VMCORE_LOADER_TEST_BAD_DIGEST"))
+		p.digest[0] ^= 1;	/* tests: the purgatory must refuse */
+	memcpy(b->purg + h.params, &p, sizeof(p));
+	b->entry = at + h.entry;
+	add_seg(b, "purgatory", b->purg, purgatory_image_size, at);
+	return NULL;
+}
+
+/*
+ * Lay the segments out, bottom up from the reservation's start: the
+ * kernel at its alignment with init_size bytes for it to decompress into,
+ * the initrd, boot_params + command line, the purgatory; the core header
+ * at the top, kept out of the capture kernel's memory map.
+ */
+static struct vmc_error *layout(const struct arch *a, const struct iomem *io,
+				struct boot_image *b, const char *running)
+{
+	uint64_t k = align_up(b->crash_start, b->bz.kernel_alignment);
+	size_t ksize = b->bz.size - b->bz.setup_size;
+	uint64_t at = k + align_up(ksize > b->bz.init_size ? ksize :
+				   b->bz.init_size, PAGE);
+	uint64_t hdr_at = (b->crash_end - align_up(b->hdr_len, PAGE)) &
+			  ~(uint64_t)(PAGE - 1);
+	uint64_t initrd_at = at, zp_at;
+	struct vmc_error *err;
+	char *cmd = NULL;
+	struct boot_setup bs;
+
+	b->nseg = 0;
+	add_seg(b, "kernel", b->bz.data + b->bz.setup_size, ksize, k);
+	b->entry = k + (b->bz.entry64 && a->e_machine == EM_X86_64 ?
+			0x200 : 0);
+	if (b->initrd) {
+		add_seg(b, "initrd", b->initrd, b->initrd_size, initrd_at);
+		at += align_up(b->initrd_size, PAGE);
+		if (at > (uint64_t)b->bz.initrd_addr_max + 1)
+			return vmc_error_create(VMC_ERR_INVALID, "the initrd "
+				"would end at 0x%" PRIx64 ", above the kernel's "
+				"initrd_addr_max 0x%x", at,
+				b->bz.initrd_addr_max);
+	}
+	zp_at = at;
+	at += sizeof(b->zp);
+	if (asprintf(&cmd, "%s elfcorehdr=%" PRIu64 "K", running,
+		     hdr_at >> 10) < 0)
+		return &vmc_enomem;
+	b->cmd = cmd;
+	if (strlen(cmd) + 1 > PAGE || (b->bz.cmdline_size &&
+				       strlen(cmd) > b->bz.cmdline_size)) {
+		return vmc_error_create(VMC_ERR_INVALID, "the capture command "
+			"line is %zu bytes, more than the kernel takes (%u)",
+			strlen(cmd), b->bz.cmdline_size);
+	}
+	build_e820(io, b, hdr_at, b->crash_end);
+	bs = (struct boot_setup){ zp_at + BOOT_PARAMS_SIZE, initrd_at,
+				  b->initrd ? b->initrd_size : 0, b->e820,
+				  b->ne820, b->running };
+	bzimage_boot_params(&b->bz, &bs, b->zp);
+	memcpy(b->zp + BOOT_PARAMS_SIZE, cmd, strlen(cmd) + 1);
+	add_seg(b, "boot_params + command line", b->zp, sizeof(b->zp), zp_at);
+	add_seg(b, "core header", b->hdr, b->hdr_len, hdr_at);
+	if ((err = fill_purgatory(b, zp_at, at)))
+		return err;
+	at += align_up(purgatory_image_size, PAGE);
+	if (at > hdr_at)
+		return vmc_error_create(VMC_ERR_INVALID, "the capture kernel "
+			"does not fit in the %" PRIu64 " MiB reserved at 0x%"
+			PRIx64 ": the kernel needs %" PRIu64 " MiB (its "
+			"init_size), the initrd %zu MiB, the rest %" PRIu64
+			" KiB; reserve more (crashkernel=) or use a smaller "
+			"initrd", (b->crash_end - b->crash_start) >> 20,
+			b->crash_start, align_up(b->bz.init_size, 1 << 20) >> 20,
+			b->initrd_size >> 20,
+			(uint64_t)(sizeof(b->zp) + purgatory_image_size +
+				   b->hdr_len) >> 10);
+	return NULL;
+}
+
+static const char *kexec_load_hint(int e)
+{
+	switch (e) {
+	case EADDRNOTAVAIL:
+		return "a segment lies outside the memory reserved for the "
+		       "crash kernel (the reservation changed since "
+		       "/proc/iomem was read?)";
+	case EBUSY:
+		return "another kexec load is in progress (the kexec lock is "
+		       "held): try again";
+	case EINVAL:
+		return "the kernel rejected the segment list (overlapping or "
+		       "unaligned segments, or an architecture flag this "
+		       "kernel does not take): see dmesg";
+	case EPERM:
+		return geteuid() ? "loading a crash kernel needs root "
+		       "(CAP_SYS_BOOT)" : "the kernel refused (kernel "
+		       "lockdown forbids kexec_load, or "
+		       "kernel.kexec_load_disabled=1)";
+	case ENOSYS:
+		return "this kernel was built without kexec_load "
+		       "(CONFIG_KEXEC)";
+	case ENOMEM:
+		return "the kernel could not allocate the image's pages in the "
+		       "reservation";
+	default:
+		return NULL;
+	}
+}
+
+static void print_segments(const struct boot_image *b)
+{
+	for (size_t i = 0; i < b->nseg; i++)
+		printf("segment      0x%08" PRIx64 "-0x%08" PRIx64 " %8zu bytes"
+		       "  %s\n", b->seg[i].mem, b->seg[i].mem + b->seg[i].memsz
+		       - 1, b->seg[i].bufsz, b->seg[i].what);
+	printf("entry        0x%08" PRIx64 " (purgatory; kernel at 0x%"
+	       PRIx64 ", %s entry)\n", b->entry, b->seg[0].mem,
+	       b->bz.entry64 ? "64-bit" : "32-bit");
+	for (size_t i = 0; i < b->ne820; i++)
+		printf("e820         0x%08" PRIx64 "-0x%08" PRIx64 " %s\n",
+		       b->e820[i].addr, b->e820[i].addr + b->e820[i].size - 1,
+		       b->e820[i].type == E820_RAM ? "usable" :
+		       b->e820[i].type == E820_ACPI ? "ACPI data" :
+		       b->e820[i].type == E820_NVS ? "ACPI NVS" : "reserved");
+	printf("command line %s\n", b->cmd);
+}
+
+static long sys_kexec_load(uint64_t entry, size_t n,
+			   const struct kexec_segment *segs, unsigned long fl)
+{
+#ifdef SYS_kexec_load
+	return syscall(SYS_kexec_load, (unsigned long)entry, n, segs, fl);
+#else
+	(void)entry, (void)n, (void)segs, (void)fl;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static struct vmc_error *do_load(const struct arch *a, struct boot_image *b)
+{
+	struct kexec_segment ks[SEG_MAX];
+	unsigned long flags = KEXEC_ON_CRASH | (a->e_machine == EM_X86_64 ?
+		KEXEC_ARCH_X86_64_FLAG : KEXEC_ARCH_386_FLAG);
+
+	for (size_t i = 0; i < b->nseg; i++)
+		ks[i] = (struct kexec_segment){ b->seg[i].buf, b->seg[i].bufsz,
+			(const void *)(uintptr_t)b->seg[i].mem,
+			(size_t)b->seg[i].memsz };
+	if (sys_kexec_load(b->entry, b->nseg, ks, flags) < 0) {
+		int e = errno;
+		const char *h = kexec_load_hint(e);
+
+		return vmc_error_create(VMC_ERR_OS, "kexec_load: %s%s%s",
+					strerror(e), h ? ": " : "", h ? h : "");
+	}
+	return NULL;
+}
+
+/* Kernel, initrd and the capture command line (without elfcorehdr=). */
+static struct vmc_error *read_boot_files(const struct arch *a,
+					 const struct sysfiles *f,
+					 const struct load_opts *o,
+					 struct boot_image *b, char **cmd)
+{
+	char kbuf[300], ibuf[300], *running = NULL;
+	const char *kernel, *initrd;
+	struct vmc_error *err;
+	size_t n;
+
+	load_default_paths(o, kbuf, ibuf, sizeof(kbuf), &kernel, &initrd);
+	if ((err = slurp(kernel, &b->kernel, &b->kernel_size)) ||
+	    (err = bzimage_parse(kernel, b->kernel, b->kernel_size, &b->bz)) ||
+	    (initrd && (err = slurp(initrd, &b->initrd, &b->initrd_size))))
+		return err;
+	/* The running kernel's own boot_params, for console and firmware
+	 * fields; optional (not every x86 kernel exports it). */
+	if (slurp("/sys/kernel/boot_params/data", &b->running, &n) ||
+	    n < BOOT_PARAMS_SIZE) {
+		free(b->running);
+		b->running = NULL;
+	}
+	if (o->command_line)
+		return (*cmd = strdup(o->command_line)) ? NULL : &vmc_enomem;
+	if ((err = read_text(f->cmdline, &running)))
+		return err;
+	err = capture_cmdline(running, a->kdump.capture_cmdline, o->append,
+			      cmd);
+	free(running);
+	return err;
+}
+
 int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
 		       const struct load_opts *o)
 {
 	struct core_inputs in;
 	struct corehdr_spec s = { 0 };
+	struct boot_image b;
 	struct vmc_error *err;
-	uint8_t *hdr = NULL;
-	size_t len = 0;
-	bool all_low = true;
+	char *cmd = NULL;
+	bool all_low = true, x86;
 
+	memset(&b, 0, sizeof(b));
+	memset(&in, 0, sizeof(in));
 	if (!a) {
 		fprintf(stderr, "vmcore-loader: this machine's architecture is "
 			"not known to the loader\n");
 		return 1;
 	}
+	x86 = a->e_machine == EM_386 || a->e_machine == EM_X86_64;
 	if ((err = gather(a, f, &in, &s)))
 		goto fail;
 	for (size_t i = 0; i < s.nram; i++)
@@ -288,20 +682,49 @@ int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
 	/* ELF32 by default for a 32-bit kernel whose RAM is all below 4 GiB. */
 	s.elfclass = o->core_class ? o->core_class :
 		     a->word_size == 4 && all_low ? 32 : 64;
-	if ((err = corehdr_build(&s, &hdr, &len)))
+	if ((err = corehdr_build(&s, &b.hdr, &b.hdr_len)))
 		goto fail;
-	report(&s, hdr, len);
-	free(hdr);
+	report(&s, b.hdr, b.hdr_len);
+	if (!x86) {
+		if (o->dry_run)
+			goto done;
+		err = vmc_error_create(VMC_ERR_UNSUPPORTED, "booting a "
+			"capture kernel through kexec_load is done for x86 "
+			"(bzImage) only; this kernel needs kexec_file_load");
+		goto fail;
+	}
+	if ((err = read_boot_files(a, f, o, &b, &cmd)) ||
+	    (err = crash_range(&in.io, &b)) ||
+	    (err = layout(a, &in.io, &b, cmd)))
+		goto fail;
+	print_segments(&b);
+	if (!o->dry_run) {
+		if ((err = do_load(a, &b)))
+			goto fail;
+		printf("vmcore-loader: crash kernel loaded with kexec_load "
+		       "(ELF%u core header)\n", s.elfclass);
+	}
+done:
+	free(cmd);
+	boot_image_free(&b);
 	core_inputs_free(&in);
-	if (o->dry_run)
-		return 0;
-	fprintf(stderr, "vmcore-loader: --kexec-load builds the core header "
-		"above but cannot boot a capture kernel yet (bzImage setup and "
-		"a purgatory of our own are not done); nothing was loaded\n");
-	return 1;
+	return 0;
 fail:
 	fprintf(stderr, "vmcore-loader: --kexec-load: %s\n", err->message);
 	vmc_error_destroy(err);
+	free(cmd);
+	boot_image_free(&b);
 	core_inputs_free(&in);
 	return 1;
+}
+
+bool kexec_load_boots(const struct arch *a)
+{
+	return (a->e_machine == EM_386 || a->e_machine == EM_X86_64) &&
+	       purgatory_image_size > 0;
+}
+
+int kexec_load_unload(void)
+{
+	return sys_kexec_load(0, 0, NULL, KEXEC_ON_CRASH) < 0 ? -1 : 0;
 }

@@ -57,9 +57,18 @@ struct load_opts {
 int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		 const struct load_opts *o);
 int cmd_unload_run(void);
-/* load --kexec-load: the core header (and, for now, only --dry-run). */
+/* Kernel and initrd paths: the options', else /boot/vmlinuz-RELEASE and
+ * /boot/vmcore-capture-RELEASE.img (or the distribution's initrd.img). */
+void load_default_paths(const struct load_opts *o, char *kbuf, char *ibuf,
+			size_t len, const char **kernel, const char **initrd);
+/* load --kexec-load: our own core header, segments and purgatory, and
+ * kexec_load(2) (x86; elsewhere the header only, with --dry-run). */
 int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
 		       const struct load_opts *o);
+/* Can the kexec_load path boot a capture kernel on A (x86)? */
+bool kexec_load_boots(const struct arch *a);
+/* Unload the crash kernel with kexec_load(2); -1 and errno on failure. */
+int kexec_load_unload(void);
 /* The explanation of a kexec_file_load() errno, in user terms. */
 const char *kexec_errno_hint(int e, const struct kdump_state *st,
 			     uint64_t kernel_size, uint64_t initrd_size,
