@@ -169,6 +169,7 @@ check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real-i386.sh $(BUILD)
 	@tests/loader/qemu-cross.sh aarch64
 	@tests/loader/qemu-cross.sh i386
+	@tests/loader/qemu-kexec-load.sh $(BUILD)
 
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump

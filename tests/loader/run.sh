@@ -93,11 +93,29 @@ cp "$L" "$pub/vmcore-loader"
 chmod 644 "$pub/kernel"
 chmod 755 "$pub/vmcore-loader"
 expect "not root: the kernel refuses, the message says why" 1 \
-	"kexec_file_load $pub/kernel: (Operation not permitted: loading a crash kernel needs root|Function not implemented: this kernel has no kexec_file_load)" \
+	"kexec_file_load $pub/kernel: Operation not permitted: loading a crash kernel needs root|this kernel has no kexec_file_load\(2\): loading with kexec_load\(2\)" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/vmcore-loader" load --kernel "$pub/kernel" --no-initrd
 rm -rf "$pub"
 
 echo "== load --kexec-load --dry-run (the core header; fixture sysfs and /proc/kcore)"
+# The boot segments (x86): a minimal relocatable bzImage (boot protocol
+# 2.15, 4 setup sectors, kernel_alignment 2 MiB, init_size 32 MiB).
+python3 - "$tmp/bz" <<'PY'
+import struct, sys
+d = bytearray(5 * 512 + 65536)
+d[0x1f1] = 4
+d[0x200:0x202] = b"\xeb\x66"
+d[0x202:0x206] = b"HdrS"
+struct.pack_into("<H", d, 0x206, 0x20f)
+d[0x211] = 1                                    # LOADED_HIGH
+struct.pack_into("<I", d, 0x22c, 0x7fffffff)    # initrd_addr_max
+struct.pack_into("<I", d, 0x230, 0x200000)      # kernel_alignment
+d[0x234] = 1                                    # relocatable
+d[0x236] = 1                                    # XLF_KERNEL_64
+struct.pack_into("<I", d, 0x238, 2047)          # cmdline_size
+struct.pack_into("<I", d, 0x260, 0x2000000)     # init_size
+open(sys.argv[1], "wb").write(d)
+PY
 r=$(sysroot kl "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
 for c in 0 1; do
 	mkdir -p "$r/sys/devices/system/cpu/cpu$c"
@@ -119,7 +137,7 @@ open(sys.argv[1], "wb").write(eh + body)
 PY
 VMCORE_LOADER_SYSROOT=$r expect "ELF64 header for x86_64: notes, kernel text, RAM minus crash kernel" 0 \
 	"core header  ELF64, 512 bytes: 3 PT_NOTE \(2 CPUs \+ VMCOREINFO\), PT_LOADs for 7935 MiB of crash memory \+ the kernel text" \
-	"$L" load --kexec-load --dry-run
+	"$L" load --kexec-load --dry-run --kernel "$tmp/bz" --no-initrd
 for l in "note       cpu1 crash notes at 0x23fc2c000, 464 bytes" \
 	"note       VMCOREINFO at 0x23e2a000, 4096 bytes" \
 	"load       kernel text 0x27400000-0x29c2ffff at 0xffffffff9a800000" \
@@ -130,9 +148,28 @@ for l in "note       cpu1 crash notes at 0x23fc2c000, 464 bytes" \
 done
 VMCORE_LOADER_SYSROOT=$r expect "ELF32 refused for RAM above 4 GiB, says why" 1 \
 	"ELF32 core headers cannot describe RAM at physical 0x100000000-0x23fffffff \(above 4 GiB\): use --elf64-core-headers" \
-	"$L" load --kexec-load --elf32-core-headers --dry-run
-VMCORE_LOADER_SYSROOT=$r expect "without --dry-run: says the loading is not done, loads nothing" 1 \
-	"cannot boot a capture kernel yet .*nothing was loaded" "$L" load --kexec-load
+	"$L" load --kexec-load --elf32-core-headers --dry-run --kernel "$tmp/bz" --no-initrd
+printf 'initrd-bytes' >"$tmp/ird"
+VMCORE_LOADER_SYSROOT=$r expect "segments: kernel at the reservation's start, core header at its top" 0 \
+	"segment +0x2b000000-0x2b00ffff +65536 bytes +kernel" \
+	"$L" load --kexec-load --dry-run --kernel "$tmp/bz" --initrd "$tmp/ird"
+for l in "segment      0x2d000000-0x2d000fff       12 bytes  initrd" \
+	"segment      0x2d001000-0x2d002fff     8192 bytes  boot_params + command line" \
+	"segment      0x3afff000-0x3affffff      512 bytes  core header" \
+	"e820         0x2b000000-0x3affefff usable" \
+	"command line root=/dev/vda $want_defaults elfcorehdr=966652K"; do
+	grep -qF "$l" "$tmp/err" && ok "dry run: $l" || bad "dry run lacks: $l" "$(cat "$tmp/err")"
+done
+grep -qE '^entry +0x2d003010 \(purgatory; kernel at 0x2b000000, 64-bit entry\)' "$tmp/err" &&
+	ok "dry run: the entry is the purgatory's, the kernel's 64-bit entry after it" ||
+	bad "dry run: entry" "$(grep entry "$tmp/err")"
+VMCORE_LOADER_SYSROOT=$r expect "a kernel that is no bzImage is refused, says why" 1 \
+	"is not an x86 bzImage \(no \"HdrS\" setup header" \
+	"$L" load --kexec-load --dry-run --kernel "$kernel" --no-initrd
+truncate -s 240M "$tmp/ird"
+VMCORE_LOADER_SYSROOT=$r expect "too big for the reservation: says what needs how much" 1 \
+	"does not fit in the 256 MiB reserved at 0x2b000000: the kernel needs 32 MiB .*, the initrd 240 MiB" \
+	"$L" load --kexec-load --dry-run --kernel "$tmp/bz" --initrd "$tmp/ird" --append "$(head -c 300 /dev/zero | tr '\0' x)"
 expect "--elf32-core-headers without --kexec-load" 2 "go with --kexec-load" \
 	"$L" load --elf32-core-headers --dry-run
 rm -r "$r/sys/devices/system/cpu/cpu0" "$r/sys/devices/system/cpu/cpu1"

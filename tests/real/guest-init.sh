@@ -54,6 +54,12 @@ case " $(cat /proc/cmdline) " in
 *" vmcore_kexec=elf64 "*) kexec_load_opt=--elf64-core-headers ;;
 *) kexec_load_opt=-s ;;
 esac
+# With "vmcore_loader=ours" and elf32/elf64: our vmcore-loader's kexec_load
+# path (its own core header, boot_params and purgatory) instead of kexec.
+case " $(cat /proc/cmdline) " in
+*" vmcore_loader=ours "*) ours_kexec_load=1 ;;
+*) ours_kexec_load=0 ;;
+esac
 
 # The host stored the virtio modules (decompressed) as /modules/NN-name.ko
 # in dependency order; the glob sorts them.
@@ -122,6 +128,24 @@ crash_stage() {
 		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
 			fail "kexec_crash_loaded is not 1"
 		loaded_by=vmcore-loader
+	elif [ "$ours_kexec_load" = 1 ]; then
+		# Our kexec_load path, as kexec -p is used below; load, unload
+		# and load again, the state must follow.  The dry run prints
+		# the segments and the command line for the console log.
+		hostname "$GUEST_HOSTNAME"
+		set -- --kexec-load "$kexec_load_opt" --kernel /vmlinuz \
+			--initrd /capture.cpio.gz --command-line "$CAPTURE_CMDLINE"
+		vmcore-loader load --dry-run "$@" || fail "vmcore-loader load --dry-run"
+		vmcore-loader load "$@" || fail "vmcore-loader load --kexec-load"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+			fail "kexec_crash_loaded is not 1 after load"
+		vmcore-loader unload || fail "vmcore-loader unload"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 0 ] ||
+			fail "kexec_crash_loaded is not 0 after unload"
+		vmcore-loader load "$@" || fail "vmcore-loader load --kexec-load (again)"
+		[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+			fail "kexec_crash_loaded is not 1"
+		loaded_by=vmcore-loader-kexec-load
 	else
 		# kexec_file_load (-s): the kernel itself builds elfcorehdr= and
 		# the purgatory; with kexec_load, kexec does.  The capture kernel
@@ -176,6 +200,11 @@ crash_stage() {
 		meta HOSTNAME "$(hostname)"
 		meta CAPTURE_CMDLINE "$(vmcore-loader load --dry-run \
 			--kernel /vmlinuz --initrd /capture.cpio.gz |
+			sed -n 's/^command line //p')"
+	elif [ "$loaded_by" = vmcore-loader-kexec-load ]; then
+		meta LOADED_BY "$loaded_by"
+		meta HOSTNAME "$(hostname)"
+		meta CAPTURE_CMDLINE "$(vmcore-loader load --dry-run "$@" |
 			sed -n 's/^command line //p')"
 	else
 		meta LOADED_BY kexec

@@ -3,7 +3,9 @@
 # kernel (i386).
 #
 # Usage: tests/real/make-dump-i386.sh [--flavour 686-pae|686]
-#                                      [--core-headers elf32|elf64] [--print-dir]
+#                                      [--core-headers elf32|elf64]
+#                                      [--loader kexec-tools|ours]
+#                                      [--crashkernel SPEC] [--print-dir]
 #
 # Boots the 32-bit kernel in qemu-system-i386 (TCG; KVM is never used),
 # arms kdump with kexec_load (i386 has no kexec_file_load), panics on CPU 1
@@ -18,6 +20,13 @@
 #   --core-headers elf32|elf64   the ELF class of the core header kexec
 #                  writes (--elf32-core-headers, the default, or
 #                  --elf64-core-headers: ELF64 with e_machine EM_386)
+#   --loader kexec-tools|ours   who arms kdump: kexec-tools' kexec -p (the
+#                  default) or our vmcore-loader's kexec_load path (`load
+#                  --kexec-load`, cross-built static by
+#                  tests/loader/cross-build.sh), with its own core header,
+#                  boot_params and purgatory
+#   --crashkernel SPEC   the first kernel's crashkernel= (default 128M;
+#                  e.g. 64M@16M for a fixed reservation)
 #   --print-dir    only print the directory; exit 0 if it holds a complete
 #                  dump, 1 if not (nothing is built or downloaded)
 #
@@ -56,6 +65,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 headers=elf32
 flavour=686-pae
+loader=kexec-tools
 print_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -63,6 +73,8 @@ while [ $# -gt 0 ]; do
 	--flavour=*) flavour=${1#--flavour=}; shift ;;
 	--core-headers) [ $# -ge 2 ] || usage; headers=$2; shift 2 ;;
 	--core-headers=*) headers=${1#--core-headers=}; shift ;;
+	--loader) [ $# -ge 2 ] || usage; loader=$2; shift 2 ;;
+	--crashkernel) [ $# -ge 2 ] || usage; CRASHKERNEL=$2; shift 2 ;;
 	--print-dir) print_only=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) log "unknown argument '$1'"; usage ;;
@@ -73,6 +85,16 @@ elf32) elf_class=ELF32 ;;
 elf64) elf_class=ELF64 ;;
 *) die "--core-headers must be elf32 or elf64, not '$headers'" ;;
 esac
+case $loader in
+kexec-tools) variant="" ;;
+ours) variant=-ours-ck$(printf '%s' "$CRASHKERNEL" | tr '@' a) ;;
+*) die "--loader must be kexec-tools or ours, not '$loader'" ;;
+esac
+case $CRASHKERNEL in
+*[!0-9KMG@]*|'') die "--crashkernel '$CRASHKERNEL' is not SIZE or SIZE@OFFSET" ;;
+esac
+[ "$loader" = ours ] || [ "$CRASHKERNEL" = 128M ] ||
+	die "--crashkernel goes with --loader ours (the kexec-tools fixtures are fixed)"
 case $flavour in
 686-pae) pae=1 ;;
 686) pae=0 ;;
@@ -119,7 +141,7 @@ else
 	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-$flavour-unsigned with a matching -dbg package in apt (is the i386 architecture added, and deb.debian.org bookworm + bookworm-security configured?)"
 fi
 
-dumpdir=$cache/dumps/$kver-i386-$headers-v$FIXTURE_VERSION
+dumpdir=$cache/dumps/$kver-i386-$headers$variant-v$FIXTURE_VERSION
 
 if [ $print_only = 1 ]; then
 	echo "$dumpdir"
@@ -403,6 +425,11 @@ for l in $libs ${interp#/}; do
 	cp -L "$uroot/$l" "$tree/$l" || die "copying $l into the initramfs"
 done
 [ -e "$tree$interp" ] || die "ELF interpreter $interp of kexec not copied"
+if [ "$loader" = ours ]; then
+	ours_bin=$("$here/../loader/cross-build.sh" i386) ||
+		die "cross build of the i386 vmcore-loader failed"
+	cp "$ours_bin" "$tree/bin/vmcore-loader"
+fi
 cp "$vmlinuz" "$tree/vmlinuz"
 cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
 mk_cpio "$work/main.cpio.gz"
@@ -420,7 +447,7 @@ timeout "$QEMU_TIMEOUT" qemu-system-i386 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
-	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1 vmcore_kexec=$headers" \
+	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1 vmcore_kexec=$headers vmcore_loader=$loader" \
 	-drive "file=$disk,format=raw,if=virtio" \
 	</dev/null >&2 || qrc=$?
 
@@ -560,6 +587,8 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 	echo "KVER=$kver"
 	echo "KERNEL_PACKAGE_VERSION=$kpkg_version"
 	echo "CORE_HEADERS=$headers"
+	echo "LOADER=$loader"
+	echo "CRASHKERNEL=$CRASHKERNEL"
 	echo "ELF_CLASS=$elf_class"
 	echo "FLAVOUR=$flavour"
 	echo "PAE=$pae"

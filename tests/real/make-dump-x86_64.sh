@@ -1,7 +1,7 @@
 #!/bin/sh
 # Make (or reuse) a REAL kdump of a Debian 12 "cloud-amd64" 6.1 kernel.
 #
-# Usage: tests/real/make-dump-x86_64.sh [--levels 4|5] [--print-dir]
+# Usage: tests/real/make-dump-x86_64.sh [--levels 4|5] [--kexec-load] [--print-dir]
 #
 # Boots the kernel in QEMU (TCG; KVM is never used), arms kdump with our own
 # vmcore-loader (kexec_file_load, its default capture command line), panics
@@ -15,6 +15,9 @@
 # A complete dump (its "done" stamp exists) is reused without doing anything.
 #
 #   --levels 4|5   paging levels of the guest (default 4)
+#   --kexec-load   arm kdump with vmcore-loader's kexec_load path (its own
+#                  ELF64 core header, boot_params and purgatory) instead of
+#                  kexec_file_load; the dump directory ends in -kexec-load
 #   --print-dir    only print the directory; exit 0 if it holds a complete
 #                  dump, 1 if not (nothing is built or downloaded)
 #
@@ -39,11 +42,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-x86_64.sh"
 
 levels=4
+kexec_load=0
 print_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--levels) [ $# -ge 2 ] || usage; levels=$2; shift 2 ;;
 	--levels=*) levels=${1#--levels=}; shift ;;
+	--kexec-load) kexec_load=1; shift ;;
 	--print-dir) print_only=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) log "unknown argument '$1'"; usage ;;
@@ -56,7 +61,12 @@ case $levels in
 esac
 
 pick_kver $print_only
-dumpdir=$cache/dumps/$kver-x86_64-${levels}l-v$FIXTURE_VERSION
+variant="" guest_opts="" loaded_by=vmcore-loader
+if [ $kexec_load = 1 ]; then
+	variant=-kexec-load guest_opts=" vmcore_kexec=elf64 vmcore_loader=ours"
+	loaded_by=vmcore-loader-kexec-load
+fi
+dumpdir=$cache/dumps/$kver-x86_64-${levels}l$variant-v$FIXTURE_VERSION
 print_or_reuse $print_only
 
 need apt-get dpkg-deb tar cpio gzip xz readelf od dd timeout flock \
@@ -107,7 +117,7 @@ timeout "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
-	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1" \
+	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1$guest_opts" \
 	-drive "file=$disk,format=raw,if=virtio" \
 	</dev/null >&2 || qrc=$?
 
@@ -171,7 +181,7 @@ esac
 check_marker "$vmcore"
 grep -qF "$(gm MARKER)" "$work/dmesg.txt" ||
 	die "the saved dmesg.txt lacks the marker $(gm MARKER)"
-[ "$(gm LOADED_BY)" = vmcore-loader ] || die "the crash kernel was loaded by '$(gm LOADED_BY)'"
+[ "$(gm LOADED_BY)" = "$loaded_by" ] || die "the crash kernel was loaded by '$(gm LOADED_BY)'"
 # save names the directory after the crashed machine (read from the dump).
 case $saved_name in
 "$(gm HOSTNAME)"-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]-[0-9][0-9]:[0-9][0-9]:[0-9][0-9]) ;;

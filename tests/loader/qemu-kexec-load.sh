@@ -1,0 +1,99 @@
+#!/bin/sh
+# The kexec_load path end to end, on real Debian kernels in QEMU: our
+# vmcore-loader arms kdump with its own ELF core header, boot_params and
+# purgatory (`load --kexec-load`, no kexec-tools anywhere), the guest
+# panics, the capture kernel boots through our purgatory and the dump is
+# saved; then gdbserver-vmcore serves it to gdb, and Debian's 32-bit gdb
+# opens the i386 ELF32 dump directly.
+#   * i386 686-pae, crashkernel=64M@16M, ELF32 core header;
+#   * i386 686-pae, crashkernel=64M (placed by the kernel), ELF64 header;
+#   * x86_64 cloud-amd64 (4-level), ELF64 header, kernel text PT_LOAD.
+# The dumps are fixtures (tests/real/make-dump-*.sh --loader ours /
+# --kexec-load), cached like the others.
+# Usage: tests/loader/qemu-kexec-load.sh BUILD_DIR
+set -eu
+build=$(cd "${1:-build}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+server=$build/gdbserver-vmcore
+. "$here/../lib-check.sh"
+m() { sed -n "s/^$2=//p" "$1/meta.txt" | head -n 1; }
+
+# check_dump NAME DIR CLASS MACHINE CRASHKERNEL-RE
+check_dump() {
+	name=$1 dir=$2 class=$3 machine=$4
+	[ "$(m "$dir" LOADED_BY)" = vmcore-loader-kexec-load ] &&
+		ok "$name: armed by vmcore-loader load --kexec-load (load, unload, load), capture kernel booted through our purgatory, dump saved" ||
+		bad "$name: LOADED_BY=$(m "$dir" LOADED_BY)"
+	readelf -hW "$dir/vmcore" >"$tmp/h" 2>&1
+	grep -qE "Class: +$class" "$tmp/h" && grep -qE "Machine: +$machine" "$tmp/h" &&
+		ok "$name: /proc/vmcore from our $class core header ($machine)" ||
+		bad "$name: vmcore header" "$(cat "$tmp/h")"
+	# The segments the guest's dry run printed lie inside its reservation.
+	ck=$(sed -n 's/^iomem .*Crash kernel ranges: //p' "$dir/console.log" | head -n 1)
+	tr -d '\r' <"$dir/console.log" | awk '$1 == "segment" { print $2 }' | sort -u >"$tmp/segs"
+	lo=$(tr -d '\r' <"$dir/console.log" | sed -n 's/.*Reserving \([0-9]*\)MB of memory at \([0-9]*\)MB for crashkernel.*/\2 \1/p' | head -n 1)
+	if [ -n "$lo" ] && [ -s "$tmp/segs" ]; then
+		set -- $lo
+		base=$(($1 << 20)) end=$((($1 + $2) << 20)) out=""
+		while IFS=- read -r a b; do
+			[ $((a)) -ge $base ] && [ $((b)) -lt $end ] || out="$out $a-$b"
+		done <"$tmp/segs"
+		[ -z "$out" ] && ok "$name: all $(grep -c . "$tmp/segs") segments inside the crash reservation ($2 MiB at $1 MiB)" ||
+			bad "$name: segments outside the reservation:$out"
+	else
+		bad "$name: no segments or reservation in the console log" "$ck"
+	fi
+	grep -qF "$(m "$dir" MARKER)" "$dir/vmcore" 2>/dev/null || grep -qaF "$(m "$dir" MARKER)" "$dir/vmcore" &&
+		ok "$name: the /dev/kmsg marker is in the dumped memory" || bad "$name: marker not in the dump"
+}
+
+# gdb_session NAME DIR SCRIPT: the full real-dump check script through the server.
+gdb_session() {
+	name=$1 dir=$2 script=$3
+	vmlinux=$(m "$dir" VMLINUX)
+	if env VMC_META="$dir/meta.txt" timeout 600 gdb -nx -batch -q "$vmlinux" \
+		-ex "target remote | $server -q --threads cpus --vmlinux $vmlinux $dir/vmcore" \
+		-x "$top/tests/gdb/$script" >"$tmp/$name.log" 2>&1 &&
+		grep -qE '^[0-9]+ passed, 0 failed' "$tmp/$name.log"; then
+		ok "$name: gdb through gdbserver-vmcore: $(grep -E '^[0-9]+ passed' "$tmp/$name.log")"
+	else
+		bad "$name: gdb session" "$(grep -E '^FAIL' "$tmp/$name.log" | head -n 10; tail -n 5 "$tmp/$name.log")"
+	fi
+}
+
+echo "== i386 686-pae, crashkernel=64M@16M, ELF32"
+d32=$("$top/tests/real/make-dump-i386.sh" --flavour 686-pae --core-headers elf32 \
+	--loader ours --crashkernel 64M@16M)
+check_dump i386-elf32 "$d32" ELF32 "Intel 80386"
+tr -d '\r' <"$d32/console.log" | grep -q '^segment *0x01000000-.* kernel$' &&
+	ok "i386-elf32: kernel segment at 16 MiB, the fixed reservation's start" ||
+	bad "i386-elf32: kernel segment" "$(grep '^segment' "$d32/console.log")"
+gdb_session i386-elf32 "$d32" real-i386.py
+
+# Debian's gdb:i386 on the file itself: ELF32 is what it can open.
+gdb32=$("$top/tests/real/gdb-i386.sh")
+vml=$(m "$d32" VMLINUX)
+timeout 300 "$gdb32" -nx -batch -q -ex "symbol-file -o $(m "$d32" KASLR_OFFSET) $vml" \
+	-ex "core-file $d32/vmcore" -ex "thread $(($(m "$d32" CRASHER_CPU) + 1))" -ex bt \
+	>"$tmp/g32" 2>&1 || true
+grep -qE '^#[0-9]+ .*sysrq_handle_crash' "$tmp/g32" && grep -qE '^#[0-9]+ .*write_sysrq_trigger' "$tmp/g32" &&
+	ok "i386-elf32: Debian's gdb:i386 opens the vmcore directly, panic backtrace sysrq_handle_crash <- write_sysrq_trigger" ||
+	bad "i386-elf32: gdb:i386 on the vmcore" "$(tail -n 15 "$tmp/g32")"
+
+echo "== i386 686-pae, crashkernel=64M, ELF64"
+d64=$("$top/tests/real/make-dump-i386.sh" --flavour 686-pae --core-headers elf64 \
+	--loader ours --crashkernel 64M)
+check_dump i386-elf64 "$d64" ELF64 "Intel 80386"
+gdb_session i386-elf64 "$d64" real-i386.py
+
+echo "== x86_64 cloud-amd64, kexec_load path, ELF64"
+dx=$("$top/tests/real/make-dump-x86_64.sh" --kexec-load)
+check_dump x86_64 "$dx" ELF64 "Advanced Micro Devices X86-64"
+tr -d '\r' <"$dx/console.log" | grep -qE '^entry .*64-bit entry' &&
+	ok "x86_64: the purgatory enters the kernel at its 64-bit entry" ||
+	bad "x86_64: entry" "$(grep '^entry' "$dx/console.log")"
+gdb_session x86_64 "$dx" real.py
+
+echo "kexec_load path end to end: $pass passed, $fail failed"
+[ "$fail" = 0 ]
