@@ -34,7 +34,7 @@ cd "$src" || exit 2
 out=${FUZZ_BUILD:-build-fuzz}
 cc=${CLANG:-clang}
 secs=${FUZZ_SECONDS:-60}
-all="rsp vmcoreinfo vmcore server"
+all="rsp vmcoreinfo vmcore server loader"
 targets=${*:-$all}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -62,6 +62,7 @@ done
 
 extra_rsp="tests/unit/gdbframes.c"
 extra_server="tests/unit/corefile.c"
+extra_loader="loader/bzimage.c loader/iomem.c loader/corehdr.c"
 for t in $targets; do
 	case " $all " in *" $t "*) ;; *)
 		echo "fuzz: unknown harness '$t' (have: $all)" >&2; exit 2 ;;
