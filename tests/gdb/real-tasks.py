@@ -133,6 +133,8 @@ check_match("monitor ps marks the panicking task",
             r"^\* +%d +\d+ +%d R .*%s" % (crasher, ccpu,
                                           re.escape(m["CRASHER_COMM"])), ps)
 check_match("monitor ps counts the tasks", r"^%d tasks;" % len(ref), ps)
+check_eq("monitor info version prints nothing (scripts/gdb must not take "
+         "the server for QEMU)", run("monitor info version"), "")
 minfo = run("monitor info")
 check_match("monitor info says threads are tasks",
             r"^threads +%d tasks" % len(ref), minfo)
