@@ -14,6 +14,11 @@
    sequential rate vs decompression alone.
 6. elfconv: a 512 MiB ELF64 i386 dump to ELF32 vs `cp --sparse=always` of
    the same file.  Target: at most 1.2x cp's time.
+7. Task threads: `thread apply all bt` over every task through the server
+   (the vmlinux found by its build-id as gdb's exec file) vs drgn's
+   stack_trace() of every task of the same dump with the same vmlinux
+   (crash 8.0.2 finds no task table on 6.1 dumps); and time and peak RSS
+   of gdb and the server to gdb's first prompt with the 590 MB vmlinux.
 """
 import argparse
 import os
@@ -339,6 +344,82 @@ def bench_elfconv(build, tmp):
             shutil.rmtree(d)
 
 
+DRGN_TASKS = r"""
+import sys, time, drgn
+from drgn.helpers.linux.pid import for_each_task
+t0 = time.perf_counter()
+prog = drgn.Program()
+prog.set_core_dump(sys.argv[1])
+prog.load_debug_info([sys.argv[2]])
+t1 = time.perf_counter()
+n = frames = 0
+for task in for_each_task(prog):
+    trace = prog.stack_trace(task)
+    text = str(trace)          # symbolized, as gdb's bt prints it
+    n += 1
+    frames += len(trace)
+t2 = time.perf_counter()
+print("%.6f %.6f %d %d" % (t1 - t0, t2 - t1, n, frames))
+"""
+
+# The server under a parent that writes its peak RSS (KiB) to a file.
+RSS_WRAPPER = ("import resource, subprocess, sys; subprocess.run(sys.argv[2:]); "
+               "open(sys.argv[1], 'w').write(str(resource.getrusage("
+               "resource.RUSAGE_CHILDREN).ru_maxrss))")
+GDB_HWM = ("python print('VmHWM ' + [l for l in open('/proc/self/status') "
+           "if l.startswith('VmHWM')][0].split()[1])")
+
+
+def gdb_tasks(server, vmcore, vmlinux, tmp, cmds):
+    """gdb on VMLINUX (relative, from its directory) with task threads
+    found by build-id; returns (seconds, gdb output, server peak KiB)."""
+    rss = os.path.join(tmp, "server.rss")
+    target = "target remote | /usr/bin/python3 -c \"%s\" %s %s -q " \
+        "--threads tasks %s" % (RSS_WRAPPER, rss, server, vmcore)
+    args = ["gdb", "-nx", "-batch", os.path.basename(vmlinux), "-ex", target]
+    for c in cmds:
+        args += ["-ex", c]
+    t = time.perf_counter()
+    out = sh(args, cwd=os.path.dirname(vmlinux)).stdout
+    took = time.perf_counter() - t
+    with open(rss) as f:
+        return took, out, int(f.read())
+
+
+def bench_tasks(server, dump_dir, tmp):
+    vmcore = os.path.join(dump_dir, "vmcore")
+    with open(os.path.join(dump_dir, "meta.txt")) as f:
+        vmlinux = re.search(r"^VMLINUX=(.*)$", f.read(), re.M).group(1)
+    subprocess.run(["cat", vmcore, vmlinux], stdout=subprocess.DEVNULL,
+                   check=True)
+    start = [gdb_tasks(server, vmcore, vmlinux, tmp, [GDB_HWM])
+             for _ in range(2)]
+    t_start, out, srv_rss = min(start, key=lambda r: r[0])
+    gdb_rss = int(re.search(r"^VmHWM (\d+)", out, re.M).group(1))
+    bts = [gdb_tasks(server, vmcore, vmlinux, tmp, ["thread apply all bt"])
+           for _ in range(2)]
+    t_bt, out, bt_rss = min(bts, key=lambda r: r[0])
+    nthreads = len(re.findall(r"^Thread \d+ \(Thread ", out, re.M))
+    nframes = len(re.findall(r"^#\d+ ", out, re.M))
+    runs = [sh(["/usr/bin/python3", "-c", DRGN_TASKS, vmcore, vmlinux])
+            .stdout.split() for _ in range(2)]
+    d_load, d_bt, d_n, d_frames = min(runs, key=lambda r: float(r[0]) +
+                                      float(r[1]))
+    d_total = float(d_load) + float(d_bt)
+    print("task threads (%d tasks, vmlinux found as gdb's exec file):"
+          % nthreads)
+    print("  gdb to its first prompt and exit: %.2f s; peak RSS gdb %.0f "
+          "MiB, server %.1f MiB" % (t_start, gdb_rss / 1024, srv_rss / 1024))
+    print("  thread apply all bt: %.2f s in all (%d backtraces, %d frames; "
+          "%.2f s after the prompt); server peak RSS %.1f MiB"
+          % (t_bt, nthreads, nframes, t_bt - t_start, bt_rss / 1024))
+    print("  anchor drgn 0.0.22 stack_trace() of every task: %.2f s in all "
+          "(%s tasks, %s frames; load %.2f s, traces %.2f s)"
+          % (d_total, d_n, d_frames, float(d_load), float(d_bt)))
+    print("  ratio: %.2fx drgn's time in all; backtraces alone %.2fx"
+          % (t_bt / d_total, (t_bt - t_start) / float(d_bt)))
+
+
 def main():
     sys.stdout.reconfigure(line_buffering=True)
     ap = argparse.ArgumentParser()
@@ -354,6 +435,7 @@ def main():
         bench_startup(server, mkvmcore, tmp)
         bench_kdump(a.build, vmcore, tmp)
         bench_elfconv(a.build, tmp)
+        bench_tasks(server, a.dump_dir, tmp)
 
 
 if __name__ == "__main__":

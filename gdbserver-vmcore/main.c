@@ -13,6 +13,7 @@
 #include "../arch/arch.h"
 #include "server.h"
 #include "transport.h"
+#include "vmlinux-find.h"
 #include "vmlinux.h"
 
 #ifndef VMC_VERSION
@@ -22,11 +23,19 @@
 /* Exit codes, as documented in gdbserver-vmcore(1). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+#define MAX_SEARCH_DIRS 32
+#define SEARCH_ENV "GDBSERVER_VMCORE_SEARCH_PATH"
+
 struct options {
 	const char *const *dumps;	/* one dump, or a split set's files */
 	size_t ndumps;
 	const char *listen;
 	const char *vmlinux;
+	bool no_vmlinux;		/* do not look for one */
+	/* --search-dir, then $GDBSERVER_VMCORE_SEARCH_PATH (in env_copy). */
+	const char *search_dirs[MAX_SEARCH_DIRS];
+	size_t nsearch_dirs;
+	char *env_copy;
 	bool keep_listening;
 	bool debug;
 	bool quiet;
@@ -63,8 +72,13 @@ static void usage(FILE *f)
 "                            the KASLR offset when the dump has no\n"
 "                            KERNELOFFSET (32-bit x86), its debug info\n"
 "                            the task list\n"
+"      --search-dir DIR      look for the vmlinux in DIR too (repeatable;\n"
+"                            also $GDBSERVER_VMCORE_SEARCH_PATH, DIR:DIR...)\n"
+"      --no-vmlinux          without --vmlinux, do not look for one (by\n"
+"                            default gdb's files and the usual debug paths\n"
+"                            are searched for the dump's build-id)\n"
 "      --threads cpus|tasks  a thread per CPU, or per kernel task (needs\n"
-"                            --vmlinux; the default when it is given)\n"
+"                            the vmlinux; the default when there is one)\n"
 "  -d, --debug               trace the protocol on stderr\n"
 "  -q, --quiet               no startup summary\n"
 "  -h, --help                this text\n"
@@ -87,12 +101,45 @@ static bool parse_threads(const char *arg, enum server_threads *ret)
 	return true;
 }
 
+static bool add_search_dir(struct options *o, const char *dir)
+{
+	if (!*dir)
+		return true;
+	if (o->nsearch_dirs == MAX_SEARCH_DIRS) {
+		fprintf(stderr, "gdbserver-vmcore: more than %d search "
+			"directories\n", MAX_SEARCH_DIRS);
+		return false;
+	}
+	o->search_dirs[o->nsearch_dirs++] = dir;
+	return true;
+}
+
+/* $GDBSERVER_VMCORE_SEARCH_PATH, after the --search-dir ones. */
+static bool add_env_search_dirs(struct options *o)
+{
+	const char *env = getenv(SEARCH_ENV);
+	char *save = NULL;
+
+	if (!env || !*env)
+		return true;
+	if (!(o->env_copy = strdup(env)))
+		return false;
+	for (char *d = strtok_r(o->env_copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save))
+		if (!add_search_dir(o, d))
+			return false;
+	return true;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VMLINUX = 256, OPT_KEEP_PAC, OPT_THREADS };
+	enum { OPT_VMLINUX = 256, OPT_KEEP_PAC, OPT_THREADS, OPT_NO_VMLINUX,
+	       OPT_SEARCH_DIR };
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "no-vmlinux", no_argument, NULL, OPT_NO_VMLINUX },
+		{ "search-dir", required_argument, NULL, OPT_SEARCH_DIR },
 		{ "keep-listening", no_argument, NULL, 'k' },
 		{ "zero-excluded", no_argument, NULL, 'z' },
 		{ "strip-pac", no_argument, NULL, 'P' },
@@ -110,6 +157,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 'l': o->listen = optarg; break;
 		case OPT_VMLINUX: o->vmlinux = optarg; break;
+		case OPT_NO_VMLINUX: o->no_vmlinux = true; break;
+		case OPT_SEARCH_DIR:
+			if (!add_search_dir(o, optarg))
+				return EXIT_USAGE;
+			break;
 		case 'k': o->keep_listening = true; break;
 		case 'z': o->zero_excluded = true; break;
 		case 'P': o->pac = PAC_STRIP; break;
@@ -134,10 +186,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (o->threads == THREADS_TASKS && !o->vmlinux) {
+	if (o->threads == THREADS_TASKS && !o->vmlinux && o->no_vmlinux) {
 		fprintf(stderr, "gdbserver-vmcore: --threads tasks needs "
-			"--vmlinux: the task list is read with its debug "
-			"info\n");
+			"a vmlinux (the task list is read with its debug "
+			"info): drop --no-vmlinux or give --vmlinux\n");
+		return EXIT_USAGE;
+	}
+	if (o->vmlinux && o->no_vmlinux) {
+		fprintf(stderr, "gdbserver-vmcore: give --vmlinux or "
+			"--no-vmlinux, not both\n");
 		return EXIT_USAGE;
 	}
 	if (o->keep_listening && !o->listen) {
@@ -145,6 +202,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			"--listen\n");
 		return EXIT_USAGE;
 	}
+	if (!add_env_search_dirs(o))
+		return EXIT_USAGE;
 	o->dumps = (const char *const *)argv + optind;
 	o->ndumps = (size_t)(argc - optind);
 	return -1;
@@ -305,6 +364,61 @@ static int open_listener(const struct options *o, struct listener *l)
 	return ret;
 }
 
+/*
+ * Without --vmlinux (and --no-vmlinux): the dumped kernel's, if gdb has it
+ * or it is where debug kernels are installed.  Says on stderr which one
+ * was taken and why, or why none was.  Returns a malloc'ed path or NULL.
+ */
+static char *find_vmlinux(struct vmcore *vc, const struct options *o)
+{
+	struct vmlinux_search search = {
+		.dirs = o->search_dirs, .ndirs = o->nsearch_dirs,
+	};
+	struct strbuf report;
+	char *path = NULL;
+	struct vmc_error *err;
+
+	strbuf_init(&report);
+	err = vmlinux_find(vc, &search, &report, &path);
+	if (err)
+		fprintf(stderr, "gdbserver-vmcore: looking for the vmlinux: "
+			"%s\n", err->message);
+	else if (!path && o->threads == THREADS_TASKS)
+		fprintf(stderr, "gdbserver-vmcore: warning: threads are CPUs, "
+			"not tasks: %s", report.data);
+	else if (!o->quiet && report.len)
+		fprintf(stderr, "gdbserver-vmcore: %s", report.data);
+	vmc_error_destroy(err);
+	strbuf_deinit(&report);
+	return path;
+}
+
+/* Open the dump, apply the vmlinux (given or found) and make the server. */
+static struct vmc_error *open_target(const struct options *o,
+				     struct server_opts *so,
+				     struct vmlinux_info *vinfo,
+				     char **found_ret, struct vmcore **vc_ret,
+				     struct server **s_ret)
+{
+	struct vmc_error *err = vmcore_open_set(o->dumps, o->ndumps, vc_ret);
+	struct vmcore *vc = *vc_ret;
+
+	if (err)
+		return err;
+	if (o->pac == PAC_AUTO)
+		so->strip_pac = vmcore_arch(vc)->strip_pac &&
+			vmcore_vmcoreinfo(vc, "NUMBER(KERNELPACMASK)");
+	so->vmlinux = o->vmlinux;
+	if (!o->vmlinux && !o->no_vmlinux)
+		so->vmlinux = *found_ret = find_vmlinux(vc, o);
+	if (!so->vmlinux && so->threads == THREADS_TASKS)
+		so->threads = THREADS_AUTO;	/* CPUs, as find_vmlinux said */
+	so->vmlinux_info = so->vmlinux ? vinfo : NULL;
+	if (so->vmlinux && (err = use_vmlinux(vc, so->vmlinux, vinfo)))
+		return err;
+	return server_create(vc, so, s_ret);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -314,30 +428,30 @@ int main(int argc, char **argv)
 	struct vmcore *vc = NULL;
 	struct server *s = NULL;
 	struct vmc_error *err;
+	char *found = NULL;
 	int ret = parse_args(argc, argv, &o);
 
-	if (ret >= 0)
+	if (ret >= 0) {
+		free(o.env_copy);
 		return ret >= 100 ? ret - 100 : ret;
+	}
 	/* A vanished gdb must show up as EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((ret = open_listener(&o, &l)) >= 0)
+	if ((ret = open_listener(&o, &l)) >= 0) {
+		free(o.env_copy);
 		return ret;
+	}
 	so.quiet = o.quiet;
 	so.strip_pac = o.pac == PAC_STRIP;
 	so.threads = o.threads;
-	so.vmlinux = o.vmlinux;
-	so.vmlinux_info = o.vmlinux ? &vinfo : NULL;
-	if (!(err = vmcore_open_set(o.dumps, o.ndumps, &vc)) &&
-	    o.pac == PAC_AUTO)
-		so.strip_pac = vmcore_arch(vc)->strip_pac &&
-			vmcore_vmcoreinfo(vc, "NUMBER(KERNELPACMASK)");
-	if (err || (o.vmlinux && (err = use_vmlinux(vc, o.vmlinux, &vinfo))) ||
-	    (err = server_create(vc, &so, &s))) {
+	if ((err = open_target(&o, &so, &vinfo, &found, &vc, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
 		vmcore_close(vc);
 		if (o.listen)
 			listener_close(&l);
+		free(found);
+		free(o.env_copy);
 		return EXIT_FAIL;
 	}
 	vmcore_set_zero_excluded(vc, o.zero_excluded);
@@ -360,5 +474,7 @@ int main(int argc, char **argv)
 	}
 	server_destroy(s);
 	vmcore_close(vc);
+	free(found);
+	free(o.env_copy);
 	return ret;
 }

@@ -154,7 +154,19 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 	const struct vmc_cpu *pc = vmcore_cpu(s->vc,
 					      s->threads[s->panic_thread].cpu);
 
-	(void)args;
+	/*
+	 * Linux's scripts/gdb (utils.py get_gdbserver_type()) takes a stub
+	 * whose "monitor info version" prints anything for QEMU, and then
+	 * gdb's thread number minus one for the CPU (cpus.py
+	 * get_current_cpu()).  Ours are not CPUs in that order (task
+	 * threads; the panicking CPU is gdb's thread 1): print nothing, so
+	 * the scripts say the current CPU is unknown instead of using the
+	 * wrong one.
+	 */
+	while (*args == ' ')
+		args++;
+	if (strcmp(args, "version") == 0)
+		return;
 	strbuf_addf(out, "dump         %s\n", vmcore_path(s->vc));
 	strbuf_addf(out, "format       %s, ", vmcore_format(s->vc));
 	human(out, vmcore_file_size(s->vc));

@@ -133,9 +133,50 @@ check_match("monitor ps marks the panicking task",
             r"^\* +%d +\d+ +%d R .*%s" % (crasher, ccpu,
                                           re.escape(m["CRASHER_COMM"])), ps)
 check_match("monitor ps counts the tasks", r"^%d tasks;" % len(ref), ps)
+check_eq("monitor info version prints nothing (scripts/gdb must not take "
+         "the server for QEMU)", run("monitor info version"), "")
 minfo = run("monitor info")
 check_match("monitor info says threads are tasks",
             r"^threads +%d tasks" % len(ref), minfo)
 check_match("monitor info still counts CPUs", r"^cpus +%d; panic on CPU %d "
             r"\(pid %d\), thread %d" % (ncpus, ccpu, crasher, crasher), minfo)
+
+# --- monitor dmesg in task mode ----------------------------------------------
+dmesg = run("monitor dmesg")
+lines = [ln for ln in dmesg.splitlines() if ln.strip()]
+tail = "\n".join(lines[-60:])
+check_in("monitor dmesg: the marker written to /dev/kmsg", m["MARKER"], dmesg)
+check_in("monitor dmesg ends with the sysrq crash lines",
+         "sysrq: Trigger a crash", tail)
+check_match("monitor dmesg: the panic line names the crasher",
+            r"Kernel panic - not syncing: sysrq triggered crash\n.*CPU: %d "
+            r"PID: %d Comm: %s" % (ccpu, crasher, re.escape(m["CRASHER_COMM"])),
+            tail)
+check("monitor dmesg: the crash comes after the marker",
+      dmesg.rfind("sysrq: Trigger a crash") > dmesg.rfind(m["MARKER"]),
+      "crash at %d, marker at %d" % (dmesg.rfind("sysrq: Trigger a crash"),
+                                     dmesg.rfind(m["MARKER"])))
+
+# --- monitor vtop against the direct map -------------------------------------
+# The sleeper's stack pointer is in its vmalloc'ed stack; the physical
+# page vtop walks to must hold the same bytes at its direct-map alias
+# (x86_64: page_offset_base + physical), which vtop maps back to itself.
+if m["ARCH"] == "x86_64":
+    sleeper_thread.switch()
+    sp = int(gdb.parse_and_eval("$sp")) & ~7
+    vt = run("monitor vtop 0x%x" % sp)
+    mt = re.search(r"^physical (0x[0-9a-f]+)", vt, re.M)
+    if check("monitor vtop of the sleeper's stack gives a physical address",
+             mt is not None, vt):
+        phys = int(mt.group(1), 16)
+        alias = int(gdb.parse_and_eval("page_offset_base")) + phys
+        inf = gdb.selected_inferior()
+        check_eq("vtop's page holds the stack's bytes at its direct-map alias",
+                 bytes(inf.read_memory(alias, 64)),
+                 bytes(inf.read_memory(sp, 64)))
+        back = run("monitor vtop 0x%x" % alias)
+        check_match("vtop of the alias is the same physical address",
+                    r"^physical 0x%x " % phys, back)
+        check_match("vtop walks the stack through the page-table levels",
+                    r"(?s)pgd.*pte", vt)
 finish()

@@ -28,7 +28,7 @@ session() {
 	[ "${1:-}" != --keep-pac ] || strip=0
 	if env VMC_META="$dir/meta.txt" VMC_STRIP_PAC=$strip timeout 900 \
 		gdb-multiarch -nx -batch -q "$vmlinux" \
-		-ex "target remote | $server -q $* $dir/vmcore" \
+		-ex "target remote | $server -q --threads cpus $* $dir/vmcore" \
 		-x "$here/real-aarch64.py" >"$tmp/$name.log" 2>&1; then
 		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
 	else

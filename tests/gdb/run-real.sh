@@ -44,7 +44,7 @@ for levels in 4 5; do
 	dir=$("$top/tests/real/make-dump-x86_64.sh" --levels "$levels")
 	vmlinux=$(meta_get "$dir" VMLINUX)
 	gdb_check "real-${levels}level-stdio" "$vmlinux" "$dir" \
-		"| $server -q $dir/vmcore"
+		"| $server -q --threads cpus $dir/vmcore"
 done
 
 # Transports, on the 4-level dump.
@@ -67,11 +67,11 @@ wait "$pid" || { echo "FAIL server over a Unix socket exited with $?"; fail=$((f
 qdir=$("$top/tests/real/make-qemu-dumps-x86_64.sh")
 vmlinux=$(meta_get "$qdir" VMLINUX)
 for f in vmcore-elf vmcore-paging vmcore-kdump-zlib; do
-	gdb_check "qemu-${f#vmcore-}" "$vmlinux" "$qdir" "| $server -q $qdir/$f"
+	gdb_check "qemu-${f#vmcore-}" "$vmlinux" "$qdir" "| $server -q --threads cpus $qdir/$f"
 done
 ndir=$("$top/tests/real/make-qemu-dumps-x86_64.sh" --no-vmcoreinfo)
 gdb_check qemu-no-vmcoreinfo "$(meta_get "$ndir" VMLINUX)" "$ndir" \
-	"| $server -q $ndir/vmcore-elf"
+	"| $server -q --threads cpus $ndir/vmcore-elf"
 
 # Differential: the same machine's pages read the same from every file.
 # paging=true holds only the mapped pages, so it is compared on a sample;

@@ -291,7 +291,7 @@ gdb_job() {	# NAME SCRIPT DUMP [SERVER-OPTION] -- ENV...
 	shift 5
 	if env VMC_META="$dir/meta.txt" "$@" timeout 300 gdb -nx -batch -q \
 		-iex "set index-cache directory $idx" -iex "set index-cache enabled on" \
-		"$vmlinux" -ex "target remote | $server -q $opt $dump" \
+		"$vmlinux" -ex "target remote | $server -q --threads cpus $opt $dump" \
 		-x "$script" >"$tmp/gdb.$name" 2>&1; then
 		echo 0 >"$tmp/gdb.$name.rc"
 	else
