@@ -3,7 +3,8 @@
 # vmcore-loader arms kdump with its own ELF core header, boot_params and
 # purgatory (`load --kexec-load`, no kexec-tools anywhere), the guest
 # panics, the capture kernel boots through our purgatory and the dump is
-# saved; then gdbserver-vmcore serves it to gdb, and Debian's 32-bit gdb
+# saved by `vmcore-loader save` (vmcore-mkinitramfs image); then
+# gdbserver-vmcore serves it to gdb, and Debian's 32-bit gdb
 # opens the i386 ELF32 dump directly.
 #   * i386 686-pae, crashkernel=64M@16M, ELF32 core header;
 #   * i386 686-pae, crashkernel=64M (placed by the kernel), ELF64 header;
@@ -25,6 +26,9 @@ check_dump() {
 	[ "$(m "$dir" LOADED_BY)" = vmcore-loader-kexec-load ] &&
 		ok "$name: armed by vmcore-loader load --kexec-load (load, unload, load), capture kernel booted through our purgatory, dump saved" ||
 		bad "$name: LOADED_BY=$(m "$dir" LOADED_BY)"
+	[ -n "$(m "$dir" SAVED_DIR)" ] && grep -qF "$(m "$dir" MARKER)" "$dir/dmesg.txt" &&
+		ok "$name: saved by vmcore-loader save in the capture kernel ($(m "$dir" SAVED_DIR), dmesg.txt with the marker)" ||
+		bad "$name: not saved by our save (SAVED_DIR=$(m "$dir" SAVED_DIR))"
 	readelf -hW "$dir/vmcore" >"$tmp/h" 2>&1
 	grep -qE "Class: +$class" "$tmp/h" && grep -qE "Machine: +$machine" "$tmp/h" &&
 		ok "$name: /proc/vmcore from our $class core header ($machine)" ||

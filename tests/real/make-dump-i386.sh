@@ -49,6 +49,7 @@ GUEST_MEM=1G
 CRASHKERNEL=128M
 DISK_SIZE=2G		# sparse; must hold the 1 MiB header area + /proc/vmcore
 DATA_OFFSET_MIB=1	# must match guest-init.sh
+DUMP_DIR=crash		# --loader ours: where on the ext4 disk save writes
 # Loaded in this order in both kernels (all are modules in the cloud kernel).
 VIRTIO_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
 
@@ -87,7 +88,7 @@ elf64) elf_class=ELF64 ;;
 esac
 case $loader in
 kexec-tools) variant="" ;;
-ours) variant=-ours-ck$(printf '%s' "$CRASHKERNEL" | tr '@' a) ;;
+ours) variant=-ours2-ck$(printf '%s' "$CRASHKERNEL" | tr '@' a) ;;
 *) die "--loader must be kexec-tools or ours, not '$loader'" ;;
 esac
 case $CRASHKERNEL in
@@ -429,6 +430,14 @@ if [ "$loader" = ours ]; then
 	ours_bin=$("$here/../loader/cross-build.sh" i386) ||
 		die "cross build of the i386 vmcore-loader failed"
 	cp "$ours_bin" "$tree/bin/vmcore-loader"
+	# The capture side is ours too: the vmcore-mkinitramfs image, whose
+	# `vmcore-loader save` writes the dump to an ext4 disk.
+	rm -f "$work/capture.cpio.gz"
+	"$here/../../loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
+		--loader "$ours_bin" --busybox "$busybox_bin" \
+		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff \
+		-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk \
+		-M crc32c_generic || die "vmcore-mkinitramfs failed"
 fi
 cp "$vmlinuz" "$tree/vmlinuz"
 cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
@@ -438,6 +447,9 @@ rm -rf "$tree"
 # --------------------------------------------------------------------------
 disk=$work/disk.img
 truncate -s "$DISK_SIZE" "$disk"
+if [ "$loader" = ours ]; then
+	mke2fs -q -t ext4 -F -L vmcore-dumps "$disk" || die "mke2fs $disk failed"
+fi
 console=$work/console.log
 
 log "booting QEMU (-cpu $qemu_cpu); console in $console"
@@ -464,20 +476,42 @@ if grep -q '^VMCORE-FAIL' "$console"; then
 	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
 fi
 
-# The capture kernel wrote a text header at offset 0 and the vmcore bytes at
-# DATA_OFFSET_MIB; the header is written last, so it marks completion.
-hdr=$(head -c 512 "$disk" | tr -d '\0')
-case $hdr in
-GDBSERVER-VMCORE-DISK*END*) ;;
-*) show_console; die "no dump on the disk image (did the capture kernel run?)" ;;
-esac
-vmcore_size=$(printf '%s\n' "$hdr" | sed -n 's/^SIZE=//p')
-case $vmcore_size in
-''|*[!0-9]*|0) die "bad disk header: $hdr" ;;
-esac
-# Sparse copy: most of the guest's memory is zero pages.
-dd if="$disk" of="$work/vmcore" bs=1M skip=$DATA_OFFSET_MIB \
-	count="$vmcore_size" iflag=count_bytes conv=sparse status=none
+if [ "$loader" = ours ]; then
+	# What `vmcore-loader save` left on the ext4 disk: one directory
+	# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt, both 0600.
+	grep -q '^vmcore-capture: dump saved; final action: poweroff' "$console" ||
+		{ show_console; die "the capture initramfs did not save the dump"; }
+	dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
+	dfs "ls -p /$DUMP_DIR" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
+		>"$work/dirs"
+	[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$DUMP_DIR: $(cat "$work/dirs")"
+	read -r mode saved_name <"$work/dirs"
+	dfs "ls -p /$DUMP_DIR/$saved_name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
+		LC_ALL=C sort >"$work/saved.txt"
+	[ "$(cut -d' ' -f1 "$work/saved.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] &&
+		[ "$(awk '{ print $2 }' "$work/saved.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
+		die "the dump directory holds: $(cat "$work/saved.txt")"
+	vmcore_size=$(awk '$1 == "vmcore" { print $3 }' "$work/saved.txt")
+	dfs "cat /$DUMP_DIR/$saved_name/vmcore" |
+		dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
+	dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
+	rm -f "$work/dirs"
+else
+	# The capture kernel wrote a text header at offset 0 and the vmcore bytes at
+	# DATA_OFFSET_MIB; the header is written last, so it marks completion.
+	hdr=$(head -c 512 "$disk" | tr -d '\0')
+	case $hdr in
+	GDBSERVER-VMCORE-DISK*END*) ;;
+	*) show_console; die "no dump on the disk image (did the capture kernel run?)" ;;
+	esac
+	vmcore_size=$(printf '%s\n' "$hdr" | sed -n 's/^SIZE=//p')
+	case $vmcore_size in
+	''|*[!0-9]*|0) die "bad disk header: $hdr" ;;
+	esac
+	# Sparse copy: most of the guest's memory is zero pages.
+	dd if="$disk" of="$work/vmcore" bs=1M skip=$DATA_OFFSET_MIB \
+		count="$vmcore_size" iflag=count_bytes conv=sparse status=none
+fi
 rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
 [ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
 tr -d '\r' <"$console" >"$work/console.log.tmp"
@@ -579,6 +613,14 @@ esac
 # The marker went through /dev/kmsg, so the printk ring buffer in the dump
 # must hold it: a cheap check that the dumped memory is the real thing.
 grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in the vmcore"
+if [ "$loader" = ours ]; then
+	grep -qF "$(gm MARKER)" "$work/dmesg.txt" ||
+		die "the saved dmesg.txt lacks the marker $(gm MARKER)"
+	case $saved_name in
+	"$(gm HOSTNAME)"-[0-9][0-9][0-9][0-9]-*) ;;
+	*) die "dump directory '$saved_name' is not named after the guest $(gm HOSTNAME)" ;;
+	esac
+fi
 
 {
 	echo "# gdbserver-vmcore real i386 kdump, made by tests/real/make-dump-i386.sh"
@@ -589,6 +631,7 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 	echo "CORE_HEADERS=$headers"
 	echo "LOADER=$loader"
 	echo "CRASHKERNEL=$CRASHKERNEL"
+	[ "$loader" != ours ] || echo "SAVED_DIR=$DUMP_DIR/$saved_name"
 	echo "ELF_CLASS=$elf_class"
 	echo "FLAVOUR=$flavour"
 	echo "PAE=$pae"
