@@ -544,7 +544,7 @@ static struct vmc_error *layout(const struct arch *a, const struct iomem *io,
 	return NULL;
 }
 
-static const char *kexec_load_hint(int e)
+const char *kexec_load_hint(int e)
 {
 	switch (e) {
 	case EADDRNOTAVAIL:

@@ -65,6 +65,8 @@ void load_default_paths(const struct load_opts *o, char *kbuf, char *ibuf,
  * kexec_load(2) (x86; elsewhere the header only, with --dry-run). */
 int cmd_kexec_load_run(const struct arch *a, const struct sysfiles *f,
 		       const struct load_opts *o);
+/* The explanation of a kexec_load() errno, in user terms, or NULL. */
+const char *kexec_load_hint(int e);
 /* Can the kexec_load path boot a capture kernel on A (x86)? */
 bool kexec_load_boots(const struct arch *a);
 /* Unload the crash kernel with kexec_load(2); -1 and errno on failure. */

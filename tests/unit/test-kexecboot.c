@@ -4,8 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <errno.h>
 
 #include "../../loader/bzimage.h"
+#include "../../loader/loader.h"
 #include "../../loader/purgatory/purgatory.h"
 #include "../../loader/sha256.h"
 #include "unit.h"
@@ -209,4 +213,16 @@ TEST(purgatory_image_header)
 	CHECK(h.params + sizeof(struct purgatory_params) <= purgatory_image_size,
 	      "params");
 	CHECK(h.params % 8 == 0, "params alignment");
+}
+
+TEST(kexec_load_errors_explained)
+{
+	CHECK_CONTAINS(kexec_load_hint(EADDRNOTAVAIL),
+		       "outside the memory reserved for the crash kernel");
+	CHECK_CONTAINS(kexec_load_hint(EBUSY), "another kexec load");
+	CHECK_CONTAINS(kexec_load_hint(EINVAL), "rejected the segment list");
+	CHECK_CONTAINS(kexec_load_hint(ENOSYS), "CONFIG_KEXEC");
+	CHECK_CONTAINS(kexec_load_hint(EPERM), geteuid() ? "needs root" :
+		       "lockdown");
+	CHECK(kexec_load_hint(EIO) == NULL, "no made-up reason for EIO");
 }
