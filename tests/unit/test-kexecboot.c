@@ -61,6 +61,7 @@ TEST(sha256_zeros_equal_zero_bytes)
 {
 	static uint8_t z[5000];
 	static const size_t pre[] = { 0, 1, 63, 64, 65, 100 };
+	static uint8_t prefix[128];
 	static const size_t len[] = { 0, 1, 55, 56, 64, 127, 4096, 4999 };
 
 	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
@@ -70,12 +71,10 @@ TEST(sha256_zeros_equal_zero_bytes)
 
 			sha256_init(&a);
 			sha256_init(&b);
-			sha256_update(&a, "x-prefix-bytes-x-prefix-bytes-x-prefix-bytes-"
-				      "x-prefix-bytes-x-prefix-bytes-x-prefix-by",
-				      pre[i]);
-			sha256_update(&b, "x-prefix-bytes-x-prefix-bytes-x-prefix-bytes-"
-				      "x-prefix-bytes-x-prefix-bytes-x-prefix-by",
-				      pre[i]);
+			for (size_t k = 0; k < sizeof(prefix); k++)
+				prefix[k] = (uint8_t)(k * 7 + 1);
+			sha256_update(&a, prefix, pre[i]);
+			sha256_update(&b, prefix, pre[i]);
 			sha256_update(&a, z, len[j]);
 			sha256_zeros(&b, len[j]);
 			sha256_final(&a, da);
