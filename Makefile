@@ -48,7 +48,7 @@ FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
 
-.PHONY: all deps check check-unit check-gdb check-real check-tasks check-proto check-fuzz \
+.PHONY: all deps check check-unit check-gdb check-real check-tasks check-lx check-proto check-fuzz \
         check-kdump check-elfconv check-loader check-ide build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
@@ -159,12 +159,18 @@ check-proto: all
 check-tasks: all
 	@tests/gdb/run-real-tasks.sh $(BUILD)
 
+# Linux's scripts/gdb (vmlinux-gdb.py) through the server on the real
+# kdumps; part of check-real.
+check-lx: all
+	@tests/gdb/run-real-lx.sh $(BUILD)
+
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
 
 check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
 	@tests/gdb/run-real-tasks.sh $(BUILD)
+	@tests/gdb/run-real-lx.sh $(BUILD)
 	@tests/gdb/run-real-aarch64.sh $(BUILD)
 	@tests/gdb/run-real-i386.sh $(BUILD)
 	@tests/loader/qemu-cross.sh aarch64

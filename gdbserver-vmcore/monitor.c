@@ -8,6 +8,10 @@
 #include "../libvmcore/pgwalk.h"
 #include "server.h"
 
+#ifndef VMC_VERSION
+#define VMC_VERSION "unknown"
+#endif
+
 struct monitor_cmd {
 	const char *name;
 	const char *args;
@@ -35,6 +39,29 @@ static void cmd_help(struct server *s, const char *args, struct strbuf *out)
 	strbuf_adds(out, "gdbserver-vmcore monitor commands:\n");
 	for (const struct monitor_cmd *c = commands; c->name; c++)
 		strbuf_addf(out, "  %-14s %-8s %s\n", c->name, c->args, c->help);
+}
+
+/*
+ * x86_64 links per-CPU variables at 0 and gdb relocates them by the
+ * KASLR offset with the rest of vmlinux, so kernel-style per-CPU
+ * arithmetic (&var + __per_cpu_offset[n], as Linux's scripts/gdb do it
+ * for $lx_current() and $lx_per_cpu()) is off by that offset.  Loading
+ * the vmlinux this way keeps the section at 0 (gdbserver-vmcore(1),
+ * LINUX'S GDB SCRIPTS).
+ */
+static void info_pcpu_recipe(struct server *s, struct strbuf *out)
+{
+	uint64_t kaslr = vmcore_kaslr_offset(s->vc);
+
+	if (!s->arch->percpu_zero_based || kaslr == 0 ||
+	    (s->pcpu_window && s->pcpu_start == 0))
+		return;
+	strbuf_addf(out, "per-cpu      kernel-style per-CPU arithmetic "
+		    "(scripts/gdb $lx_current()) needs the section at 0: "
+		    "gdb -ex 'target remote | gdbserver-vmcore ...' -ex "
+		    "'add-symbol-file %s -o 0x%" PRIx64 " -s .data..percpu "
+		    "0'\n", s->opts.vmlinux ? s->opts.vmlinux : "VMLINUX",
+		    kaslr);
 }
 
 static void info_kaslr(struct server *s, struct strbuf *out)
@@ -72,6 +99,7 @@ static void info_kaslr(struct server *s, struct strbuf *out)
 			    " (where gdb put the per-CPU section) reads the "
 			    "selected thread's CPU area\n", s->pcpu_start,
 			    s->pcpu_end);
+	info_pcpu_recipe(s, out);
 }
 
 /* Pointer authentication (aarch64): who strips signed return addresses. */
@@ -155,18 +183,17 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 					      s->threads[s->panic_thread].cpu);
 
 	/*
-	 * Linux's scripts/gdb (utils.py get_gdbserver_type()) takes a stub
-	 * whose "monitor info version" prints anything for QEMU, and then
-	 * gdb's thread number minus one for the CPU (cpus.py
-	 * get_current_cpu()).  Ours are not CPUs in that order (task
-	 * threads; the panicking CPU is gdb's thread 1): print nothing, so
-	 * the scripts say the current CPU is unknown instead of using the
-	 * wrong one.
+	 * Linux's scripts/gdb (utils.py get_gdbserver_type()) take a stub
+	 * whose "monitor info version" prints anything for QEMU's, and then
+	 * gdb's thread N for CPU N - 1 (cpus.py get_current_cpu()): true of
+	 * our threads too, in both modes (threads.c order_threads()).
 	 */
 	while (*args == ' ')
 		args++;
-	if (strcmp(args, "version") == 0)
+	if (strcmp(args, "version") == 0) {
+		strbuf_addf(out, "gdbserver-vmcore %s\n", VMC_VERSION);
 		return;
+	}
 	strbuf_addf(out, "dump         %s\n", vmcore_path(s->vc));
 	strbuf_addf(out, "format       %s, ", vmcore_format(s->vc));
 	human(out, vmcore_file_size(s->vc));

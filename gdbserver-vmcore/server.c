@@ -105,7 +105,7 @@ static void h_thread_info_first(struct server *s, const char *args,
 	strbuf_adds(&s->reply, "m");
 	for (size_t i = 0; i < s->nthreads; i++)
 		strbuf_addf(&s->reply, "%s%" PRIx64, i ? "," : "",
-			    s->threads[i].tid);
+			    s->threads[s->order[i]].tid);
 }
 
 static void h_thread_info_next(struct server *s, const char *args, size_t len)
@@ -183,10 +183,27 @@ static void h_read_register(struct server *s, const char *args, size_t len)
 
 /* ---- memory ------------------------------------------------------------ */
 
+/*
+ * Where __per_cpu_offset is in the dump: from our own vmlinux when we
+ * have one, else as gdb says.  gdb 13 answers qSymbol with the link
+ * address after "add-symbol-file vmlinux -o OFFSET -s .data..percpu 0"
+ * (the way to keep the per-CPU section at 0 for Linux's scripts/gdb,
+ * gdbserver-vmcore(1) PER-CPU VARIABLES) although it prints the symbol
+ * relocated.
+ */
+static uint64_t pcpu_offset_array(const struct server *s)
+{
+	const struct vmlinux_info *vi = s->opts.vmlinux_info;
+
+	if (vi && vi->have_sym[VSYM_PER_CPU_OFFSET])
+		return vi->sym[VSYM_PER_CPU_OFFSET] + vmcore_kaslr_offset(s->vc);
+	return s->sym_value[SYM_PER_CPU_OFFSET];
+}
+
 static struct vmc_error *read_pcpu_offset(struct server *s, unsigned cpu,
 					  uint64_t *ret)
 {
-	uint64_t addr = s->sym_value[SYM_PER_CPU_OFFSET] +
+	uint64_t addr = pcpu_offset_array(s) +
 			(uint64_t)cpu * s->arch->word_size;
 	uint8_t raw[8] = { 0 };
 	struct vmc_error *err = vmcore_read_virt(s->vc, addr, raw,

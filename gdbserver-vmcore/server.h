@@ -56,6 +56,10 @@ struct server {
 
 	struct server_thread *threads;	/* sorted by tid */
 	size_t nthreads;
+	/* Indexes into threads in the order gdb is given them (qfThreadInfo,
+	 * qXfer:threads): gdb numbers threads in that order, and Linux's
+	 * scripts/gdb take gdb's thread N for CPU N - 1 (threads.c). */
+	size_t *order;
 	bool task_threads;		/* one thread per task */
 	struct ktypes *types;		/* vmlinux DWARF, task mode */
 	struct task_list tasks;		/* task mode */

@@ -279,7 +279,49 @@ static struct vmc_error *task_threads(struct server *s)
 	return NULL;
 }
 
-struct vmc_error *threads_init(struct server *s)
+/*
+ * The order gdb is given the threads in, which is the order it numbers
+ * them in.  CPU threads: CPU 0 first.  Task threads: the tasks running
+ * on CPU 0, 1, ... first, then the others by thread id.  So in both
+ * modes gdb's thread N is CPU N - 1 for N up to the number of CPUs:
+ * the convention of QEMU's gdbstub, which Linux's scripts/gdb rely on
+ * (cpus.py get_current_cpu(), for $lx_current() and $lx_per_cpu()).
+ */
+static struct vmc_error *order_threads(struct server *s)
+{
+	size_t ncpus = vmcore_num_cpus(s->vc), n = 0;
+	size_t *on_cpu;		/* index + 1 of the task running there */
+	bool *placed;
+
+	s->order = calloc(s->nthreads, sizeof(*s->order));
+	placed = calloc(s->nthreads, sizeof(*placed));
+	on_cpu = calloc(ncpus, sizeof(*on_cpu));
+	if (!s->order || !placed || !on_cpu) {
+		free(placed);
+		free(on_cpu);
+		return &vmc_enomem;
+	}
+	for (size_t i = 0; s->task_threads && i < s->nthreads; i++) {
+		int cpu = s->tasks.v[i].running_on;
+
+		if (cpu >= 0 && (size_t)cpu < ncpus && !on_cpu[cpu])
+			on_cpu[cpu] = i + 1;
+	}
+	for (size_t cpu = 0; cpu < ncpus; cpu++) {
+		if (on_cpu[cpu]) {
+			s->order[n++] = on_cpu[cpu] - 1;
+			placed[on_cpu[cpu] - 1] = true;
+		}
+	}
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (!placed[i])
+			s->order[n++] = i;
+	free(placed);
+	free(on_cpu);
+	return NULL;
+}
+
+static struct vmc_error *make_threads(struct server *s)
 {
 	struct panic_line pl = { 0 };
 	struct vmc_error *err;
@@ -309,6 +351,13 @@ struct vmc_error *threads_init(struct server *s)
 	return cpu_threads(s, &pl);
 }
 
+struct vmc_error *threads_init(struct server *s)
+{
+	struct vmc_error *err = make_threads(s);
+
+	return err ? err : order_threads(s);
+}
+
 void threads_deinit(struct server *s)
 {
 	for (size_t i = 0; s->threads && i < s->nthreads; i++) {
@@ -317,6 +366,8 @@ void threads_deinit(struct server *s)
 	}
 	free(s->threads);
 	s->threads = NULL;
+	free(s->order);
+	s->order = NULL;
 	s->nthreads = 0;
 	s->task_threads = false;
 	task_list_deinit(&s->tasks);
@@ -358,7 +409,7 @@ void threads_xml(struct server *s, struct strbuf *out)
 {
 	strbuf_adds(out, "<?xml version=\"1.0\"?>\n<threads>\n");
 	for (size_t i = 0; i < s->nthreads; i++) {
-		const struct server_thread *t = &s->threads[i];
+		const struct server_thread *t = &s->threads[s->order[i]];
 
 		strbuf_addf(out, "  <thread id=\"%" PRIx64 "\" core=\"%u\" "
 			    "name=\"", t->tid, t->cpu);

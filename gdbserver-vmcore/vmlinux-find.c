@@ -275,11 +275,42 @@ static bool is_gdb(const char *proc, pid_t pid, const char *args, size_t len)
 	return false;
 }
 
+/*
+ * The file a gdb command given with -ex loads symbols from: "file F",
+ * "symbol-file F", "add-symbol-file F ..." (the way to keep the
+ * per-CPU section at 0, gdbserver-vmcore(1) LINUX'S GDB SCRIPTS).
+ * Copies the file name into BUF; false when CMD is no such command.
+ */
+static bool command_file(const char *cmd, char *buf, size_t bufsz)
+{
+	static const char *const loaders[] = {
+		"file", "symbol-file", "add-symbol-file", "exec-file",
+	};
+	size_t n;
+
+	cmd += strspn(cmd, " \t");
+	n = strcspn(cmd, " \t");
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]); i++) {
+		if (strlen(loaders[i]) != n || strncmp(cmd, loaders[i], n))
+			continue;
+		cmd += n;
+		cmd += strspn(cmd, " \t");
+		n = strcspn(cmd, " \t");
+		if (n == 0 || n >= bufsz || cmd[0] == '-')
+			return false;
+		memcpy(buf, cmd, n);
+		buf[n] = '\0';
+		return true;
+	}
+	return false;
+}
+
 /* Each file argument of gdb PID's command line, against its cwd. */
 static void gdb_files(struct finder *f, pid_t pid, char *args, size_t len)
 {
 	const char *proc = f->search->proc;
 	char path[PATH_MAX], cwd[PATH_MAX], file[2 * PATH_MAX], origin[64];
+	char named[PATH_MAX];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%d/cwd", proc, (int)pid);
@@ -287,12 +318,15 @@ static void gdb_files(struct finder *f, pid_t pid, char *args, size_t len)
 	cwd[n > 0 ? n : 0] = '\0';
 	snprintf(origin, sizeof(origin), "a file on gdb's command line "
 		 "(pid %d)", (int)pid);
-	/* Skip argv[0]; "-e=FILE" style options give their value. */
+	/* Skip argv[0]; "-e=FILE" style options give their value, and
+	 * commands that load symbols (-ex 'add-symbol-file F') their file. */
 	for (size_t i = strlen(args) + 1; i < len && !f->found;
 	     i += strlen(args + i) + 1) {
 		const char *a = args + i, *eq = strchr(a, '=');
 
-		if (a[0] == '-')
+		if (command_file(a, named, sizeof(named)))
+			a = named;
+		else if (a[0] == '-')
 			a = eq ? eq + 1 : "";
 		if (!a[0] || strchr(a, '\n'))
 			continue;

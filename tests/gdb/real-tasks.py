@@ -133,8 +133,12 @@ check_match("monitor ps marks the panicking task",
             r"^\* +%d +\d+ +%d R .*%s" % (crasher, ccpu,
                                           re.escape(m["CRASHER_COMM"])), ps)
 check_match("monitor ps counts the tasks", r"^%d tasks;" % len(ref), ps)
-check_eq("monitor info version prints nothing (scripts/gdb must not take "
-         "the server for QEMU)", run("monitor info version"), "")
+check_match("monitor info version names the server (scripts/gdb take it "
+            "for QEMU's stub: thread N is CPU N - 1)",
+            r"^gdbserver-vmcore \S+\n$", run("monitor info version"))
+for n in range(1, ncpus + 1):
+    check_match("gdb's thread %d is the task running on CPU %d" % (n, n - 1),
+                r"running on CPU %d\b" % (n - 1), run("info threads %d" % n))
 minfo = run("monitor info")
 check_match("monitor info says threads are tasks",
             r"^threads +%d tasks" % len(ref), minfo)

@@ -264,11 +264,12 @@ TEST(extra_dir_first)
 
 /* A fake /proc: 100 is us, 99 `sh -c`, 98 gdb in DIR/work with a
  * relative exec file, a script and a wrong vmlinux on its command line. */
-static void fake_proc(const char *dir)
+static const char gdb_args[] = "gdb\0-nx\0-x\0script.py\0old/vmlinux\0"
+	"--se=vmlinux\0-ex\0target remote | gdbserver-vmcore vmcore";
+
+static void fake_proc(const char *dir, const char *gdb, size_t gdb_len)
 {
 	static const char sh[] = "sh\0-c\0gdbserver-vmcore x/vmcore";
-	static const char gdb[] = "gdb\0-nx\0-x\0script.py\0old/vmlinux\0"
-		"--se=vmlinux\0-ex\0target remote | gdbserver-vmcore vmcore";
 	static const struct { const char *name, *text; } files[] = {
 		{ "proc/100/stat", "100 (gdbserver-vmc) S 99 1 1" },
 		{ "proc/99/stat", "99 (sh) S 98 1 1" },
@@ -289,7 +290,7 @@ static void fake_proc(const char *dir)
 		put_text(dir, files[i].name, files[i].text,
 			 strlen(files[i].text));
 	put_text(dir, "proc/99/cmdline", sh, sizeof(sh));
-	put_text(dir, "proc/98/cmdline", gdb, sizeof(gdb));
+	put_text(dir, "proc/98/cmdline", gdb, gdb_len);
 	snprintf(p, sizeof(p), "%s/proc/99/exe", dir);
 	CHECK(symlink("/usr/bin/dash", p) == 0);
 	snprintf(p, sizeof(p), "%s/proc/98/exe", dir);
@@ -308,7 +309,7 @@ TEST(gdb_exec_file)
 
 	if (!CHECK(unit_tmpdir(dir, sizeof(dir))) || !open_dump(VMCI, &vc))
 		return;
-	fake_proc(dir);
+	fake_proc(dir, gdb_args, sizeof(gdb_args));
 	/* Also at a usual path: gdb's file comes first. */
 	put_elf(dir, "boot/vmlinux-" REL, ID);
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
@@ -334,5 +335,32 @@ TEST(gdb_exec_file)
 		strbuf_deinit(&r);
 		vmcore_close(vc);
 	}
+	rm_rf(dir);
+}
+
+/* No exec file: the vmlinux is loaded by an -ex command (the per-CPU
+ * recipe of gdbserver-vmcore(1)); an older kernel's file command before
+ * it is passed over by its build-id. */
+TEST(gdb_symbol_commands)
+{
+	static const char gdb[] = "gdb\0-nx\0-ex\0file old/vmlinux\0-ex\0"
+		"target remote | gdbserver-vmcore vmcore\0-ex\0"
+		"add-symbol-file  vmlinux -o 0x1000 -s .data..percpu 0";
+	struct vmcore *vc;
+	struct strbuf r;
+	char dir[256], proc[300], want[512];
+	char *got;
+
+	if (!CHECK(unit_tmpdir(dir, sizeof(dir))) || !open_dump(VMCI, &vc))
+		return;
+	fake_proc(dir, gdb, sizeof(gdb));
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	got = search(vc, dir, proc, 100, NULL, &r);
+	snprintf(want, sizeof(want), "%s/work/vmlinux", dir);
+	CHECK_STR(got, want);
+	CHECK_CONTAINS(r.data, "a file on gdb's command line (pid 98)");
+	free(got);
+	strbuf_deinit(&r);
+	vmcore_close(vc);
 	rm_rf(dir);
 }
