@@ -21,7 +21,7 @@
 #define PR_PSTATE (33 * 8)
 #define PR_SIZE (34 * 8)
 
-enum { F_CORE, F_FPU, F_PAUTH };
+enum { F_CORE, F_FPU, F_PAUTH, F_KERNEL };
 
 static const struct arch_feature features[] = {
 	[F_CORE] = { "org.gnu.gdb.aarch64.core",
@@ -56,6 +56,8 @@ static const struct arch_feature features[] = {
 	 * authentication code bits, which gdb strips from signed return
 	 * addresses (and shows as [PAC] in backtraces). */
 	[F_PAUTH] = { "org.gnu.gdb.aarch64.pauth", NULL },
+	/* Ours: what a kernel debugger reads that no CPU note holds. */
+	[F_KERNEL] = { "gdbserver-vmcore.aarch64.kernel", NULL },
 };
 
 #define X(n) { "x" #n, 64, PR_X(n), "int", NULL, F_CORE }
@@ -80,6 +82,10 @@ static const struct arch_reg regs[] = {
 	{ "fpcr", 32, ARCH_REG_NONE, "int", "float", F_FPU },
 	{ "pauth_dmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
 	{ "pauth_cmask", 64, ARCH_REG_DUMP, "int", NULL, F_PAUTH },
+	/* The kernel keeps `current` in sp_el0 (arch/arm64/include/asm/
+	 * current.h, since Linux 4.10); Linux's scripts/gdb read
+	 * $SP_EL0 for $lx_current() (QEMU's name for it). */
+	{ "SP_EL0", 64, ARCH_REG_TASK, "uint64", "system", F_KERNEL },
 };
 
 enum { REG_SP = 31, REG_PC = 32, REG_CPSR = 33, REG_PAUTH_DMASK = 68,

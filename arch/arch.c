@@ -82,10 +82,12 @@ bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 }
 
 bool arch_reg_present(const struct arch *arch, const struct vmcore *vc,
-		      size_t reg)
+		      bool tasks, size_t reg)
 {
 	uint8_t buf[64];
 
+	if (arch->regs[reg].prstatus_offset == ARCH_REG_TASK)
+		return tasks;
 	if (arch->regs[reg].prstatus_offset != ARCH_REG_DUMP)
 		return true;
 	return vc && arch->dump_reg && arch->regs[reg].bitsize <= 8 * sizeof(buf) &&
@@ -103,10 +105,11 @@ bool arch_reg_value(const struct arch *arch, const struct vmcore *vc,
 
 /* Does feature FI have a register present in VC? */
 static bool feature_present(const struct arch *arch, const struct vmcore *vc,
-			    size_t fi)
+			    bool tasks, size_t fi)
 {
 	for (size_t i = 0; i < arch->nregs; i++) {
-		if (arch->regs[i].feature == fi && arch_reg_present(arch, vc, i))
+		if (arch->regs[i].feature == fi &&
+		    arch_reg_present(arch, vc, tasks, i))
 			return true;
 	}
 	return false;
@@ -124,11 +127,11 @@ static void emit_reg(FILE *f, const struct arch_reg *r, size_t regnum)
 struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 				  size_t *len_ret)
 {
-	return arch_target_xml_for(arch, NULL, xml_ret, len_ret);
+	return arch_target_xml_for(arch, NULL, false, xml_ret, len_ret);
 }
 
 struct vmc_error *arch_target_xml_for(const struct arch *arch,
-				      const struct vmcore *vc,
+				      const struct vmcore *vc, bool tasks,
 				      char **xml_ret, size_t *len_ret)
 {
 	char *xml = NULL;
@@ -146,14 +149,14 @@ struct vmc_error *arch_target_xml_for(const struct arch *arch,
 	for (size_t fi = 0; fi < arch->nfeatures; fi++) {
 		const struct arch_feature *feat = &arch->features[fi];
 
-		if (!feature_present(arch, vc, fi))
+		if (!feature_present(arch, vc, tasks, fi))
 			continue;
 		fprintf(f, "  <feature name=\"%s\">\n", feat->name);
 		if (feat->types_xml)
 			fputs(feat->types_xml, f);
 		for (size_t i = 0; i < arch->nregs; i++) {
 			if (arch->regs[i].feature == fi &&
-			    arch_reg_present(arch, vc, i))
+			    arch_reg_present(arch, vc, tasks, i))
 				emit_reg(f, &arch->regs[i], i);
 		}
 		fputs("  </feature>\n", f);

@@ -32,6 +32,10 @@ struct arch_feature {
  * out of target.xml and of 'g' replies, and so is a feature left with
  * no register. */
 #define ARCH_REG_DUMP (-3)
+/* ... of a register that holds the thread's own task_struct address
+ * whenever that task runs in the kernel (arm64 sp_el0 is `current`):
+ * served when the threads are tasks, left out (as above) otherwise. */
+#define ARCH_REG_TASK (-4)
 
 /*
  * One register as gdb numbers it.  The table order is the remote register
@@ -190,9 +194,10 @@ const char *arch_supported_list(void);
 bool arch_reg_from_prstatus(const struct arch *arch, size_t reg,
 			    const uint8_t *prstatus, size_t prstatus_size,
 			    uint8_t *buf);
-/* Is REG there for this dump (VC may be NULL: no ARCH_REG_DUMP ones)? */
+/* Is REG there for this dump (VC may be NULL: no ARCH_REG_DUMP ones),
+ * with TASKS when the threads are tasks (ARCH_REG_TASK ones)? */
 bool arch_reg_present(const struct arch *arch, const struct vmcore *vc,
-		      size_t reg);
+		      bool tasks, size_t reg);
 /* Value bytes of REG for a CPU with that prstatus note, whatever kind of
  * register it is; false when unavailable (or not present). */
 bool arch_reg_value(const struct arch *arch, const struct vmcore *vc,
@@ -202,7 +207,7 @@ bool arch_reg_value(const struct arch *arch, const struct vmcore *vc,
  * describes the registers present in VC; arch_target_xml() those that
  * do not depend on a dump. */
 struct vmc_error *arch_target_xml_for(const struct arch *arch,
-				      const struct vmcore *vc,
+				      const struct vmcore *vc, bool tasks,
 				      char **xml_ret, size_t *len_ret);
 struct vmc_error *arch_target_xml(const struct arch *arch, char **xml_ret,
 				  size_t *len_ret);

@@ -111,7 +111,7 @@ static void info_pac(struct server *s, struct strbuf *out)
 		return;
 	for (size_t i = 0; i < s->arch->nregs; i++)
 		masks |= s->arch->regs[i].prstatus_offset == ARCH_REG_DUMP &&
-			 arch_reg_present(s->arch, s->vc, i);
+			 arch_reg_present(s->arch, s->vc, false, i);
 	if (!masks)
 		strbuf_adds(out, "pac          no KERNELPACMASK in VMCOREINFO: "
 			    "return addresses are not signed\n");
@@ -312,17 +312,20 @@ static void cmd_ps(struct server *s, const char *args, struct strbuf *out)
 			    "info (and --threads tasks, the default then)\n");
 		return;
 	}
-	strbuf_adds(out, "     PID    PPID  CPU ST  TASK                COMM"
-		    "              THREAD\n");
+	/* Task addresses as wide as the kernel's pointers. */
+	int width = 2 * (int)s->arch->word_size;
+
+	strbuf_addf(out, "     PID    PPID  CPU ST  %-*s  COMM              "
+		    "THREAD\n", width + 2, "TASK");
 	for (size_t i = 0; i < s->tasks.n; i++) {
 		const struct task *t = &s->tasks.v[i];
 		char mark = i == s->panic_thread ? '*' :
 			    t->running_on >= 0 ? '>' : ' ';
 
-		strbuf_addf(out, "%c%7d %7d %4d %c   0x%016" PRIx64 "  %-16s  "
+		strbuf_addf(out, "%c%7d %7d %4d %c   0x%0*" PRIx64 "  %-16s  "
 			    "%" PRIu64 "\n", mark, t->pid, t->ppid,
 			    t->running_on >= 0 ? t->running_on : t->cpu,
-			    t->state, t->addr, t->comm, t->tid);
+			    t->state, width, t->addr, t->comm, t->tid);
 		if (out->oom)
 			return;
 	}

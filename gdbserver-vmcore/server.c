@@ -136,6 +136,16 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 	size_t pr_size;
 	uint8_t val[64];
 
+	if (s->arch->regs[reg].prstatus_offset == ARCH_REG_TASK &&
+	    s->task_threads && bytes <= 8) {
+		uint64_t v = s->tasks.v[thread].addr;
+
+		/* threads[i] is tasks.v[i] (threads.c task_threads()). */
+		for (size_t i = 0; i < bytes; i++, v >>= 8)
+			val[s->arch->big_endian ? bytes - 1 - i : i] = (uint8_t)v;
+		strbuf_add_hex(&s->reply, val, bytes);
+		return;
+	}
 	if (t->regs) {
 		/* A sleeping task: what switch_to() saved. */
 		pr = t->known && t->known[reg] ? t->regs : NULL;
@@ -146,6 +156,10 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 	}
 	if (pr && arch_reg_value(s->arch, s->dump_regs, reg, pr, pr_size,
 				 val)) {
+		/* As memory reads: a return address still in the link
+		 * register (aarch64 x30 after paciasp) is signed too. */
+		if (s->opts.strip_pac && bytes == s->arch->word_size)
+			s->arch->strip_pac(s->vc, 0, val, bytes);
 		strbuf_add_hex(&s->reply, val, bytes);
 		return;
 	}
@@ -159,7 +173,7 @@ static void h_read_registers(struct server *s, const char *args, size_t len)
 	(void)args, (void)len;
 	/* In regnum order, without those target.xml leaves out. */
 	for (size_t i = 0; i < s->arch->nregs; i++) {
-		if (arch_reg_present(s->arch, s->dump_regs, i))
+		if (arch_reg_present(s->arch, s->dump_regs, s->task_threads, i))
 			add_register(s, s->g_thread, i);
 	}
 }
@@ -174,7 +188,8 @@ static void h_read_register(struct server *s, const char *args, size_t len)
 		return;
 	}
 	if (reg >= s->arch->nregs ||
-	    !arch_reg_present(s->arch, s->dump_regs, (size_t)reg)) {
+	    !arch_reg_present(s->arch, s->dump_regs, s->task_threads,
+			      (size_t)reg)) {
 		reply(s, E_INVAL);
 		return;
 	}

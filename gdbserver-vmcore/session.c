@@ -48,9 +48,9 @@ struct vmc_error *server_create(struct vmcore *vc,
 	}
 	/* Stripped return addresses must not be unmasked again. */
 	s->dump_regs = opts->strip_pac ? NULL : vc;
-	if ((err = arch_target_xml_for(s->arch, s->dump_regs, &s->target_xml,
-				       &s->target_xml_len)) ||
-	    (err = threads_init(s)))
+	if ((err = threads_init(s)) ||
+	    (err = arch_target_xml_for(s->arch, s->dump_regs, s->task_threads,
+				       &s->target_xml, &s->target_xml_len)))
 		goto fail;
 	*ret = s;
 	return NULL;

@@ -162,25 +162,38 @@ check("monitor dmesg: the crash comes after the marker",
                                      dmesg.rfind(m["MARKER"])))
 
 # --- monitor vtop against the direct map -------------------------------------
-# The sleeper's stack pointer is in its vmalloc'ed stack; the physical
-# page vtop walks to must hold the same bytes at its direct-map alias
-# (x86_64: page_offset_base + physical), which vtop maps back to itself.
-if m["ARCH"] == "x86_64":
-    sleeper_thread.switch()
-    sp = int(gdb.parse_and_eval("$sp")) & ~7
-    vt = run("monitor vtop 0x%x" % sp)
-    mt = re.search(r"^physical (0x[0-9a-f]+)", vt, re.M)
-    if check("monitor vtop of the sleeper's stack gives a physical address",
-             mt is not None, vt):
-        phys = int(mt.group(1), 16)
-        alias = int(gdb.parse_and_eval("page_offset_base")) + phys
-        inf = gdb.selected_inferior()
-        check_eq("vtop's page holds the stack's bytes at its direct-map alias",
-                 bytes(inf.read_memory(alias, 64)),
-                 bytes(inf.read_memory(sp, 64)))
-        back = run("monitor vtop 0x%x" % alias)
-        check_match("vtop of the alias is the same physical address",
-                    r"^physical 0x%x " % phys, back)
-        check_match("vtop walks the stack through the page-table levels",
-                    r"(?s)pgd.*pte", vt)
+# The sleeper's stack pointer.  x86_64 and aarch64 stacks are vmalloc'ed:
+# the physical page vtop walks to must hold the same bytes at its
+# direct-map alias, and vtop of that alias must give the same address.
+# i386 stacks are in lowmem (no VMAP_STACK on 32-bit x86): the walk must
+# land where the linear rule puts it.
+def direct_map(phys):
+    if m["ARCH"] == "x86_64":
+        return int(gdb.parse_and_eval("page_offset_base")) + phys
+    if m["ARCH"] == "aarch64":  # __phys_to_virt(), VA_BITS-wide PAGE_OFFSET
+        page_offset = (1 << 64) - (1 << int(m["VA_BITS"]))
+        return (phys - int(m["PHYS_OFFSET"], 16)) | page_offset
+    return 0xc0000000 + phys  # i386 lowmem, __PAGE_OFFSET (VMSPLIT_3G)
+
+
+sleeper_thread.switch()
+where, vaddr = "the sleeper's stack", int(gdb.parse_and_eval("$sp")) & ~7
+vt = run("monitor vtop 0x%x" % vaddr)
+mt = re.search(r"^physical (0x[0-9a-f]+)", vt, re.M)
+if check("monitor vtop of %s gives a physical address" % where,
+         mt is not None, vt):
+    phys = int(mt.group(1), 16)
+    alias = direct_map(phys)
+    if m["ARCH"] == "i386":
+        check_eq("i386: vtop of a lowmem stack follows the linear map",
+                 alias, vaddr)
+    inf = gdb.selected_inferior()
+    check_eq("vtop's page holds %s's bytes at its direct-map alias" % where,
+             bytes(inf.read_memory(alias, 64)),
+             bytes(inf.read_memory(vaddr, 64)))
+    back = run("monitor vtop 0x%x" % alias)
+    check_match("vtop of the alias is the same physical address",
+                r"^physical 0x%x " % phys, back)
+    check("vtop walks %s through the page-table levels" % where,
+          len(re.findall(r"^ *(pgd|p4d|pud|pmd|pte) ", vt, re.M)) >= 2, vt)
 finish()

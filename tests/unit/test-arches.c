@@ -370,8 +370,10 @@ static void check_register_table(const struct want_arch *w)
 	size_t n = x->nregs;
 
 	/* Registers valued from the dump as a whole (aarch64's pauth
-	 * masks) come last; test-pauth.c has them. */
-	while (n > 0 && x->regs[n - 1].prstatus_offset == ARCH_REG_DUMP)
+	 * masks) or from the task (sp_el0) come last; test-pauth.c has
+	 * them. */
+	while (n > 0 && (x->regs[n - 1].prstatus_offset == ARCH_REG_DUMP ||
+			 x->regs[n - 1].prstatus_offset == ARCH_REG_TASK))
 		n--;
 	if (!CHECK(n == w->nregs, "%s: %zu registers, want %zu",
 		   w->name, n, w->nregs))

@@ -27,6 +27,7 @@
 #define NCORE 68		/* x0-x30, sp, pc, cpsr, v0-v31, fpsr, fpcr */
 #define PAUTH_DMASK 68		/* remote numbers of the masks */
 #define PAUTH_CMASK 69
+#define SP_EL0 70		/* ours: the task's task_struct, task threads only */
 /* 33 64-bit registers, the 32-bit cpsr, then v0-v31, fpsr and fpcr,
  * unavailable ("xx" bytes): 32 * 16 + 4 + 4 bytes. */
 #define G_CORE_HEX (33 * 16 + 8 + 2 * (32 * 16 + 8))
@@ -196,30 +197,49 @@ TEST(register_model)
 	for (size_t i = 0; i < arch_aarch64.nregs; i++) {
 		bool dump = arch_aarch64.regs[i].prstatus_offset ==
 			    ARCH_REG_DUMP;
+		bool task = arch_aarch64.regs[i].prstatus_offset ==
+			    ARCH_REG_TASK;
 
 		CHECK(dump == (i == PAUTH_DMASK || i == PAUTH_CMASK),
 		      "aarch64 %s", arch_aarch64.regs[i].name);
-		CHECK(arch_reg_present(&arch_aarch64, NULL, i) == !dump,
-		      "aarch64 %s without a dump", arch_aarch64.regs[i].name);
+		CHECK(task == (i == SP_EL0), "aarch64 %s",
+		      arch_aarch64.regs[i].name);
+		CHECK(arch_reg_present(&arch_aarch64, NULL, false, i) ==
+		      (!dump && !task), "aarch64 %s without a dump",
+		      arch_aarch64.regs[i].name);
+		CHECK(arch_reg_present(&arch_aarch64, NULL, true, i) == !dump,
+		      "aarch64 %s with task threads",
+		      arch_aarch64.regs[i].name);
 	}
-	CHECK_U64(arch_aarch64.nregs, NCORE + 2);
+	CHECK_U64(arch_aarch64.nregs, NCORE + 3);
+	CHECK_STR(arch_aarch64.regs[SP_EL0].name, "SP_EL0");
 	/* x86_64 has none: its description is the same with or without a
 	 * dump. */
 	for (size_t i = 0; i < arch_x86_64.nregs; i++)
 		CHECK(arch_x86_64.regs[i].prstatus_offset != ARCH_REG_DUMP,
 		      "x86_64 %s", arch_x86_64.regs[i].name);
 	if (CHECK_OK(arch_target_xml(&arch_x86_64, &a, &alen)) &&
-	    CHECK_OK(arch_target_xml_for(&arch_x86_64, NULL, &b, &blen)))
+	    CHECK_OK(arch_target_xml_for(&arch_x86_64, NULL, false, &b, &blen)))
 		CHECK(alen == blen && !memcmp(a, b, alen), "x86_64 xml");
 	free(a);
 	free(b);
 	a = NULL;
-	if (CHECK_OK(arch_target_xml(&arch_aarch64, &a, &alen)))
+	if (CHECK_OK(arch_target_xml(&arch_aarch64, &a, &alen))) {
 		CHECK(!strstr(a, "pauth"), "%s", a);
+		CHECK(!strstr(a, "SP_EL0"), "%s", a);
+	}
+	free(a);
+	/* Task threads: sp_el0 (the task) in its own feature. */
+	if (CHECK_OK(arch_target_xml_for(&arch_aarch64, NULL, true, &a,
+					 &alen)))
+		CHECK(strstr(a, "<feature name=\"gdbserver-vmcore.aarch64."
+			     "kernel\">\n    <reg name=\"SP_EL0\" bitsize=\"64\" "
+			     "type=\"uint64\" regnum=\"70\" group=\"system\"/>"),
+		      "%s", a);
 	free(a);
 	if (!open_dump("NUMBER(KERNELPACMASK)=0xff7f000000000000\n", &fx))
 		return;
-	CHECK(arch_reg_present(&arch_aarch64, fx.vc, PAUTH_CMASK), "");
+	CHECK(arch_reg_present(&arch_aarch64, fx.vc, false, PAUTH_CMASK), "");
 	memset(buf, 0, sizeof(buf));
 	CHECK(arch_reg_value(&arch_aarch64, fx.vc, PAUTH_CMASK, NULL, 0, buf),
 	      "cmask");
@@ -317,6 +337,9 @@ static bool open_strip_dump(const char *vmcoreinfo, bool strip,
 
 	memset(fx, 0, sizeof(*fx));
 	cf_init(&cf, ELFCLASS64, EM_AARCH64);
+	/* x30 holds a signed return address (after paciasp), x1 data. */
+	cf_put(reg + 8 * 30, words[0], 8, false);
+	cf_put(reg + 8 * 1, words[4], 8, false);
 	cf_prstatus(prs, PRS_SIZE, PRS_PID, PRS_REG, false, 1, reg,
 		    sizeof(reg));
 	cf_note(&cf, "CORE", NT_PRSTATUS, prs, sizeof(prs));
@@ -353,11 +376,17 @@ TEST(strip_pac_memory)
 
 	if (open_strip_dump(vci, false, &fx)) {
 		CHECK_STR(req(&fx, "mffff800008000100,30"), raw);
+		CHECK_STR(req(&fx, "p1e"), "583402080080fb0d");
 		close_dump(&fx);
 	}
 	if (!open_strip_dump(vci, true, &fx))
 		return;
 	CHECK_STR(req(&fx, "mffff800008000100,30"), stripped);
+	/* The link register too, as 'p' and 'g' serve it; data stays. */
+	CHECK_STR(req(&fx, "p1e"), "583402080080ffff");
+	CHECK_STR(req(&fx, "p1"), "7856341278563412");
+	CHECK(strncmp(req(&fx, "g") + 16 * 30, "583402080080ffff", 16) == 0,
+	      "g: x30 not stripped");
 	/* Only whole aligned words: a read starting mid-word leaves the
 	 * partial words as they are. */
 	CHECK_STR(req(&fx, "mffff800008000104,8"), "0080fb0d58340208");
