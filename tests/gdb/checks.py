@@ -72,6 +72,25 @@ def meta(path=None):
     return d
 
 
+def other_cpu_pid(m, panic_thread):
+    """(gdb thread, pid) of the first CPU that did not panic, from the
+    CPU notes' pids the fixture recorded (PRSTATUS_PIDS).  It is usually
+    idle (pid 0), but a dump can catch it running a task."""
+    pids = [int(p) for p in m["PRSTATUS_PIDS"].split(",")]
+    thread = [t for t in range(1, len(pids) + 1) if t != panic_thread][0]
+    return thread, pids[thread - 1]
+
+
+def check_busy_cpu(thread, pid, bt, min_frames=3):
+    """A CPU that was running task PID when the panic stopped it."""
+    check_in("CPU thread %d names the pid it ran" % thread,
+             "pid %d" % pid, run("info threads %d" % thread))
+    frames = re.findall(r"^#\d+ +(?:0x[0-9a-f]+ in )?[A-Za-z_]\w* \(", bt,
+                        re.M)
+    check("CPU thread %d (pid %d) has a symbolic backtrace of %d frames or "
+          "more" % (thread, pid, min_frames), len(frames) >= min_frames, bt)
+
+
 def finish():
     print("%d passed, %d failed%s" % (
         _passes, len(_failures),

@@ -14,6 +14,7 @@ import sys
 import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check_busy_cpu, other_cpu_pid  # noqa
 from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
                     finish, meta, run, value)
 
@@ -46,7 +47,9 @@ check_match("panic CPU is the current thread",
 check_in("panic thread named from the kernel log",
          "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
                                           m["CRASHER_PID"]), threads)
-check_in("idle CPU named swapper", "swapper/", threads)
+other, other_pid = other_cpu_pid(m, panic_thread)
+if other_pid == 0:
+    check_in("idle CPU named swapper", "swapper/", threads)
 
 # --- the panic backtrace ------------------------------------------------
 bt = run("bt")
@@ -213,15 +216,18 @@ check_in("unmapped address fails like gdb expects",
          "Cannot access memory at address 0x1000", run("x/wx 0x1000"))
 
 # --- the idle CPU -------------------------------------------------------------
-idle = [t for t in range(1, ncpus + 1) if t != panic_thread][0]
+idle = other
 run("thread %d" % idle)
 idle_bt = run("bt")
-check_match("idle thread bt shows the idle loop",
-            r" (do_idle|cpu_startup_entry|default_idle_call|default_idle) ",
-            idle_bt)
 idle_cpu = idle - 1
-check_match("idle CPU current_task is swapper",
-            r"^swapper/", c_string("%s->comm" % cpu_current(idle_cpu)))
+if other_pid == 0:
+    check_match("idle thread bt shows the idle loop",
+                r" (do_idle|cpu_startup_entry|default_idle_call|"
+                r"default_idle) ", idle_bt)
+    check_match("idle CPU current_task is swapper",
+                r"^swapper/", c_string("%s->comm" % cpu_current(idle_cpu)))
+else:
+    check_busy_cpu(other, other_pid, idle_bt)
 run("thread %d" % panic_thread)
 
 if not quick:

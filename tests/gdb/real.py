@@ -12,6 +12,7 @@ import gdb
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check_busy_cpu, other_cpu_pid  # noqa
 from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
                     finish, meta, run, value)
 
@@ -45,7 +46,9 @@ else:
     check_in("panic thread named from the kernel log",
              "(CPU %d, %s pid %s, panic)" % (crash_cpu, m["CRASHER_COMM"],
                                               m["CRASHER_PID"]), threads)
-    check_in("idle CPU named swapper", "swapper/", threads)
+    other, other_pid = other_cpu_pid(m, panic_thread)
+    if other_pid == 0:
+        check_in("idle CPU named swapper", "swapper/", threads)
 
 # --- the panic backtrace goes through the vmalloc'ed stack ---------------
 bt = run("bt")
@@ -92,11 +95,14 @@ idle_bt = run("bt")
 if qemu:
     check_match("other CPU bt shows panic's stop IPI",
                 r" stop_this_cpu .*\n.* (__)?sysvec_reboot ", idle_bt)
-else:
+elif other_pid == 0:
     check_match("idle thread bt shows the idle loop",
                 r" (do_idle|cpu_startup_entry|default_idle_call) ", idle_bt)
-check_match("idle CPU current_task is swapper",
-            r"^swapper/", c_string("current_task->comm"))
+else:
+    check_busy_cpu(other, other_pid, idle_bt)
+if qemu or other_pid == 0:
+    check_match("idle CPU current_task is swapper",
+                r"^swapper/", c_string("current_task->comm"))
 run("thread %d" % panic_thread)
 
 if not quick:

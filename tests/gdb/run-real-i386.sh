@@ -5,28 +5,12 @@
 # ones; then check them through gdb (the host's gdb reads i386 targets).
 # Usage: tests/gdb/run-real-i386.sh BUILD_DIR
 set -eu
-build=$(cd "${1:-build}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-server=$build/gdbserver-vmcore
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-
-meta_get() { sed -n "s/^$2=//p" "$1/meta.txt"; }
+. "$(dirname "$0")/lib-runner.sh"
 
 # gdb_check NAME VMLINUX DUMPDIR TARGET: run real-i386.py against TARGET.
 gdb_check() {
-	name=$1 vmlinux=$2 dir=$3 target=$4
-	echo "== $name"
-	if env VMC_META="$dir/meta.txt" timeout 600 gdb -nx -batch -q \
-		"$vmlinux" -ex "target remote $target" -x "$here/real-i386.py" \
-		>"$tmp/$name.log" 2>&1; then
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
-	else
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || cat "$tmp/$name.log"
-		fail=$((fail + 1))
-	fi
+	gdb_session "$1" env VMC_META="$3/meta.txt" timeout 600 gdb -nx \
+		-batch -q "$2" -ex "target remote $4" -x "$here/real-i386.py"
 }
 
 # expect NAME PATTERN FILE: a grep -E check on the server's stderr.
@@ -82,8 +66,4 @@ for fixture in 686-pae:elf32 686-pae:elf64 686:elf32; do
 	fi
 done
 
-if [ "$fail" -ne 0 ]; then
-	echo "real i386 dump tests: $fail check(s) or session(s) failed; logs were in $tmp"
-	exit 1
-fi
-echo "real i386 dump tests: all sessions passed"
+runner_end "real i386 dump tests"

@@ -5,13 +5,7 @@
 # (tests/real/linux-gdb-scripts.sh); the checks are tests/gdb/real-lx.py.
 # Usage: tests/gdb/run-real-lx.sh BUILD_DIR
 set -eu
-build=$(cd "${1:-build}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-server=$build/gdbserver-vmcore
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
+. "$(dirname "$0")/lib-runner.sh"
 
 # session NAME GDB DIR MODE GDB-ARGS...: gdb GDB-ARGS, then the scripts,
 # then the checks.
@@ -19,24 +13,14 @@ session() {
 	name=$1 gdb=$2 dir=$3 mode=$4
 	shift 4
 	scripts=$("$top/tests/real/linux-gdb-scripts.sh" "$dir")
-	echo "== $name"
-	if env VMC_META="$dir/meta.txt" VMC_LX="$mode" \
+	gdb_session "$name" env VMC_META="$dir/meta.txt" VMC_LX="$mode" \
 		timeout 600 "$gdb" -nx -batch -q "$@" \
-		-ex "source $scripts/vmlinux-gdb.py" \
-		-x "$here/real-lx.py" >"$tmp/$name.log" 2>&1; then
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
-	else
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" ||
-			cat "$tmp/$name.log"
-		fail=$((fail + 1))
-	fi
+		-ex "source $scripts/vmlinux-gdb.py" -x "$here/real-lx.py"
 }
-
-meta() { sed -n "s/^$2=//p" "$1/meta.txt"; }
 
 # gdb VMLINUX: the server finds gdb's exec file and serves every task.
 exec_session() {
-	session "$1-exec" "$2" "$3" exec "$(meta "$3" VMLINUX)" \
+	session "$1-exec" "$2" "$3" exec "$(meta_get "$3" VMLINUX)" \
 		-ex "target remote | $server -q $3/vmcore"
 }
 
@@ -47,8 +31,8 @@ exec_session x86_64 gdb "$x86"
 # from gdb's -ex command.
 session x86_64-percpu0 gdb "$x86" percpu0 \
 	-ex "target remote | $server $x86/vmcore" \
-	-ex "add-symbol-file $(meta "$x86" VMLINUX) -o $(meta "$x86" KERNELOFFSET) -s .data..percpu 0"
-if grep -q "^gdbserver-vmcore: using vmlinux $(meta "$x86" VMLINUX): a file on gdb's command line" \
+	-ex "add-symbol-file $(meta_get "$x86" VMLINUX) -o $(meta_get "$x86" KERNELOFFSET) -s .data..percpu 0"
+if grep -q "^gdbserver-vmcore: using vmlinux $(meta_get "$x86" VMLINUX): a file on gdb's command line" \
 	"$tmp/x86_64-percpu0.log"; then
 	echo "PASS the server found the vmlinux of gdb's add-symbol-file"
 else
@@ -62,8 +46,4 @@ exec_session aarch64 gdb-multiarch "$("$top/tests/real/make-dump-aarch64.sh")"
 exec_session i386-pae gdb "$("$top/tests/real/make-dump-i386.sh" \
 	--flavour 686-pae --core-headers elf32)"
 
-if [ "$fail" -ne 0 ]; then
-	echo "scripts/gdb tests: $fail session(s) failed; logs were in $tmp"
-	exit 1
-fi
-echo "scripts/gdb tests: all sessions passed"
+runner_end "scripts/gdb tests"

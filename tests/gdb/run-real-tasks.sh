@@ -4,30 +4,17 @@
 # then the task view checked against it (tests/gdb/real-tasks.py).
 # Usage: tests/gdb/run-real-tasks.sh BUILD_DIR
 set -eu
-build=$(cd "${1:-build}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-server=$build/gdbserver-vmcore
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
+. "$(dirname "$0")/lib-runner.sh"
 
 # session NAME GDB DIR MODE SERVER-OPTIONS...
 session() {
 	name=$1 gdb=$2 dir=$3 mode=$4
 	shift 4
-	vmlinux=$(sed -n 's/^VMLINUX=//p' "$dir/meta.txt")
-	echo "== $name"
-	if env VMC_META="$dir/meta.txt" VMC_TASKS="$mode" VMC_REF="$tmp/ref" \
-		timeout 600 "$gdb" -nx -batch -q "${GDB_FILE:-$vmlinux}" \
-		-ex "target remote | $server $* $dir/vmcore" \
-		-x "$here/real-tasks.py" >"$tmp/$name.log" 2>&1; then
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
-	else
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" ||
-			cat "$tmp/$name.log"
-		fail=$((fail + 1))
-	fi
+	vmlinux=$(meta_get "$dir" VMLINUX)
+	gdb_session "$name" env VMC_META="$dir/meta.txt" VMC_TASKS="$mode" \
+		VMC_REF="$tmp/ref" timeout 600 "$gdb" -nx -batch -q \
+		"${GDB_FILE:-$vmlinux}" -ex "target remote | $server $* $dir/vmcore" \
+		-x "$here/real-tasks.py"
 }
 
 # dump NAME GDB DIR: the reference session, then the task session.
@@ -119,8 +106,4 @@ dump aarch64 gdb-multiarch "$("$top/tests/real/make-dump-aarch64.sh")"
 dump i386-pae gdb "$("$top/tests/real/make-dump-i386.sh" --flavour 686-pae \
 	--core-headers elf32)"
 
-if [ "$fail" -ne 0 ]; then
-	echo "task-thread tests: $fail session(s) failed; logs were in $tmp"
-	exit 1
-fi
-echo "task-thread tests: all sessions passed"
+runner_end "task-thread tests"

@@ -3,29 +3,15 @@
 # kernel in QEMU with 4-level and 5-level paging, and QEMU dump-guest-memory
 # files, then check them through gdb (over each transport for the kdump).  Usage: tests/gdb/run-real.sh BUILD_DIR
 set -eu
-build=$(cd "${1:-build}" && pwd)
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-server=$build/gdbserver-vmcore
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-
-meta_get() { sed -n "s/^$2=//p" "$1/meta.txt"; }
+. "$(dirname "$0")/lib-runner.sh"
 
 # gdb_check NAME VMLINUX DUMPDIR TARGET [ENV...]: run real.py against TARGET.
 gdb_check() {
 	name=$1 vmlinux=$2 dir=$3 target=$4
 	shift 4
-	echo "== $name"
-	if env VMC_META="$dir/meta.txt" "$@" timeout 600 gdb -nx -batch -q \
-		"$vmlinux" -ex "target remote $target" -x "$here/real.py" \
-		>"$tmp/$name.log" 2>&1; then
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
-	else
-		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || cat "$tmp/$name.log"
-		fail=$((fail + 1))
-	fi
+	gdb_session "$name" env VMC_META="$dir/meta.txt" "$@" timeout 600 \
+		gdb -nx -batch -q "$vmlinux" -ex "target remote $target" \
+		-x "$here/real.py"
 }
 
 # start_listener SPEC DUMP: run the server on SPEC, print where it listens.
@@ -112,8 +98,4 @@ else
 	fail=$((fail + 1))
 fi
 
-if [ "$fail" -ne 0 ]; then
-	echo "real-dump tests: $fail session(s) failed; logs were in $tmp"
-	exit 1
-fi
-echo "real-dump tests: all sessions passed"
+runner_end "real-dump tests"
