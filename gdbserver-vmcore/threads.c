@@ -293,9 +293,10 @@ static struct vmc_error *order_threads(struct server *s)
 	size_t *on_cpu;		/* index + 1 of the task running there */
 	bool *placed;
 
-	s->order = calloc(s->nthreads, sizeof(*s->order));
-	placed = calloc(s->nthreads, sizeof(*placed));
-	on_cpu = calloc(ncpus, sizeof(*on_cpu));
+	/* + 1: calloc(0) may be NULL, and a dump may have no CPU notes. */
+	s->order = calloc(s->nthreads + 1, sizeof(*s->order));
+	placed = calloc(s->nthreads + 1, sizeof(*placed));
+	on_cpu = calloc(ncpus + 1, sizeof(*on_cpu));
 	if (!s->order || !placed || !on_cpu) {
 		free(placed);
 		free(on_cpu);
