@@ -264,14 +264,20 @@ def bench_kdump(build, vmcore, tmp):
 
 def write_i386_elf64(path, size, seed=1):
     """An i386 dump in an ELF64 container, as kexec --elf64-core-headers
-    writes it: 2 NT_PRSTATUS (144 bytes), one PT_LOAD of SIZE bytes at
-    physical 1 MiB; every 8th page zero, the rest pseudo-random."""
+    writes it: 2 NT_PRSTATUS (144 bytes) and the VMCOREINFO note every
+    kdump has (without it, opening the dump would scan it for the kernel's
+    copy, as for a QEMU dump of a guest without -device vmcoreinfo), one
+    PT_LOAD of SIZE bytes at physical 1 MiB; every 8th page zero, the
+    rest pseudo-random."""
     import struct
     notes = b""
     for pid in (0, 100):
         desc = bytearray(144)
         struct.pack_into("<I", desc, 24, pid)
         notes += struct.pack("<III", 5, len(desc), 1) + b"CORE\0\0\0\0" + desc
+    vmci = b"OSRELEASE=6.1.0-57-686-pae\nPAGESIZE=4096\n"
+    vmci += bytes(-len(vmci) % 4)
+    notes += struct.pack("<III", 11, len(vmci), 0) + b"VMCOREINFO\0\0" + vmci
     phoff, phnum = 64, 2
     notes_off = phoff + phnum * 56
     data_off = (notes_off + len(notes) + 4095) // 4096 * 4096
