@@ -57,11 +57,10 @@ static void info_pcpu_recipe(struct server *s, struct strbuf *out)
 	    (s->pcpu_window && s->pcpu_start == 0))
 		return;
 	strbuf_addf(out, "per-cpu      kernel-style per-CPU arithmetic "
-		    "(scripts/gdb $lx_current()) needs the section at 0: "
-		    "gdb -ex 'target remote | gdbserver-vmcore ...' -ex "
-		    "'add-symbol-file %s -o 0x%" PRIx64 " -s .data..percpu "
-		    "0'\n", s->opts.vmlinux ? s->opts.vmlinux : "VMLINUX",
-		    kaslr);
+		    "(scripts/gdb $lx_current()) needs the section at 0; "
+		    "in gdb: symbol-file, then add-symbol-file %s -o 0x%"
+		    PRIx64 " -s .data..percpu 0\n",
+		    s->opts.vmlinux ? s->opts.vmlinux : "VMLINUX", kaslr);
 }
 
 static void info_kaslr(struct server *s, struct strbuf *out)

@@ -138,10 +138,25 @@ if pcpu_ok:
     check("monitor info gives no per-CPU advice",
           "needs the section at 0" not in info, info)
 else:
-    check_match("monitor info says how to keep the per-CPU section at 0",
-                r"^per-cpu +kernel-style per-CPU arithmetic .*"
-                r"add-symbol-file \S+ -o %s -s \.data\.\.percpu 0'$"
-                % m["KERNELOFFSET"], info)
+    advice = re.search(r"^per-cpu +kernel-style per-CPU arithmetic .*; in "
+                       r"gdb: symbol-file, then (add-symbol-file (\S+) -o "
+                       r"(0x[0-9a-f]+) -s \.data\.\.percpu 0)$", info, re.M)
+    if check("monitor info says how to keep the per-CPU section at 0",
+             advice is not None, info):
+        check_eq("... with the vmlinux and the KASLR offset",
+                 (advice.group(2), advice.group(3)),
+                 (m["VMLINUX"], m["KERNELOFFSET"]))
+        # Follow it in this session: then the arithmetic is exact.
+        gdb.execute("symbol-file", to_string=True)
+        gdb.execute(advice.group(1), to_string=True)
+        for t in threads[:ncpus]:
+            t.switch()
+            want_pid = 0 if t.ptid[1] >= IDLE_TID else t.ptid[1]
+            check_match("after the advice, thread %d: $lx_current() is the "
+                        "task running on CPU %d" % (t.num, t.num - 1),
+                        r"^\$\d+ = %d$" % want_pid, run("p $lx_current().pid"))
+        check("after the advice, monitor info gives none",
+              "needs the section at 0" not in run("monitor info"), "")
 
 # --- the server's own views still work -------------------------------------
 crasher_thread = next(t for t in threads if t.ptid[1] == crasher)
