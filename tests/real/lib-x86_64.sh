@@ -6,9 +6,8 @@
 # directory; progress and errors go to stderr; `die` stops the script.
 # See tests/real/README.md.
 
-log() { printf '%s: %s\n' "$prog" "$*" >&2; }
-die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
-. "$here/lib-initramfs.sh"
+deb_arch=amd64
+. "$here/lib-fixture.sh"
 
 usage() {
 	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
@@ -70,12 +69,6 @@ print_or_reuse() {	# print_or_reuse PRINT_ONLY
 }
 
 # --------------------------------------------------------------------------
-need() {
-	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' not found; run mk/install-deps.sh test"
-	done
-}
 
 need_static_busybox() {	# sets $busybox_bin
 	busybox_bin=$(command -v busybox)
@@ -83,119 +76,6 @@ need_static_busybox() {	# sets $busybox_bin
 	if readelf -lW "$busybox_bin" | grep -q 'program interpreter'; then
 		die "$busybox_bin is dynamically linked; install busybox-static"
 	fi
-}
-
-# Take the cache lock (exits if the dump appeared meanwhile), remove what
-# killed runs left behind, and arrange for cleanup on exit.
-lock_cache() {
-	mkdir -p "$cache/debs" "$cache/kernels" "$cache/dumps"
-
-	# One build at a time per cache (the download/unpack steps are shared
-	# by every dump; "make -j" may start several builds together).
-	exec 9>"$cache/.lock"
-	if ! flock -n 9; then
-		log "waiting for another build in $cache"
-		flock 9
-	fi
-	if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
-		echo "$dumpdir"
-		exit 0
-	fi
-	# Holding the lock, no other build is running: leftovers of killed
-	# runs (each can be ~1 GB) can go.
-	rm -rf "$cache"/dumps/.build.* "$cache"/kernels/.unpack.* "$cache"/debs/.dl.*
-
-	work=""
-	ktmp=""
-	trap cleanup EXIT
-	trap 'exit 130' INT TERM HUP
-}
-
-# Callers may redefine this to stop what they started (it runs first).
-cleanup_more() { :; }
-
-cleanup() {
-	rc=$?
-	cleanup_more
-	[ -z "$ktmp" ] || rm -rf "$ktmp"
-	if [ -n "$work" ] && [ -d "$work" ]; then
-		if [ $rc != 0 ]; then
-			for c in "$work"/console*.log; do
-				[ -s "$c" ] || continue
-				cp "$c" "$dumpdir.failed-${c##*/}"
-				log "console log of the failed run: $dumpdir.failed-${c##*/}"
-			done
-		fi
-		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then
-			log "keeping the failed build in $work"
-		else
-			rm -rf "$work"
-		fi
-	fi
-	exit $rc
-}
-
-# --------------------------------------------------------------------------
-# Download the two packages (once).  apt-get download saves into the current
-# directory, so download into a private temp dir and move the finished .deb.
-find_deb() {	# newest cached .deb of package $1, or nothing
-	found=""
-	for f in "$cache/debs/$1"_*_amd64.deb; do
-		[ -e "$f" ] && found=$f
-	done
-	echo "$found"
-}
-
-fetch_deb() {
-	deb=$(find_deb "$1")
-	if [ -z "$deb" ]; then
-		log "downloading $1"
-		dl=$(mktemp -d "$cache/debs/.dl.XXXXXX")
-		# As root, apt would warn that its _apt sandbox user cannot write here.
-		sandbox=""
-		[ "$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"
-		# shellcheck disable=SC2086
-		if ! (cd "$dl" && apt-get download -q $sandbox "$1") >&2; then
-			rm -rf "$dl"
-			die "apt-get download $1 failed (try: ${sudo:+$sudo }apt-get update)"
-		fi
-		mv "$dl"/*.deb "$cache/debs/"
-		rmdir "$dl"
-		deb=$(find_deb "$1")
-		[ -n "$deb" ] || die "apt-get download $1 produced no .deb"
-	fi
-	echo "$deb"
-}
-
-# Download and unpack $kver (once).  Sets $kdir, $vmlinuz, $vmlinux,
-# $system_map, $moddir and $kpkg_version.
-fetch_kernel() {
-	kdir=$cache/kernels/$kver
-	vmlinuz=$kdir/boot/vmlinuz-$kver
-	vmlinux=$kdir/usr/lib/debug/boot/vmlinux-$kver
-	system_map=$kdir/usr/lib/debug/boot/System.map-$kver
-	moddir=$kdir/lib/modules/$kver
-
-	if [ ! -e "$kdir/done" ]; then
-		img_deb=$(fetch_deb "linux-image-$kver-unsigned")
-		dbg_deb=$(fetch_deb "linux-image-$kver-dbg")
-		log "unpacking $kver into $kdir"
-		ktmp=$(mktemp -d "$cache/kernels/.unpack.XXXXXX")
-		dpkg-deb -x "$img_deb" "$ktmp" || die "dpkg-deb -x $img_deb failed"
-		# The -dbg package is ~1.7 GB unpacked; only the vmlinux is needed.
-		dpkg-deb --fsys-tarfile "$dbg_deb" |
-			tar -x -C "$ktmp" --wildcards './usr/lib/debug/boot/*' ||
-			die "extracting vmlinux from $dbg_deb failed"
-		for f in "boot/vmlinuz-$kver" "usr/lib/debug/boot/vmlinux-$kver" \
-			"lib/modules/$kver/modules.order"; do
-			[ -s "$ktmp/$f" ] || die "$f missing after unpacking $kver"
-		done
-		printf 'PACKAGE_VERSION=%s\n' "$(dpkg-deb -f "$img_deb" Version)" >"$ktmp/done"
-		rm -rf "$kdir"
-		mv "$ktmp" "$kdir"
-		ktmp=""
-	fi
-	kpkg_version=$(sed -n 's/^PACKAGE_VERSION=//p' "$kdir/done")
 }
 
 # Build the dump in a temp dir next to its final place (same file system,
@@ -252,45 +132,6 @@ check_elf_loads() {	# check_elf_loads VMCORE: an ELF core, PT_LOADs inside it
 	rm -f "$work/loads"
 }
 
-# Walk the PT_NOTE segment of ELF VMCORE: record each NT_PRSTATUS pr_pid
-# (offset 32 of struct elf_prstatus on x86_64) in $prs_pids, count QEMU's
-# CPU-state notes (name "QEMU") in $qemu_notes, and write the VMCOREINFO
-# text to OUT (empty if there is none).
-read_notes() {	# read_notes VMCORE OUT
-	# shellcheck disable=SC2046 # two numbers wanted
-	set -- "$1" "$2" $(readelf -lW "$1" | awk '$1 == "NOTE" { print $2, $5; exit }')
-	[ $# = 4 ] || die "no PT_NOTE segment in $1"
-	notes=$work/notes.bin
-	notes_size=$(($4))
-	dd if="$1" of="$notes" bs=64K skip=$(($3)) count="$notes_size" \
-		iflag=skip_bytes,count_bytes status=none
-	off=0
-	prs_pids=""
-	qemu_notes=0
-	: >"$2"
-	while [ $((off + 12)) -le "$notes_size" ]; do
-		namesz=$(u32 $off)
-		descsz=$(u32 $((off + 4)))
-		ntype=$(u32 $((off + 8)))
-		[ "$namesz" -gt 0 ] || break
-		name=$(dd if="$notes" bs=1 skip=$((off + 12)) count=$((namesz - 1)) status=none)
-		desc=$((off + 12 + (namesz + 3) / 4 * 4))
-		if [ "$name" = CORE ] && [ "$ntype" = 1 ]; then
-			prs_pids=${prs_pids:+$prs_pids,}$(u32 $((desc + 32)))
-		elif [ "$name" = QEMU ]; then
-			qemu_notes=$((qemu_notes + 1))
-		elif [ "$name" = VMCOREINFO ]; then
-			dd if="$notes" bs=1 skip=$desc count="$descsz" status=none |
-				tr -d '\0' >"$2"
-		fi
-		off=$((desc + (descsz + 3) / 4 * 4))
-	done
-	rm -f "$notes"
-}
-u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
-
-# A VMCOREINFO value from the file $vmcoreinfo.
-vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
 
 # --------------------------------------------------------------------------
 # Metadata printed by the guest ("VMCORE-META KEY=VALUE") on CONSOLE, into

@@ -44,8 +44,7 @@ VIRTIO_MODULES="virtio_ring virtio virtio_mmio virtio_blk"
 GUEST_PKGS="busybox-static kexec-tools"
 
 prog=make-dump-aarch64
-log() { printf '%s: %s\n' "$prog" "$*" >&2; }
-die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
+deb_arch=arm64
 
 usage() {
 	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
@@ -53,7 +52,7 @@ usage() {
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib-initramfs.sh"
+. "$here/lib-fixture.sh"
 
 print_only=0
 while [ $# -gt 0 ]; do
@@ -121,115 +120,14 @@ if [ -e "$dumpdir/done" ]; then
 fi
 
 # --------------------------------------------------------------------------
-need() {
-	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' not found; run mk/install-deps.sh test"
-	done
-}
 PATH=$PATH:/usr/sbin:/sbin
 need apt-get apt-cache dpkg dpkg-deb tar cpio gzip xz readelf od dd timeout \
 	flock qemu-system-aarch64
 have_arm64 || die "dpkg does not know the arm64 architecture; run mk/install-deps.sh test (it runs dpkg --add-architecture arm64 and apt-get update)"
 
-mkdir -p "$cache/debs" "$cache/kernels" "$cache/dumps" "$cache/guest"
+lock_cache guest
 
-# One build at a time per cache (the download/unpack steps are shared by
-# every dump).
-exec 9>"$cache/.lock"
-if ! flock -n 9; then
-	log "waiting for another build in $cache"
-	flock 9
-fi
-if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
-	echo "$dumpdir"
-	exit 0
-fi
-# Holding the lock, no other build is running: leftovers of killed runs
-# (each can be ~1 GB) can go.
-rm -rf "$cache"/dumps/.build.* "$cache"/kernels/.unpack.* "$cache"/debs/.dl.* \
-	"$cache"/guest/.unpack.*
-
-work=""
-ktmp=""
-cleanup() {
-	rc=$?
-	[ -z "$ktmp" ] || rm -rf "$ktmp"
-	if [ -n "$work" ] && [ -d "$work" ]; then
-		if [ $rc != 0 ] && [ -s "$work/console.log" ]; then
-			cp "$work/console.log" "$dumpdir.failed-console.log"
-			log "console log of the failed run: $dumpdir.failed-console.log"
-		fi
-		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then
-			log "keeping the failed build in $work"
-		else
-			rm -rf "$work"
-		fi
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# --------------------------------------------------------------------------
-# Downloads (once).  apt-get download saves into the current directory, so
-# download into a private temp dir and move the finished .deb.
-find_deb() {	# newest cached arm64 .deb of package $1, or nothing
-	found=""
-	for f in "$cache/debs/$1"_*_arm64.deb "$cache/debs/$1"_*_all.deb; do
-		[ -e "$f" ] && found=$f
-	done
-	echo "$found"
-}
-
-fetch_deb() {
-	deb=$(find_deb "$1")
-	if [ -z "$deb" ]; then
-		log "downloading $1:arm64"
-		dl=$(mktemp -d "$cache/debs/.dl.XXXXXX")
-		# As root, apt would warn that its _apt sandbox user cannot write here.
-		sandbox=""
-		[ "$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"
-		# shellcheck disable=SC2086
-		if ! (cd "$dl" && apt-get download -q $sandbox "$1:arm64") >&2; then
-			rm -rf "$dl"
-			die "apt-get download $1:arm64 failed (try: ${sudo:+$sudo }apt-get update)"
-		fi
-		mv "$dl"/*.deb "$cache/debs/"
-		rmdir "$dl"
-		deb=$(find_deb "$1")
-		[ -n "$deb" ] || die "apt-get download $1:arm64 produced no .deb"
-	fi
-	echo "$deb"
-}
-
-kdir=$cache/kernels/$kver
-vmlinuz=$kdir/boot/vmlinuz-$kver
-vmlinux=$kdir/usr/lib/debug/boot/vmlinux-$kver
-sysmap=$kdir/usr/lib/debug/boot/System.map-$kver
-moddir=$kdir/lib/modules/$kver
-
-if [ ! -e "$kdir/done" ]; then
-	img_deb=$(fetch_deb "linux-image-$kver-unsigned")
-	dbg_deb=$(fetch_deb "linux-image-$kver-dbg")
-	log "unpacking $kver into $kdir"
-	ktmp=$(mktemp -d "$cache/kernels/.unpack.XXXXXX")
-	dpkg-deb -x "$img_deb" "$ktmp" || die "dpkg-deb -x $img_deb failed"
-	# The -dbg package is large unpacked; only the vmlinux and System.map.
-	dpkg-deb --fsys-tarfile "$dbg_deb" |
-		tar -x -C "$ktmp" --wildcards './usr/lib/debug/boot/*' ||
-		die "extracting vmlinux from $dbg_deb failed"
-	for f in "boot/vmlinuz-$kver" "usr/lib/debug/boot/vmlinux-$kver" \
-		"usr/lib/debug/boot/System.map-$kver" \
-		"lib/modules/$kver/modules.order"; do
-		[ -s "$ktmp/$f" ] || die "$f missing after unpacking $kver"
-	done
-	printf 'PACKAGE_VERSION=%s\n' "$(dpkg-deb -f "$img_deb" Version)" >"$ktmp/done"
-	rm -rf "$kdir"
-	mv "$ktmp" "$kdir"
-	ktmp=""
-fi
-kpkg_version=$(sed -n 's/^PACKAGE_VERSION=//p' "$kdir/done")
+fetch_kernel
 
 # The guest userland: GUEST_PKGS and, recursively, the library packages
 # they depend on (Depends and Pre-Depends named lib* or zlib*), unpacked
@@ -286,10 +184,10 @@ fi
 # _text is not in 6.1 arm64 /proc/kallsyms (kexec-tools needs it; see
 # guest-init-aarch64.sh): how far below _stext it is, from System.map.
 text_to_stext=$(awk '$3 == "_text" { t = $1 } $3 == "_stext" { s = $1 }
-	END { if (t != "" && s != "") print t, s }' "$sysmap")
+	END { if (t != "" && s != "") print t, s }' "$system_map")
 # shellcheck disable=SC2086 # two words
 set -- $text_to_stext
-[ $# = 2 ] || die "no _text and _stext in $sysmap"
+[ $# = 2 ] || die "no _text and _stext in $system_map"
 # The shell's arithmetic is signed 64-bit: subtract the low 48 bits of two
 # addresses that share their top 16.
 [ ${#1} = 16 ] && [ ${#2} = 16 ] && [ "${1%????????????}" = "${2%????????????}" ] ||
@@ -448,37 +346,9 @@ while read -r lo lva lsz lmem; do
 done <"$work/loads"
 rm -f "$work/loads"
 
-# Walk the PT_NOTE segment: record each NT_PRSTATUS pr_pid (offset 32 of
-# struct elf_prstatus on aarch64) and pull out the VMCOREINFO text.
-# shellcheck disable=SC2046 # two numbers wanted
-set -- $(readelf -lW "$vmcore" | awk '$1 == "NOTE" { print $2, $5; exit }')
-[ $# = 2 ] || die "no PT_NOTE segment"
-notes=$work/notes.bin
-notes_size=$(($2))
-dd if="$vmcore" of="$notes" bs=64K skip=$(($1)) count="$notes_size" \
-	iflag=skip_bytes,count_bytes status=none
-u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
-off=0
-prs_pids=""
+# NT_PRSTATUS pr_pid: offset 32 of struct elf_prstatus on aarch64.
 vmcoreinfo=$work/vmcoreinfo.txt
-: >"$vmcoreinfo"
-while [ $((off + 12)) -le "$notes_size" ]; do
-	namesz=$(u32 $off)
-	descsz=$(u32 $((off + 4)))
-	ntype=$(u32 $((off + 8)))
-	[ "$namesz" -gt 0 ] || break
-	name=$(dd if="$notes" bs=1 skip=$((off + 12)) count=$((namesz - 1)) status=none)
-	desc=$((off + 12 + (namesz + 3) / 4 * 4))
-	if [ "$name" = CORE ] && [ "$ntype" = 1 ]; then
-		prs_pids=${prs_pids:+$prs_pids,}$(u32 $((desc + 32)))
-	elif [ "$name" = VMCOREINFO ]; then
-		dd if="$notes" bs=1 skip=$desc count="$descsz" status=none |
-			tr -d '\0' >"$vmcoreinfo"
-	fi
-	off=$((desc + (descsz + 3) / 4 * 4))
-done
-rm -f "$notes"
-vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
+read_notes "$vmcore" "$vmcoreinfo"
 kernel_offset=$(vci KERNELOFFSET)
 [ -n "$kernel_offset" ] || die "no KERNELOFFSET in the VMCOREINFO note"
 [ "$(vci OSRELEASE)" = "$kver" ] ||
@@ -510,14 +380,14 @@ esac
 # share their top 16 bits, so 48-bit arithmetic (the shell's is signed
 # 64-bit) suffices.
 low48() { printf '%d' "0x$(printf '%s' "${1#0x}" | tail -c 12)"; }
-map_addr() { awk -v s="$1" '$3 == s { print $1; exit }' "$sysmap"; }
+map_addr() { awk -v s="$1" '$3 == s { print $1; exit }' "$system_map"; }
 guest_stext=$(gm KSYM__stext)
 kaslr_guest=$(($(low48 "$guest_stext") - $(low48 "$(map_addr _stext)")))
 [ "$kaslr_guest" = $(($(low48 "$kernel_offset"))) ] ||
 	die "the guest's KASLR offset (kallsyms _stext $guest_stext - System.map) is not VMCOREINFO KERNELOFFSET 0x$kernel_offset"
 for sym in linux_banner init_uts_ns init_task swapper_pg_dir; do
 	a=$(map_addr "$sym")
-	[ -n "$a" ] || die "no $sym in $sysmap"
+	[ -n "$a" ] || die "no $sym in $system_map"
 	printf 'KSYM_%s=0xffff%012x\n' "$sym" $(($(low48 "$a") + kaslr_guest)) >>"$meta_raw"
 done
 [ "$(gm UNAME_R)" = "$kver" ] || die "guest ran $(gm UNAME_R), not $kver"
@@ -546,7 +416,7 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 	echo "QEMU_CPU=$QEMU_CPU"
 	echo "VMLINUX=$vmlinux"
 	echo "VMLINUZ=$vmlinuz"
-	echo "SYSTEM_MAP=$sysmap"
+	echo "SYSTEM_MAP=$system_map"
 	echo "MODULES_DIR=$moddir"
 	echo "GUEST_PACKAGES=$(tr '\n' ' ' <"$groot/packages")"
 	echo "VMCORE=$dumpdir/vmcore"

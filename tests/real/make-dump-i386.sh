@@ -54,8 +54,7 @@ DUMP_DIR=crash		# --loader ours: where on the ext4 disk save writes
 VIRTIO_MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
 
 prog=make-dump-i386
-log() { printf '%s: %s\n' "$prog" "$*" >&2; }
-die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
+deb_arch=i386
 
 usage() {
 	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
@@ -63,7 +62,7 @@ usage() {
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/lib-initramfs.sh"
+. "$here/lib-fixture.sh"
 
 headers=elf32
 flavour=686-pae
@@ -156,112 +155,13 @@ if [ -e "$dumpdir/done" ]; then
 fi
 
 # --------------------------------------------------------------------------
-need() {
-	for t in "$@"; do
-		command -v "$t" >/dev/null 2>&1 ||
-			die "'$t' not found; run mk/install-deps.sh test"
-	done
-}
 PATH=$PATH:/usr/sbin:/sbin
 need apt-get apt-cache dpkg-deb tar cpio gzip xz readelf od dd timeout \
 	flock qemu-system-i386
 
-mkdir -p "$cache/debs" "$cache/kernels" "$cache/dumps"
+lock_cache userland
 
-# One build at a time per cache (the download/unpack steps are shared by
-# every dump; "make -j" may start the 4- and 5-level builds together).
-exec 9>"$cache/.lock"
-if ! flock -n 9; then
-	log "waiting for another build in $cache"
-	flock 9
-fi
-if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
-	echo "$dumpdir"
-	exit 0
-fi
-# Holding the lock, no other build is running: leftovers of killed runs
-# (each can be ~1 GB) can go.
-rm -rf "$cache"/dumps/.build.* "$cache"/kernels/.unpack.* "$cache"/debs/.dl.* \
-	"$cache"/userland/.unpack.*
-
-work=""
-ktmp=""
-cleanup() {
-	rc=$?
-	[ -z "$ktmp" ] || rm -rf "$ktmp"
-	if [ -n "$work" ] && [ -d "$work" ]; then
-		if [ $rc != 0 ] && [ -s "$work/console.log" ]; then
-			cp "$work/console.log" "$dumpdir.failed-console.log"
-			log "console log of the failed run: $dumpdir.failed-console.log"
-		fi
-		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then
-			log "keeping the failed build in $work"
-		else
-			rm -rf "$work"
-		fi
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# --------------------------------------------------------------------------
-# Download the two packages (once).  apt-get download saves into the current
-# directory, so download into a private temp dir and move the finished .deb.
-find_deb() {	# newest cached i386 .deb of package $1, or nothing
-	found=""
-	for f in "$cache/debs/$1"_*_i386.deb; do
-		[ -e "$f" ] && found=$f
-	done
-	echo "$found"
-}
-
-fetch_deb() {
-	deb=$(find_deb "$1")
-	if [ -z "$deb" ]; then
-		log "downloading $1"
-		dl=$(mktemp -d "$cache/debs/.dl.XXXXXX")
-		# As root, apt would warn that its _apt sandbox user cannot write here.
-		sandbox=""
-		[ "$(id -u)" != 0 ] || sandbox="-o APT::Sandbox::User=root"
-		# shellcheck disable=SC2086
-		if ! (cd "$dl" && apt-get download -q $sandbox "$1:i386") >&2; then
-			rm -rf "$dl"
-			die "apt-get download $1:i386 failed (try: ${sudo:+$sudo }dpkg --add-architecture i386 && ${sudo:+$sudo }apt-get update)"
-		fi
-		mv "$dl"/*.deb "$cache/debs/"
-		rmdir "$dl"
-		deb=$(find_deb "$1")
-		[ -n "$deb" ] || die "apt-get download $1 produced no .deb"
-	fi
-	echo "$deb"
-}
-
-kdir=$cache/kernels/$kver
-vmlinuz=$kdir/boot/vmlinuz-$kver
-vmlinux=$kdir/usr/lib/debug/boot/vmlinux-$kver
-moddir=$kdir/lib/modules/$kver
-
-if [ ! -e "$kdir/done" ]; then
-	img_deb=$(fetch_deb "linux-image-$kver-unsigned")
-	dbg_deb=$(fetch_deb "linux-image-$kver-dbg")
-	log "unpacking $kver into $kdir"
-	ktmp=$(mktemp -d "$cache/kernels/.unpack.XXXXXX")
-	dpkg-deb -x "$img_deb" "$ktmp" || die "dpkg-deb -x $img_deb failed"
-	# The -dbg package is ~1.7 GB unpacked; only the vmlinux is needed.
-	dpkg-deb --fsys-tarfile "$dbg_deb" |
-		tar -x -C "$ktmp" --wildcards './usr/lib/debug/boot/*' ||
-		die "extracting vmlinux from $dbg_deb failed"
-	for f in "boot/vmlinuz-$kver" "usr/lib/debug/boot/vmlinux-$kver" \
-		"lib/modules/$kver/modules.order"; do
-		[ -s "$ktmp/$f" ] || die "$f missing after unpacking $kver"
-	done
-	printf 'PACKAGE_VERSION=%s\n' "$(dpkg-deb -f "$img_deb" Version)" >"$ktmp/done"
-	rm -rf "$kdir"
-	mv "$ktmp" "$kdir"
-	ktmp=""
-fi
-kpkg_version=$(sed -n 's/^PACKAGE_VERSION=//p' "$kdir/done")
+fetch_kernel
 
 # --------------------------------------------------------------------------
 # The i386 userland: busybox-static and kexec-tools with the library
@@ -496,38 +396,10 @@ while read -r lo lsz; do
 done <"$work/loads"
 rm -f "$work/loads"
 
-# Walk the PT_NOTE segment: record each NT_PRSTATUS pr_pid (offset 24 of
-# the 144-byte i386 struct elf_prstatus) and pull out the VMCOREINFO text.
-# shellcheck disable=SC2046 # two numbers wanted
-set -- $(readelf -lW "$vmcore" | awk '$1 == "NOTE" { print $2, $5; exit }')
-[ $# = 2 ] || die "no PT_NOTE segment"
-notes=$work/notes.bin
-notes_size=$(($2))
-dd if="$vmcore" of="$notes" bs=64K skip=$(($1)) count="$notes_size" \
-	iflag=skip_bytes,count_bytes status=none
-u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
-off=0
-prs_pids=""
+# NT_PRSTATUS pr_pid: offset 24 of the 144-byte i386 struct elf_prstatus.
+prstatus_pid_offset=24 prstatus_size=144
 vmcoreinfo=$work/vmcoreinfo.txt
-: >"$vmcoreinfo"
-while [ $((off + 12)) -le "$notes_size" ]; do
-	namesz=$(u32 $off)
-	descsz=$(u32 $((off + 4)))
-	ntype=$(u32 $((off + 8)))
-	[ "$namesz" -gt 0 ] || break
-	name=$(dd if="$notes" bs=1 skip=$((off + 12)) count=$((namesz - 1)) status=none)
-	desc=$((off + 12 + (namesz + 3) / 4 * 4))
-	if [ "$name" = CORE ] && [ "$ntype" = 1 ]; then
-		[ "$descsz" = 144 ] || die "NT_PRSTATUS note of $descsz bytes, not 144"
-		prs_pids=${prs_pids:+$prs_pids,}$(u32 $((desc + 24)))
-	elif [ "$name" = VMCOREINFO ]; then
-		dd if="$notes" bs=1 skip=$desc count="$descsz" status=none |
-			tr -d '\0' >"$vmcoreinfo"
-	fi
-	off=$((desc + (descsz + 3) / 4 * 4))
-done
-rm -f "$notes"
-vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
+read_notes "$vmcore" "$vmcoreinfo"
 # 32-bit x86 writes no KERNELOFFSET: readers compute the KASLR offset as
 # SYMBOL(_stext) minus the vmlinux's _stext.
 [ -z "$(vci KERNELOFFSET)" ] || die "an i386 VMCOREINFO with KERNELOFFSET?"
@@ -543,9 +415,8 @@ vi_stext=$(vci 'SYMBOL(_stext)')
 vi_swapper=$(vci 'SYMBOL(swapper_pg_dir)')
 [ -n "$vi_stext" ] && [ -n "$vi_swapper" ] ||
 	die "VMCOREINFO lacks SYMBOL(_stext) or SYMBOL(swapper_pg_dir)"
-sysmap=$kdir/usr/lib/debug/boot/System.map-$kver
-link_stext=$(awk '$3 == "_stext" { print $1; exit }' "$sysmap")
-[ -n "$link_stext" ] || die "no _stext in $sysmap"
+link_stext=$(awk '$3 == "_stext" { print $1; exit }' "$system_map")
+[ -n "$link_stext" ] || die "no _stext in $system_map"
 
 # Metadata printed by the guest ("VMCORE-META KEY=VALUE").
 meta_raw=$work/meta.guest
@@ -596,7 +467,7 @@ fi
 	echo "QEMU_CPU=$qemu_cpu"
 	echo "VMLINUX=$vmlinux"
 	echo "VMLINUZ=$vmlinuz"
-	echo "SYSTEM_MAP=$sysmap"
+	echo "SYSTEM_MAP=$system_map"
 	echo "MODULES_DIR=$moddir"
 	echo "VMCORE=$dumpdir/vmcore"
 	echo "VMCORE_SIZE=$vmcore_size"
