@@ -6,6 +6,7 @@
 
 #include "../arch/arch.h"
 #include "../libvmcore/pgwalk.h"
+#include "monitor-modules.h"
 #include "server.h"
 
 #ifndef VMC_VERSION
@@ -332,6 +333,13 @@ static void cmd_ps(struct server *s, const char *args, struct strbuf *out)
 		    "one\n", s->tasks.n);
 }
 
+static void cmd_modules(struct server *s, const char *args,
+			struct strbuf *out)
+{
+	(void)args;
+	monitor_modules(s, out);
+}
+
 static const struct monitor_cmd commands[] = {
 	{ "help", "", "this list", cmd_help },
 	{ "info", "", "the dump: format, release, KASLR, CPUs, segments",
@@ -340,6 +348,8 @@ static const struct monitor_cmd commands[] = {
 	  "needed)", cmd_dmesg },
 	{ "ps", "", "the kernel's tasks: pid, ppid, cpu, state, comm "
 	  "(needs --vmlinux)", cmd_ps },
+	{ "modules", "", "loaded modules, each with the add-symbol-file "
+	  "command for its debug file (needs --vmlinux)", cmd_modules },
 	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
 	  "level", cmd_vtop },
 	{ "zero-excluded", "on|off", "read pages makedumpfile filtered out as "

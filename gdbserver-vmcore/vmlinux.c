@@ -73,6 +73,7 @@ static const char *const vsym_names[VSYM_COUNT] = {
 	[VSYM_PER_CPU_OFFSET] = "__per_cpu_offset",
 	[VSYM_IDLE_THREADS] = "idle_threads",
 	[VSYM_PER_CPU_START] = "__per_cpu_start",
+	[VSYM_MODULES] = "modules",
 };
 
 static void note_symbol(struct vmlinux_info *info, const char *name,

@@ -22,6 +22,7 @@ enum vmlinux_sym {
 	VSYM_PER_CPU_OFFSET,	/* __per_cpu_offset[NR_CPUS] */
 	VSYM_IDLE_THREADS,	/* per-CPU idle task pointer (smpboot.c) */
 	VSYM_PER_CPU_START,	/* __per_cpu_start */
+	VSYM_MODULES,		/* the list_head of loaded modules */
 	VSYM_COUNT
 };
 

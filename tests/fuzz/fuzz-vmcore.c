@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../arch/arch.h"
+#include "../../gdbserver-vmcore/modules.h"
 #include "../../gdbserver-vmcore/server.h"
 #include "../../libvmcore/pgwalk.h"
 #include "../../libvmcore/vmcore.h"
@@ -137,6 +138,32 @@ static void walk_tasks(struct vmcore *vc, const uint8_t *data, size_t size)
 	strbuf_deinit(&warnings);
 }
 
+/* The module-list walk likewise, from a list head taken from the input:
+ * it must end, and every module's section count stay bounded. */
+static void walk_modules(struct vmcore *vc, const uint8_t *data, size_t size)
+{
+	static const struct module_layout lay = {
+		.list = 0x8, .name = 0x18, .name_size = 56, .base = 0x60,
+		.sect_attrs = 0x70, .nsections = 0x4, .attrs = 0x10,
+		.attr_size = 0x20, .attr_name = 0x8, .attr_address = 0x18,
+	};
+	struct kmodule_list ml;
+	struct strbuf warnings;
+	struct vmc_error *err;
+
+	strbuf_init(&warnings);
+	err = modules_walk(vc, &lay, le64(data, size, size / 7), &warnings,
+			   &ml);
+	if (!err) {
+		for (size_t i = 0; i < ml.n; i++)
+			if (ml.v[i].nsections > MODULE_SECTIONS_MAX)
+				abort();
+		modules_deinit(&ml);
+	}
+	vmc_error_destroy(err);
+	strbuf_deinit(&warnings);
+}
+
 static void serve(struct vmcore *vc)
 {
 	static const char *const pkts[] = {
@@ -176,6 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	registers(vc);
 	serve(vc);
 	walk_tasks(vc, data, size);
+	walk_modules(vc, data, size);
 	vmcore_close(vc);
 	return 0;
 }

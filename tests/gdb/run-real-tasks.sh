@@ -99,10 +99,22 @@ else
 	head -5 "$tmp/x86_64-4level-gdb-exec-file.log"
 	fail=$((fail + 1))
 fi
+# monitor modules: gdb's exec file in a Debian-like debug tree that has
+# virtio_blk's debug module; the server finds both.
+modules() {
+	tree_vmlinux=$("$top/tests/real/module-debug.sh" "$3")
+	gdb_session "$1-modules" env VMC_META="$3/meta.txt" timeout 600 "$2" \
+		-nx -batch -q "$tree_vmlinux" \
+		-ex "target remote | $server -q $3/vmcore" \
+		-x "$here/real-modules.py"
+}
+modules x86_64-4level gdb "$dir"
 dump x86_64-5level gdb "$("$top/tests/real/make-dump-x86_64.sh" --levels 5)"
 command -v gdb-multiarch >/dev/null ||
 	{ echo "gdb-multiarch not found; run mk/install-deps.sh test" >&2; exit 1; }
-dump aarch64 gdb-multiarch "$("$top/tests/real/make-dump-aarch64.sh")"
+adir=$("$top/tests/real/make-dump-aarch64.sh")
+dump aarch64 gdb-multiarch "$adir"
+modules aarch64 gdb-multiarch "$adir"
 dump i386-pae gdb "$("$top/tests/real/make-dump-i386.sh" --flavour 686-pae \
 	--core-headers elf32)"
 
