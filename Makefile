@@ -125,6 +125,8 @@ install: all static
 	install -m 755 $(BUILD)/static/vmcore-loader \
 	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/vmcore-loader.static
 	install -m 755 loader/capture-init.sh $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/
+	install -d $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore
+	install -m 644 gdbserver-vmcore/vmcore-gdb.py $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore/
 	install -m 644 docs/gdbserver-vmcore.1 docs/elfconv.1 docs/vmcore-loader.1 \
 	  docs/vmcore-mkinitramfs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 

@@ -18,6 +18,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, check_eq, check_in, check_match, finish, meta, run  # noqa
 
 m = meta()
+HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "gdbserver-vmcore", "vmcore-gdb.py")
 mode = os.environ["VMC_LX"]
 ncpus = int(m["NR_CPUS_ONLINE"])
 crasher, ccpu = int(m["CRASHER_PID"]), int(m["CRASHER_CPU"])
@@ -146,9 +148,12 @@ else:
         check_eq("... with the vmlinux and the KASLR offset",
                  (advice.group(2), advice.group(3)),
                  (m["VMLINUX"], m["KERNELOFFSET"]))
-        # Follow it in this session: then the arithmetic is exact.
-        gdb.execute("symbol-file", to_string=True)
-        gdb.execute(advice.group(1), to_string=True)
+        # Follow it in this session, with the shipped helper
+        # (vmcore-gdb.py), which runs exactly those two commands.
+        gdb.execute("source " + HELPER)
+        check_eq("vmcore-percpu-at-zero runs the advice",
+                 run("vmcore-percpu-at-zero").strip(),
+                 "reloaded: " + advice.group(1))
         for t in threads[:ncpus]:
             t.switch()
             want_pid = 0 if t.ptid[1] >= IDLE_TID else t.ptid[1]
@@ -157,6 +162,8 @@ else:
                         r"^\$\d+ = %d$" % want_pid, run("p $lx_current().pid"))
         check("after the advice, monitor info gives none",
               "needs the section at 0" not in run("monitor info"), "")
+        check_in("vmcore-percpu-at-zero again has nothing to do",
+                 "nothing to do", run("vmcore-percpu-at-zero"))
 
 # --- the server's own views still work -------------------------------------
 crasher_thread = next(t for t in threads if t.ptid[1] == crasher)

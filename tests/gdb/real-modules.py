@@ -14,6 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import check, check_eq, check_in, check_match, finish, meta, run  # noqa
 
 m = meta()
+HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "gdbserver-vmcore", "vmcore-gdb.py")
 out = run("monitor modules")
 check_match("monitor help lists modules", r"^  modules ", run("monitor help"))
 mods = re.findall(r"^(\w+) +(0x[0-9a-f]+) +(\d+) sections$", out, re.M)
@@ -33,7 +35,14 @@ if check("the command for virtio_blk names its debug file in the tree",
     check_match("... and places .text at the base",
                 r" -s \.text %s( |$)" % m["VIRTIO_BLK_MODULE_ADDR"],
                 cmd.group(1))
-    gdb.execute(cmd.group(1), to_string=True)
+    # The shipped helper runs that command (vmcore-gdb.py).
+    gdb.execute("source " + HELPER)
+    check_in("vmcore-modules refuses a module the dump does not have",
+             "no module no_such_mod in the dump",
+             run("vmcore-modules no_such_mod"))
+    check_match("vmcore-modules virtio_blk loads it",
+                r"^loaded 1 module\(s\): virtio_blk$",
+                run("vmcore-modules virtio_blk"))
     check_eq("after it, __this_module is where the guest's /sys/module "
              "had it", "0x%x" % int(gdb.parse_and_eval(
                  "(unsigned long)&__this_module")),
