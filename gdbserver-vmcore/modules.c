@@ -15,23 +15,10 @@ struct mwalk {
 	struct strbuf *warnings;
 };
 
-static struct vmc_error *read_uint(struct mwalk *w, uint64_t addr,
-				   size_t size, uint64_t *ret)
-{
-	uint8_t raw[8];
-	struct vmc_error *err = vmcore_read_virt(w->vc, addr, raw, size, NULL);
-
-	*ret = 0;
-	for (size_t i = 0; !err && i < size; i++)
-		*ret = *ret << 8 |
-		       raw[w->arch->big_endian ? i : size - 1 - i];
-	return err;
-}
-
 static struct vmc_error *read_ptr(struct mwalk *w, uint64_t addr,
 				  uint64_t *ret)
 {
-	return read_uint(w, addr, w->arch->word_size, ret);
+	return vmcore_read_uint(w->vc, addr, w->arch->word_size, ret);
 }
 
 /* A NUL-terminated string of at most BUFSZ - 1 bytes at ADDR. */
@@ -96,7 +83,7 @@ static struct vmc_error *read_sections(struct mwalk *w, struct kmodule *m)
 	struct vmc_error *err;
 
 	if ((err = read_ptr(w, m->addr + l->sect_attrs, &attrs)) || !attrs ||
-	    (err = read_uint(w, attrs + l->nsections, 4, &n)))
+	    (err = vmcore_read_uint(w->vc, attrs + l->nsections, 4, &n)))
 		return err;
 	if (n > MODULE_SECTIONS_MAX)
 		return vmc_error_create(VMC_ERR_FORMAT, "%" PRIu64 " sections, "

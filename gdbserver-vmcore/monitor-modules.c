@@ -5,42 +5,78 @@
  * loaded it (what Linux's lx-symbols does, which cannot on a dump: it
  * reloads the vmlinux without the KASLR offset).
  */
-#define _GNU_SOURCE
-#include <ftw.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../arch/arch.h"
 #include "modules.h"
 #include "monitor-modules.h"
 #include "server.h"
 
-/* nftw() has no argument: the search state for one lookup. */
-static struct {
-	const char *want;	/* "virtio_blk.ko" */
-	char found[PATH_MAX];
-} ko_search;
+/* What one walk of the debug modules tree looks for and has found. */
+struct ko_find {
+	const struct kmodule_list *mods;
+	char **paths;		/* per module: its .ko, or NULL */
+	size_t left;		/* modules still without one */
+};
 
-/* File names may use '-' where the module name has '_'. */
-static bool same_ko_name(const char *file, const char *want)
+/* FILE is NAME.ko, where file names may use '-' for the module's '_'. */
+static bool is_ko_of(const char *file, const char *name)
 {
-	for (; *file && *want; file++, want++) {
-		if (*file != *want && !(*file == '-' && *want == '_'))
+	for (; *file && *name; file++, name++) {
+		if (*file != *name && !(*file == '-' && *name == '_'))
 			return false;
 	}
-	return *file == *want;
+	return *name == '\0' && strcmp(file, ".ko") == 0;
 }
 
-static int ko_visit(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
+static void found_file(struct ko_find *f, const char *path, const char *file)
 {
-	(void)st;
-	if (type != FTW_F || !same_ko_name(path + ftw->base, ko_search.want))
-		return 0;
-	snprintf(ko_search.found, sizeof(ko_search.found), "%s", path);
-	return 1;
+	for (size_t i = 0; i < f->mods->n; i++) {
+		if (f->paths[i] || !is_ko_of(file, f->mods->v[i].name))
+			continue;
+		if ((f->paths[i] = strdup(path)))
+			f->left--;
+		return;
+	}
+}
+
+/*
+ * Every NAME.ko under DIR (PATH_MAX bytes, holding LEN of them; restored
+ * on return), one walk for all modules; symbolic links are not followed
+ * and the depth is bounded (Debian's tree is 6 deep).
+ */
+static void find_kos(struct ko_find *f, char *dir, size_t len, int depth)
+{
+	DIR *d = depth < 16 ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	while (d && f->left && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		struct stat st;
+
+		if (e->d_name[0] == '.' || len + 1 + n >= PATH_MAX)
+			continue;
+		dir[len] = '/';
+		memcpy(dir + len + 1, e->d_name, n + 1);
+		/* lstat() fails for what went away meanwhile: skip it. */
+		bool there = lstat(dir, &st) == 0;
+
+		if (there && S_ISDIR(st.st_mode))
+			find_kos(f, dir, len + 1 + n, depth + 1);
+		else if (there && S_ISREG(st.st_mode) && n > 3 &&
+			 strcmp(e->d_name + n - 3, ".ko") == 0)
+			found_file(f, dir, e->d_name);
+		dir[len] = '\0';
+	}
+	if (d)
+		closedir(d);
 }
 
 /*
@@ -60,23 +96,9 @@ static bool debug_modules_dir(const struct server *s, char *buf, size_t size)
 			(int)(at - v), v, release) < (int)size;
 }
 
-/* The path of NAME.ko under DIR, or NULL. */
-static const char *find_ko(const char *dir, const char *name)
-{
-	char want[80];
-
-	snprintf(want, sizeof(want), "%s.ko", name);
-	ko_search.want = want;
-	ko_search.found[0] = '\0';
-	if (nftw(dir, ko_visit, 16, FTW_PHYS) != 1)
-		return NULL;
-	return ko_search.found;
-}
-
 static void module_line(struct server *s, const struct kmodule *m,
-			const char *dir, struct strbuf *out)
+			const char *ko, struct strbuf *out)
 {
-	const char *ko = dir[0] ? find_ko(dir, m->name) : NULL;
 
 	strbuf_addf(out, "%-24s 0x%0*" PRIx64 "  %zu sections\n", m->name,
 		    2 * (int)s->arch->word_size, m->base, m->nsections);
@@ -95,6 +117,7 @@ static void module_line(struct server *s, const struct kmodule *m,
 void monitor_modules(struct server *s, struct strbuf *out)
 {
 	struct kmodule_list mods;
+	struct ko_find f = { 0 };
 	struct strbuf warnings;
 	struct vmc_error *err;
 	char dir[PATH_MAX] = "";
@@ -113,10 +136,15 @@ void monitor_modules(struct server *s, struct strbuf *out)
 		strbuf_deinit(&warnings);
 		return;
 	}
+	f.mods = &mods;
+	f.left = mods.n;
+	f.paths = calloc(mods.n + 1, sizeof(*f.paths));
 	if (!debug_modules_dir(s, dir, sizeof(dir)))
 		dir[0] = '\0';
+	else if (f.paths)
+		find_kos(&f, dir, strlen(dir), 0);
 	for (size_t i = 0; i < mods.n && !out->oom; i++)
-		module_line(s, &mods.v[i], dir, out);
+		module_line(s, &mods.v[i], f.paths ? f.paths[i] : NULL, out);
 	strbuf_addf(out, "%zu modules", mods.n);
 	if (dir[0])
 		strbuf_addf(out, "; .ko files looked for under %s", dir);
@@ -124,5 +152,8 @@ void monitor_modules(struct server *s, struct strbuf *out)
 	if (warnings.len)
 		strbuf_add(out, warnings.data, warnings.len);
 	strbuf_deinit(&warnings);
+	for (size_t i = 0; f.paths && i < mods.n; i++)
+		free(f.paths[i]);
+	free(f.paths);
 	modules_deinit(&mods);
 }

@@ -74,25 +74,11 @@ static bool set_add(struct addr_set *s, uint64_t a, bool *oom)
 	return true;
 }
 
-static uint64_t get_uint(const uint8_t *p, size_t size, bool big_endian)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < size; i++)
-		v = v << 8 | p[big_endian ? i : size - 1 - i];
-	return v;
-}
-
 /* A SIZE-byte (1, 2, 4 or 8) unsigned value at ADDR. */
 static struct vmc_error *read_uint(struct walk *w, uint64_t addr, size_t size,
 				   uint64_t *ret)
 {
-	uint8_t raw[8];
-	struct vmc_error *err = vmcore_read_virt(w->vc, addr, raw, size, NULL);
-
-	if (!err)
-		*ret = get_uint(raw, size, w->arch->big_endian);
-	return err;
+	return vmcore_read_uint(w->vc, addr, size, ret);
 }
 
 static struct vmc_error *read_ptr(struct walk *w, uint64_t addr,

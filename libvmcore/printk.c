@@ -65,18 +65,9 @@ static const struct {
 static struct vmc_error *read_uint(struct prb *p, uint64_t addr, unsigned size,
 				   uint64_t *ret)
 {
-	uint8_t raw[8];
-	struct vmc_error *err = vmcore_read_virt(p->vc, addr, raw, size, NULL);
+	struct vmc_error *err = vmcore_read_uint(p->vc, addr, size, ret);
 
-	if (err)
-		return vmc_error_prefix(err, "kernel log: ");
-	*ret = 0;
-	for (unsigned i = 0; i < size; i++) {
-		unsigned b = p->vc->arch->big_endian ? i : size - 1 - i;
-
-		*ret = *ret << 8 | raw[b];
-	}
-	return NULL;
+	return err ? vmc_error_prefix(err, "kernel log: ") : NULL;
 }
 
 static struct vmc_error *read_layout(struct prb *p)

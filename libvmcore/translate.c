@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "../arch/arch.h"
 #include "internal.h"
 
 #define SMALL_PAGE_SHIFT 12
@@ -152,4 +153,22 @@ struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
 	if (done_ret)
 		*done_ret = done;
 	return err;
+}
+
+struct vmc_error *vmcore_read_uint(struct vmcore *vc, uint64_t vaddr,
+				   size_t size, uint64_t *ret)
+{
+	uint8_t raw[8];
+	struct vmc_error *err;
+
+	*ret = 0;
+	if (size == 0 || size > sizeof(raw))
+		return vmc_error_create(VMC_ERR_INVALID, "a %zu-byte integer",
+					size);
+	if ((err = vmcore_read_virt(vc, vaddr, raw, size, NULL)))
+		return err;
+	for (size_t i = 0; i < size; i++)
+		*ret = *ret << 8 |
+		       raw[vc->arch->big_endian ? i : size - 1 - i];
+	return NULL;
 }

@@ -138,6 +138,11 @@ struct vmc_error *vmcore_read_phys(struct vmcore *vc, uint64_t paddr,
 struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
 				   void *buf, size_t len, size_t *done_ret);
 
+/* A SIZE-byte (1 to 8) unsigned integer at VADDR, in the dumped machine's
+ * byte order. */
+struct vmc_error *vmcore_read_uint(struct vmcore *vc, uint64_t vaddr,
+				   size_t size, uint64_t *ret);
+
 /* Virtual to physical, as vmcore_read_virt() does it. */
 struct vmc_error *vmcore_vtop(struct vmcore *vc, uint64_t vaddr,
 			      uint64_t *paddr_ret);
