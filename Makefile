@@ -1,55 +1,30 @@
 # gdbserver-vmcore and friends.  See README.md; `make help` lists targets.
 
-CC      ?= gcc
-OBJCOPY ?= $(patsubst %gcc,%objcopy,$(patsubst cc,objcopy,$(CC)))
-BUILD   ?= build
-SAN     ?=
-OPT     ?= -O2
-CFLAGS  ?=
-WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-           -Wmissing-prototypes -Wno-missing-field-initializers
-ALL_CFLAGS = -std=gnu11 $(OPT) -g $(WARN) -D_FILE_OFFSET_BITS=64 $(SAN) $(CFLAGS)
-LIB_LIBS = -lelf -lz -llzo2 -lsnappy -lzstd
-# libdw: gdbserver-vmcore's task threads; the loader and elfconv do not use it.
-LDLIBS   = -ldw $(LIB_LIBS)
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1)
+.DEFAULT_GOAL := all
+include mk/build.mk
+# libdw: gdbserver-vmcore's task threads; liblzma: its .ko.xz modules
+# (libkernel/modfind.c).  The loader and elfconv use neither (the loader
+# links libkernel.a for save's dump-level filter, which needs neither).
+LDLIBS   = -ldw -llzma $(LIB_LIBS)
 
-LIB_SRCS = $(wildcard libvmcore/*.c) $(wildcard arch/*.c)
 SRV_SRCS = $(wildcard gdbserver-vmcore/*.c)
 SRV_LIB  = $(filter-out gdbserver-vmcore/main.c,$(SRV_SRCS))
 
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SRV_OBJS = $(SRV_LIB:%.c=$(BUILD)/obj/%.o)
 CONV_SRCS = $(wildcard elfconv/*.c)
 CONV_OBJS = $(CONV_SRCS:%.c=$(BUILD)/obj/%.o)
 CONV_LIB  = $(filter-out $(BUILD)/obj/elfconv/main.o,$(CONV_OBJS))
-LOADER_SRCS = $(wildcard loader/*.c)
-LOADER_OBJS = $(LOADER_SRCS:%.c=$(BUILD)/obj/%.o)
-LOADER_OBJS += $(BUILD)/obj/loader/purgatory-image.o
-LOADER_LIB  = $(filter-out $(BUILD)/obj/loader/main.o,$(LOADER_OBJS))
-
-# The purgatory (loader/purgatory/): freestanding, for the architecture the
-# loader is built for, linked at two addresses that must give the same bytes
-# (proof it is position independent), embedded in the loader.
-PURG_ARCH := $(shell $(CC) -dumpmachine 2>/dev/null | sed -n \
-               -e 's/^x86_64-.*/x86_64/p' -e 's/^i[3-6]86-.*/i386/p')
-PURG_CFLAGS = -std=gnu11 -O2 $(WARN) -ffreestanding -fno-builtin -nostdlib \
-              -fno-stack-protector -fpie -fvisibility=hidden \
-              -fno-asynchronous-unwind-tables -fno-unwind-tables \
-              -fcf-protection=none -mgeneral-regs-only -fno-jump-tables \
-              $(if $(filter x86_64,$(PURG_ARCH)),-mno-red-zone)
-PURG_SRCS = loader/purgatory/entry-$(PURG_ARCH).S loader/purgatory/purgatory.c loader/sha256.c
-PURG_DIR  = $(BUILD)/purgatory
 
 UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
 PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
-TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump
+TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32 \
+           $(BUILD)/tests/mkmemmap
 
-.PHONY: all deps check check-unit check-gdb check-real check-tasks check-lx check-proto check-fuzz \
-        check-kdump check-elfconv check-loader check-ide build-asan-units build-asan-kdump \
+.PHONY: all deps check check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
+        check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
 all: $(PROGRAMS) $(TOOLS)
@@ -62,61 +37,22 @@ help:
 	@echo "make fuzz       run the libFuzzer harnesses for a while (FUZZ_SECONDS=60 each)"
 	@echo "make bench      benchmarks against their anchors"
 	@echo "make static     a statically linked vmcore-loader for capture initramfs images"
-	@echo "make install    into PREFIX (default /usr/local; DESTDIR for staging)"
+	@echo "make install    into PREFIX (default /usr/local; DESTDIR for staging;"
+	@echo "                GDBINIT_DIR=/etc/gdb/gdbinit.d for gdb's unwinder loader)"
 
-Q = $(if $(V),,@)
-
-$(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -DVMC_VERSION='"$(VERSION)"' -MMD -MP -c -o $@ $<
-
-$(BUILD)/libvmcore.a: $(LIB_OBJS)
-	$(Q)$(AR) rcs $@ $^
-
-$(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BUILD)/libvmcore.a
+$(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BUILD)/libkernel.a $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libvmcore.a
+$(BUILD)/elfconv: $(CONV_OBJS) $(BUILD)/libkernel.a $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIB_LIBS)
-
-$(BUILD)/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
-	@$(if $(V),,echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIB_LIBS)
-
-# Statically linked, for capture initramfs images (loader/vmcore-mkinitramfs):
-# no libc or libraries needed in the image.  snappy is C++, hence libstdc++.
-$(BUILD)/static/vmcore-loader: $(LOADER_OBJS) $(BUILD)/libvmcore.a
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  LD      $@ (static)")
-	$(Q)$(CC) $(ALL_CFLAGS) -static -o $@ $^ $(LIB_LIBS) -lstdc++ -lm
-
-static: $(BUILD)/static/vmcore-loader
-
-$(PURG_DIR)/purgatory-%.elf: $(PURG_SRCS) loader/purgatory/purgatory.h loader/sha256.h loader/purgatory/purgatory.lds
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  PURG    $@")
-	$(Q)$(CC) $(PURG_CFLAGS) -static -no-pie -Wl,--build-id=none \
-	  -Wl,--no-warn-rwx-segments -Wl,--defsym=PURGATORY_BASE=$* \
-	  -Wl,-T,loader/purgatory/purgatory.lds -o $@ $(PURG_SRCS)
-
-$(PURG_DIR)/purgatory.bin: $(PURG_DIR)/purgatory-0.elf $(PURG_DIR)/purgatory-0x10000.elf
-	$(Q)$(OBJCOPY) -O binary -j .image $(PURG_DIR)/purgatory-0.elf $@.0
-	$(Q)$(OBJCOPY) -O binary -j .image $(PURG_DIR)/purgatory-0x10000.elf $@.1
-	$(Q)cmp -s $@.0 $@.1 || { echo "purgatory: not position independent" \
-	  "(images linked at 0 and 0x10000 differ)" >&2; exit 1; }
-	$(Q)mv $@.0 $@ && rm -f $@.1
-
-$(BUILD)/obj/loader/purgatory-image.o: loader/purgatory/image.S $(if $(PURG_ARCH),$(PURG_DIR)/purgatory.bin)
-	@mkdir -p $(dir $@)
-	@$(if $(V),,echo "  AS      $@")
-	$(Q)$(CC) $(SAN) -c -o $@ $< \
-	  $(if $(PURG_ARCH),-DPURGATORY_BIN='"$(PURG_DIR)/purgatory.bin"')
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# gdb's system gdbinit directory (Debian's gdb reads *.py there at every
+# start): the loader of the ORC unwinder goes there.  Empty: not installed.
+GDBINIT_DIR ?= /etc/gdb/gdbinit.d
 install: all static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore $(DESTDIR)$(PREFIX)/share/man/man1
@@ -126,18 +62,37 @@ install: all static
 	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/vmcore-loader.static
 	install -m 755 loader/capture-init.sh $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore/
 	install -d $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore
-	install -m 644 gdbserver-vmcore/vmcore-gdb.py $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore/
+	install -m 644 gdbserver-vmcore/vmcore-gdb.py gdbserver-vmcore/vmcore-orc.py \
+	  gdbserver-vmcore/vmcore-arm64.py \
+	  $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore/
+	sed 's|@DATADIR@|$(PREFIX)/share/gdbserver-vmcore|' gdbserver-vmcore/gdbinit-loader.py \
+	  >$(BUILD)/gdbinit-loader.py
+	$(if $(GDBINIT_DIR),install -d $(DESTDIR)$(GDBINIT_DIR))
+	$(if $(GDBINIT_DIR),install -m 644 $(BUILD)/gdbinit-loader.py \
+	  $(DESTDIR)$(GDBINIT_DIR)/gdbserver-vmcore.py)
 	install -m 644 docs/gdbserver-vmcore.1 docs/elfconv.1 docs/vmcore-loader.1 \
 	  docs/vmcore-mkinitramfs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+# no-ia32 COMMAND: COMMAND as on a host kernel without IA-32 emulation
+# (tests/real/no-ia32.c), for the i386 tests' qemu-user path.
+$(BUILD)/tests/no-ia32: tests/real/no-ia32.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
 $(BUILD)/tests/mkvmcore: tests/gen/mkvmcore.c
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
 
+$(BUILD)/tests/mkmemmap: tests/gen/mkmemmap.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $<
+
 UNIT_SUPPORT = $(addprefix $(BUILD)/obj/tests/unit/,unit.o corefile.o gdbframes.o)
 
-$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(LOADER_LIB) $(BUILD)/libvmcore.a
+$(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OBJS) $(CONV_LIB) $(LOADER_LIB) $(BUILD)/libkernel.a $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
@@ -145,11 +100,25 @@ $(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OB
 deps:
 	@mk/install-deps.sh test
 
-check: deps
-	$(MAKE) all $(UNIT_BINS)
-	$(MAKE) check-unit check-proto check-gdb check-real check-kdump check-elfconv check-loader check-ide
-	$(MAKE) asan
-	$(MAKE) check-fuzz
+CHECKS = check-gen check-unit check-proto check-wrap check-gdb check-real \
+	check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide asan check-fuzz
+
+# Each part in turn, with its time (a CI log then says where time went).
+check:
+	@start=$$(date +%s); $(MAKE) deps || exit 1; \
+	echo "check: deps done in $$(($$(date +%s) - start)) s"; \
+	$(MAKE) all $(UNIT_BINS) || exit 1; \
+	for t in $(CHECKS); do \
+		t0=$$(date +%s); \
+		$(MAKE) $$t || { echo "check: $$t failed after $$(($$(date +%s) - t0)) s"; exit 1; }; \
+		echo "check: $$t passed in $$(($$(date +%s) - t0)) s (total $$(($$(date +%s) - start)) s)"; \
+	done; \
+	echo "check: everything passed in $$(($$(date +%s) - start)) s"
+
+# The synthetic dump generator every synthetic test trusts, checked by
+# binutils and an independent Python page walker (tests/gen/).
+check-gen: $(BUILD)/tests/mkvmcore
+	@MKVMCORE=$(BUILD)/tests/mkvmcore tests/gen/check-mkvmcore.sh
 
 check-unit: $(UNIT_BINS) $(TOOLS)
 	@tests/run-unit.sh $(BUILD) $(UNIT_BINS)
@@ -157,9 +126,19 @@ check-unit: $(UNIT_BINS) $(TOOLS)
 check-proto: all
 	@tests/proto/run.sh $(BUILD)
 
+# gdbserver-vmcore --wrap through a real ssh to an sshd on 127.0.0.1,
+# with gdb 13 and gdb 16.
+check-wrap: all
+	@tests/wrap/run.sh $(BUILD)
+
 # Task threads (--vmlinux) on the real x86_64 kdump; part of check-real.
 check-tasks: all
 	@tests/gdb/run-real-tasks.sh $(BUILD)
+
+# Backtraces of test-module oopses (tests/real/make-dump-x86_64-oops.sh)
+# against drgn, crash and the kernel; part of check-real.
+check-oops: all
+	@tests/gdb/run-real-oops.sh $(BUILD)
 
 # Linux's scripts/gdb (vmlinux-gdb.py) through the server on the real
 # kdumps; part of check-real.
@@ -171,6 +150,8 @@ check-gdb: all
 
 check-real: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
+	@tests/gdb/run-real-irq.sh $(BUILD)
+	@tests/gdb/run-real-oops.sh $(BUILD)
 	@tests/gdb/run-real-tasks.sh $(BUILD)
 	@tests/gdb/run-real-lx.sh $(BUILD)
 	@tests/gdb/run-real-aarch64.sh $(BUILD)
@@ -182,7 +163,7 @@ check-real: all $(BUILD)/tests/cmppages
 asan:
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 all build-asan-units build-asan-kdump
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-unit check-proto check-gdb check-kdump check-elfconv check-loader
+	  $(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT=-O1 check-gen check-unit check-proto check-gdb check-kdump check-elfconv check-loader
 
 build-asan-units: $(UNIT_BINS)
 
@@ -200,7 +181,7 @@ $(BUILD)/bench/readpages: bench/readpages.c $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: all $(BUILD)/bench/readpages
+bench: all $(BUILD)/bench/readpages $(BUILD)/tests/dlcheck
 	@bench/run.sh $(BUILD)
 
 demo:
@@ -223,6 +204,13 @@ $(BUILD)/tests/mkkdump: tests/gen/mkkdump.c
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(MKKDUMP_LIBS)
 
+# dlcheck: the dump-level filter over a whole dump, against makedumpfile's
+# choice of pages (tests/kdump/dumplevel.sh).
+$(BUILD)/tests/dlcheck: $(BUILD)/obj/tests/kdump/dlcheck.o $(BUILD)/libkernel.a $(BUILD)/libvmcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIB_LIBS)
+
 $(BUILD)/tests/cmppages: $(BUILD)/obj/tests/kdump/cmppages.o $(BUILD)/libvmcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LD      $@")
@@ -231,8 +219,18 @@ $(BUILD)/tests/cmppages: $(BUILD)/obj/tests/kdump/cmppages.o $(BUILD)/libvmcore.
 check-kdump: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 	@tests/kdump/run.sh $(BUILD)
 
+# The dump-level filter against makedumpfile 1.7.6 on the real dumps
+# (tests/kdump/dumplevel.sh).
+check-dumplevel: all $(BUILD)/tests/dlcheck $(BUILD)/tests/cmppages
+	@tests/kdump/dumplevel.sh $(BUILD)
+
+# The kdump-compressed writer (elfconv --format kdump) on the real dumps,
+# read back by makedumpfile 1.7.6, crash 8.0.6 and drgn 0.0.31.
+check-kdump-write: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
+	@tests/kdump/writer.sh $(BUILD)
+
 # vmcore-loader without a crash: status, sizing, dry-run, save.
-check-loader: all
+check-loader: all $(BUILD)/tests/cmppages
 	@tests/loader/run.sh $(BUILD)
 
 # IDE front ends on the real x86_64 kdump: a gdb/MI session as cpptools

@@ -3,7 +3,13 @@
 
 1. Bulk read: `dump binary memory` of 256 MiB of the direct map through the
    server (pipe and TCP) vs gdb reading the same bytes from the ELF file
-   natively (core-file).  Target: at least half the native speed.
+   natively (core-file), with gdb 13 (hex 'm' replies) and gdb 16 (binary
+   'x' replies).  Target: at least half the native speed.
+1b. Wrapped pipes: 64 MiB through `gdbserver-vmcore --wrap WRAPPER ...`
+   (sh -c '...; true', which keeps gdb's stderr open as ssh, sudo and
+   containers do, and a real ssh to an sshd on 127.0.0.1) vs the direct
+   pipe, gdb 13 and 16; and 4 MiB through the wrappers without --wrap,
+   to show what --wrap saves.  Target: at least 0.9x the direct pipe.
 2. 100k small reads from a gdb Python loop: per-read time vs native.
 3. Startup on a synthetic 64 GiB sparse dump with 1000 PT_LOADs: time from
    starting the server to its reply to the first '?' (gdb's first prompt
@@ -14,13 +20,29 @@
    sequential rate vs decompression alone.
 6. elfconv: a 512 MiB ELF64 i386 dump to ELF32 vs `cp --sparse=always` of
    the same file.  Target: at most 1.2x cp's time.
+6b. The kdump-compressed writer: `elfconv --format kdump --compress ALG`
+   (dump level 0) vs Debian 13's makedumpfile 1.7.6 `-c`/`-l`/`-z -d 0`
+   on the same ELF vmcore, time (both followed by an fsync of the file,
+   which elfconv does itself) and size; snappy, which that makedumpfile
+   lacks, against none; and elfconv's peak RSS.
+6c. Dump level 31 (libkernel/dumplevel.c behind the writer): `elfconv
+   --format kdump --compress zstd|lzo --dump-level 31` vs makedumpfile
+   1.7.6 `-z`/`-l -d 31` on the same vmcore: time (with sync), size and
+   peak RSS, as ratios; the filter alone (tests/dlcheck); and on a
+   synthetic 64 GiB machine (tests/gen/mkmemmap) the filter's and
+   elfconv's time and peak RSS, which must fit a 256 MiB crashkernel.
 7. Task threads: `thread apply all bt` over every task through the server
-   (the vmlinux found by its build-id as gdb's exec file) vs drgn's
-   stack_trace() of every task of the same dump with the same vmlinux,
-   and crash's `foreach bt` (Debian 12's crash 8.0.2 reads no PID hash
-   on 6.1 kernels, so it finds only the tasks running on CPUs: its time
-   is printed with the count it found); and time and peak RSS of gdb and
-   the server to gdb's first prompt with the 590 MB vmlinux.
+   (the vmlinux found by its build-id as gdb's exec file), with gdb 13 and
+   gdb 16, each without and with the ORC unwinder (vmcore-orc.py, sourced
+   as gdb's system gdbinit directory does for installed users), 5
+   sessions of each, interleaved: the time from exec to gdb's first
+   prompt (after `target remote`; target: at most +20% with the unwinder)
+   and the backtraces after it, against drgn's stack_trace() of every
+   task of the same dump (Debian 12's drgn 0.0.22, the anchor, target:
+   at most 1.5x its time; Debian 13's 0.0.31 shown too), and crash's
+   `foreach bt` (Debian 12's crash 8.0.2 reads no PID hash on 6.1
+   kernels, so it finds only the tasks running on CPUs: its time is
+   printed with the count it found); peak RSS of gdb and the server.
 """
 import argparse
 import os
@@ -38,7 +60,11 @@ SMALL_READS = 100_000
 
 
 def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        sys.exit("bench: %s exited with %d:\n%s%s" % (" ".join(cmd),
+                 r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+    return r
 
 
 def direct_map_start(vmcore):
@@ -53,10 +79,14 @@ def direct_map_start(vmcore):
     sys.exit("bench: no direct-map PT_LOAD of %d MiB in %s" % (BULK >> 20, vmcore))
 
 
-def timed_gdb(args):
+def timed_gdb(args, gdb="gdb"):
     t = time.perf_counter()
-    sh(["gdb", "-nx", "-batch"] + args)
+    sh([gdb, "-nx", "-batch"] + args)
     return time.perf_counter() - t
+
+
+def gdb_version(gdb):
+    return sh([gdb, "--version"]).stdout.split("\n")[0].split()[-1]
 
 
 def cpu_children():
@@ -76,29 +106,33 @@ def start_tcp_server(server, dump, keep=False):
     p = subprocess.Popen([server, "--listen", "127.0.0.1:0", dump] +
                          (["--keep-listening"] if keep else []),
                          stderr=subprocess.PIPE, text=True)
+    said = []
     for line in p.stderr:
+        said.append(line)
         m = re.search(r"listening on (\S+)", line)
         if m:
             return p, m.group(1)
-    sys.exit("bench: server did not start")
+    sys.exit("bench: server did not start (exit %s):\n%s"
+             % (p.wait(), "".join(said)))
 
 
-def bench_bulk(server, vmcore, tmp):
+def bench_bulk(server, vmcore, tmp, gdb="gdb"):
     start = direct_map_start(vmcore)
     end = start + BULK
     dump_cmd = "dump binary memory %s/%%s 0x%x 0x%x" % (tmp, start, end)
     # Warm the page cache so both sides read from memory.
     subprocess.run(["cat", vmcore], stdout=subprocess.DEVNULL, check=True)
     native = min(timed_gdb(["-ex", "core-file " + vmcore,
-                            "-ex", dump_cmd % "native"]) for _ in range(2))
+                            "-ex", dump_cmd % "native"], gdb) for _ in range(2))
     pipe = min(timed_gdb(["-ex", "target remote | %s -q %s" % (server, vmcore),
-                          "-ex", dump_cmd % "pipe"]) for _ in range(2))
+                          "-ex", dump_cmd % "pipe"], gdb) for _ in range(2))
     # Keep the server alive after gdb leaves, to read its peak RSS.
     # CPU time of reaped children: gdb's after it exits, the server's
     # after it is reaped.  gdb's share is the floor any server can reach.
     p, where = start_tcp_server(server, vmcore, keep=True)
     c0 = cpu_children()
-    tcp = timed_gdb(["-ex", "target remote " + where, "-ex", dump_cmd % "tcp"])
+    tcp = timed_gdb(["-ex", "target remote " + where, "-ex", dump_cmd % "tcp"],
+                    gdb)
     c1 = cpu_children()
     rss = peak_rss_kib(p.pid)
     p.terminate()
@@ -106,21 +140,69 @@ def bench_bulk(server, vmcore, tmp):
     gdb_cpu, server_cpu = c1 - c0, cpu_children() - c1
     same = all(open("%s/%s" % (tmp, n), "rb").read() ==
                open("%s/native" % tmp, "rb").read() for n in ("pipe", "tcp"))
-    print("bulk read of %d MiB of the direct map (dump binary memory):"
-          % (BULK >> 20))
+    ver = gdb_version(gdb)
+    packet = "x" if int(ver.split(".")[0]) >= 16 else "m"
+    print("bulk read of %d MiB of the direct map (dump binary memory), "
+          "gdb %s ('%s' packets):" % (BULK >> 20, ver, packet))
     print("  native (gdb core-file)   %6.2f s  %7.1f MiB/s" % (native, 256 / native))
     print("  gdbserver-vmcore, pipe   %6.2f s  %7.1f MiB/s  = %.2fx native speed"
           % (pipe, 256 / pipe, native / pipe))
     print("  gdbserver-vmcore, TCP    %6.2f s  %7.1f MiB/s  = %.2fx native speed"
           % (tcp, 256 / tcp, native / tcp))
     print("  TCP run CPU: gdb %.2f s, server %.2f s; gdb's own work on"
-          " the hex 'm' replies alone caps any server at %.2fx native"
-          % (gdb_cpu, server_cpu, native / gdb_cpu))
+          " the '%s' replies alone caps any server at %.2fx native"
+          % (gdb_cpu, server_cpu, packet, native / gdb_cpu))
     print("  bytes identical: %s; server peak RSS %.1f MiB (target < 32)"
           % (same, rss / 1024))
     for n in ("native", "pipe", "tcp"):
         os.unlink("%s/%s" % (tmp, n))
     return start
+
+
+WRAP_BULK = 64 << 20
+UNWRAPPED = 4 << 20
+
+
+def bench_wrap(server, vmcore, start, tmp, gdb, ssh):
+    """Pipes through wrappers that keep gdb's stderr open, with and
+    without --wrap, against the direct pipe; the same bytes each time."""
+    def read(target, size, name, runs=3):
+        cmd = "dump binary memory %s/%s 0x%x 0x%x" % (tmp, name, start,
+                                                       start + size)
+        return min(timed_gdb(["-ex", "target remote | " + target, "-ex", cmd],
+                             gdb) for _ in range(runs))
+
+    direct = "%s -q %s" % (server, vmcore)
+    shell = "sh -c '%s -q %s; true'" % (server, vmcore)
+    variants = [("direct pipe", direct),
+                ("--wrap sh -c '...; true'", "%s --wrap %s" % (server, shell))]
+    if ssh:
+        variants.append(("--wrap ssh", "%s --wrap %s %s" % (server, ssh, direct)))
+    subprocess.run(["cat", vmcore], stdout=subprocess.DEVNULL, check=True)
+    times = [(label, read(t, WRAP_BULK, "w%d" % i))
+             for i, (label, t) in enumerate(variants)]
+    ref = open("%s/w0" % tmp, "rb").read()
+    same = all(open("%s/w%d" % (tmp, i), "rb").read() == ref
+               for i in range(1, len(variants)))
+    print("wrapped pipes, %d MiB of the direct map, gdb %s:"
+          % (WRAP_BULK >> 20, gdb_version(gdb)))
+    for label, t in times:
+        print("  %-26s %6.2f s  %7.1f MiB/s  = %.2fx the direct pipe%s"
+              % (label, t, (WRAP_BULK >> 20) / t, times[0][1] / t,
+                 "" if label == "direct pipe" else " (target >= 0.9x)"))
+    # Without --wrap: far slower, so only 4 MiB.
+    slow = [("sh -c '...; true' alone", shell)]
+    if ssh:
+        slow.append(("ssh alone", "%s %s" % (ssh, direct)))
+    d4 = read(direct, UNWRAPPED, "d4")
+    for label, t in slow:
+        t4 = read(t, UNWRAPPED, "s4", 1)
+        print("  %d MiB: %s %.2f s vs direct pipe %.2f s = %.2fx"
+              % (UNWRAPPED >> 20, label, t4, d4, d4 / t4))
+    print("  bytes identical: %s" % same)
+    for f in os.listdir(tmp):
+        if re.match(r"^(w\d+|d4|s4)$", f):
+            os.unlink(os.path.join(tmp, f))
 
 
 SMALL_SCRIPT = r'''
@@ -352,6 +434,110 @@ def bench_elfconv(build, tmp):
             shutil.rmtree(d)
 
 
+def bench_kdump_write(build, vmcore, tmp, mdf):
+    """elfconv --format kdump vs makedumpfile -d 0, each compression."""
+    conv = os.path.join(build, "elfconv")
+    subprocess.run(["cat", vmcore], check=True, stdout=subprocess.DEVNULL)
+    size_in = os.path.getsize(vmcore)
+    print("kdump-compressed writer, dump level 0, %.0f MiB ELF vmcore "
+          "(makedumpfile %s; both fsync their output):"
+          % (size_in / 2**20, "1.7.6" if mdf else "absent"))
+    for alg, flag in (("zlib", "-c"), ("lzo", "-l"), ("zstd", "-z"),
+                      ("snappy", None), ("none", "")):
+        ours = os.path.join(tmp, "w.kdump")
+        t_ours = best_of(2, ["sh", "-c", 'rm -f "$1"; "$0" -q --format kdump '
+                             '--compress "$2" "$3" "$1"', conv, ours, alg,
+                             vmcore])
+        s_ours = os.path.getsize(ours)
+        line = "  %-6s elfconv %6.2f s %7.1f MiB" % (alg, t_ours, s_ours / 2**20)
+        if mdf and flag is not None:
+            theirs = os.path.join(tmp, "m.kdump")
+            t_mdf = best_of(2, ["sh", "-c", 'rm -f "$1"; "$0" $2 -d 0 '
+                                '--message-level 0 "$3" "$1" && sync "$1"',
+                                mdf, theirs, flag, vmcore])
+            s_mdf = os.path.getsize(theirs)
+            os.unlink(theirs)
+            line += ("; makedumpfile %s %6.2f s %7.1f MiB: time %.2fx, "
+                     "size %.2fx" % (flag or "(raw)", t_mdf, s_mdf / 2**20,
+                                     t_ours / t_mdf, s_ours / s_mdf))
+        print(line)
+        os.unlink(ours)
+    rss = os.path.join(tmp, "rss")
+    subprocess.run([sys.executable, "-c", RSS_WRAPPER, rss, conv, "-q",
+                    "--format", "kdump", "--compress", "zstd", vmcore,
+                    os.path.join(tmp, "w.kdump")], check=True)
+    os.unlink(os.path.join(tmp, "w.kdump"))
+    print("  elfconv --format kdump peak RSS %.1f MiB (zstd)"
+          % (int(open(rss).read()) / 1024))
+
+
+def peak_rss_of(tmp, cmd):
+    """Run CMD; its wall time and peak RSS (KiB)."""
+    rss = os.path.join(tmp, "rss")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", RSS_WRAPPER, rss] + cmd,
+                   check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0, int(open(rss).read())
+
+
+def bench_dump_level(build, vmcore, tmp, mdf):
+    """elfconv --format kdump --dump-level 31 vs makedumpfile -d 31 on the
+    same dump (time with sync, size, peak RSS), and the filter alone on a
+    synthetic 64 GiB machine (tests/gen/mkmemmap)."""
+    conv = os.path.join(build, "elfconv")
+    dlcheck = os.path.join(build, "tests", "dlcheck")
+    subprocess.run(["cat", vmcore], check=True, stdout=subprocess.DEVNULL)
+    print("dump level 31 (libkernel/dumplevel.c + the kdump writer), "
+          "makedumpfile %s, both synced:" % ("1.7.6" if mdf else "absent"))
+    for alg, flag in (("zstd", "-z"), ("lzo", "-l")):
+        ours = os.path.join(tmp, "d.kdump")
+        t_ours = best_of(2, ["sh", "-c", 'rm -f "$1"; "$0" -q --format kdump '
+                             '--compress "$2" --dump-level 31 "$3" "$1" && '
+                             'sync "$1"', conv, ours, alg, vmcore])
+        s_ours = os.path.getsize(ours)
+        os.unlink(ours)
+        _, r_ours = peak_rss_of(tmp, [conv, "-q", "--format", "kdump",
+                                      "--compress", alg, "--dump-level",
+                                      "31", vmcore, ours])
+        os.unlink(ours)
+        line = ("  %-4s elfconv %5.2f s %6.1f MiB RSS %5.1f MiB"
+                % (alg, t_ours, s_ours / 2**20, r_ours / 1024))
+        if mdf:
+            theirs = os.path.join(tmp, "m.kdump")
+            t_mdf = best_of(2, ["sh", "-c", 'rm -f "$1"; "$0" $2 -d 31 '
+                                '--message-level 0 "$3" "$1" && sync "$1"',
+                                mdf, theirs, flag, vmcore])
+            s_mdf = os.path.getsize(theirs)
+            os.unlink(theirs)
+            _, r_mdf = peak_rss_of(tmp, [mdf, flag, "-d", "31",
+                                         "--message-level", "0", vmcore,
+                                         theirs])
+            os.unlink(theirs)
+            line += ("; makedumpfile %s %5.2f s %6.1f MiB RSS %5.1f MiB: "
+                     "time %.2fx, size %.2fx, RSS %.2fx"
+                     % (flag, t_mdf, s_mdf / 2**20, r_mdf / 1024,
+                        t_ours / t_mdf, s_ours / s_mdf, r_ours / r_mdf))
+        print(line)
+    t, r = peak_rss_of(tmp, [dlcheck, "--level", "31", vmcore])
+    print("  the filter alone (tests/dlcheck, with its own bookkeeping): "
+          "%.2f s, peak RSS %.1f MiB" % (t, r / 1024))
+    big = os.path.join(tmp, "big.vmcore")
+    subprocess.run([os.path.join(build, "tests", "mkmemmap"), "--gib", "64",
+                    "--free-percent", "99", big], check=True,
+                   stdout=subprocess.DEVNULL)
+    t, r = peak_rss_of(tmp, [dlcheck, "--level", "31", big])
+    print("  synthetic 64 GiB machine (99%% free): filter %.2f s, peak RSS "
+          "%.1f MiB" % (t, r / 1024))
+    out = os.path.join(tmp, "big.kdump")
+    t, r = peak_rss_of(tmp, [conv, "-q", "--format", "kdump", "--compress",
+                             "zstd", "--dump-level", "31", big, out])
+    print("  synthetic 64 GiB machine: elfconv --dump-level 31 %.2f s, "
+          "peak RSS %.1f MiB (a 256 MiB crashkernel reservation holds it)"
+          % (t, r / 1024))
+    os.unlink(out)
+    os.unlink(big)
+
+
 DRGN_TASKS = r"""
 import sys, time, drgn
 from drgn.helpers.linux.pid import for_each_task
@@ -367,69 +553,184 @@ for task in for_each_task(prog):
     n += 1
     frames += len(trace)
 t2 = time.perf_counter()
-print("%.6f %.6f %d %d" % (t1 - t0, t2 - t1, n, frames))
+print("%.6f %.6f %d %d %s" % (t1 - t0, t2 - t1, n, frames, drgn.__version__))
 """
 
 # The server under a parent that writes its peak RSS (KiB) to a file.
-RSS_WRAPPER = ("import resource, subprocess, sys; subprocess.run(sys.argv[2:]); "
+# gdb sends SIGTERM to the pipe's command when it closes the connection:
+# the parent waits for the server (which ends at the pipe's EOF) instead
+# of dying before it writes (a handler, not SIG_IGN, which the server
+# would inherit).
+RSS_WRAPPER = ("import resource, signal, subprocess, sys; "
+               "signal.signal(signal.SIGTERM, lambda *a: None); "
+               "subprocess.run(sys.argv[2:]); "
                "open(sys.argv[1], 'w').write(str(resource.getrusage("
                "resource.RUSAGE_CHILDREN).ru_maxrss))")
 GDB_HWM = ("python print('VmHWM ' + [l for l in open('/proc/self/status') "
            "if l.startswith('VmHWM')][0].split()[1])")
+# Marks printed by the gdb session: time.monotonic() is the system-wide
+# CLOCK_MONOTONIC, so the session measures from the bench's spawn time.
+GDB_PROMPT = ("python print('BENCH prompt %.6f %.6f' % (time.monotonic() - "
+              "float(os.environ['BENCH_T0']), time.process_time()))")
+GDB_BT0 = "python _bench = (time.monotonic(), time.process_time())"
+GDB_BT1 = ("python print('BENCH bt %.6f %.6f' % (time.monotonic() - "
+           "_bench[0], time.process_time() - _bench[1]))")
+# How long vmcore-orc.py took to read the vmlinux's tables (at the first
+# frame gdb asked it about: gdb 13 before its first prompt, gdb 16 in
+# the first backtrace).
+GDB_ORC = ("python import sys; _t = getattr(sys.modules['__main__'], "
+           "'_UNWINDER', None); _t = _t and _t.tables and "
+           "list(_t.tables.values())[0]; print('BENCH orc %.6f' % "
+           "getattr(_t, 'load_seconds', -1))")
+RUNS = 5
 
 
-def gdb_tasks(server, vmcore, vmlinux, tmp, cmds):
-    """gdb on VMLINUX (relative, from its directory) with task threads
-    found by build-id; returns (seconds, gdb output, server peak KiB)."""
+def gdb_tasks(gdb, server, vmcore, vmlinux, tmp, unwinder):
+    """One gdb session on VMLINUX (relative, from its directory) with task
+    threads found by build-id, loading UNWINDER (vmcore-orc.py) first if
+    given, as gdb's system gdbinit directory does for installed users:
+    the time from exec to the prompt after `target remote`, then
+    `thread apply all bt`.  Returns a dict of figures and the output."""
     rss = os.path.join(tmp, "server.rss")
-    target = "target remote | /usr/bin/python3 -c \"%s\" %s %s -q " \
+    # env -u: gdb 16 runs with the Debian 13 root's PYTHONHOME, which
+    # the system python3 of the wrapper must not inherit.
+    target = "target remote | env -u PYTHONHOME -u GCONV_PATH " \
+        "/usr/bin/python3 -c \"%s\" %s %s -q " \
         "--threads tasks %s" % (RSS_WRAPPER, rss, server, vmcore)
-    args = ["gdb", "-nx", "-batch", os.path.basename(vmlinux), "-ex", target]
-    for c in cmds:
-        args += ["-ex", c]
-    t = time.perf_counter()
-    out = sh(args, cwd=os.path.dirname(vmlinux)).stdout
-    took = time.perf_counter() - t
+    args = [gdb, "-nx", "-batch"]
+    if unwinder:
+        args += ["-iex", "source " + unwinder]
+    args += ["-iex", "python import os, time", os.path.basename(vmlinux),
+             "-ex", target, "-ex", GDB_PROMPT, "-ex", GDB_BT0,
+             "-ex", "thread apply all bt", "-ex", GDB_BT1, "-ex", GDB_HWM]
+    if unwinder:
+        args += ["-ex", GDB_ORC]
+    env = dict(os.environ, BENCH_T0="%.6f" % time.monotonic())
+    r = sh(args, cwd=os.path.dirname(vmlinux), env=env)
+    out = r.stdout
+    fig = {}
+    for key, n in (("prompt", 2), ("bt", 2), ("orc", 1)):
+        m = re.search(r"^BENCH %s (.*)$" % key, out, re.M)
+        if m:
+            fig[key] = [float(x) for x in m.group(1).split()][:n]
+    fig["threads"] = len(re.findall(r"^Thread \d+ \(Thread ", out, re.M))
+    if not fig["threads"] or "prompt" not in fig or "bt" not in fig:
+        sys.exit("bench: gdb printed no backtraces:\n%s%s"
+                 % (out[-1000:], r.stderr[-2000:]))
+    fig["frames"] = len(re.findall(r"^#\d+ ", out, re.M))
+    fig["gdb_rss"] = int(re.search(r"^VmHWM (\d+)", out, re.M).group(1))
+    # gdb does not wait for the pipe's command: give the wrapper time.
+    for _ in range(100):
+        if os.path.exists(rss) and os.path.getsize(rss):
+            break
+        time.sleep(0.05)
     with open(rss) as f:
-        return took, out, int(f.read())
+        fig["srv_rss"] = int(f.read())
+    os.unlink(rss)
+    return fig
 
 
-def bench_tasks(server, dump_dir, tmp):
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def drgn_tasks(python, vmcore, vmlinux):
+    """drgn's stack_trace() of every task: (load, traces, tasks, frames,
+    version)."""
+    r = sh([python, "-c", DRGN_TASKS, vmcore, vmlinux]).stdout.split()
+    return float(r[0]), float(r[1]), r[2], r[3], r[4]
+
+
+def verdict(ok):
+    return "met" if ok else "NOT MET"
+
+
+def loaded():
+    """A note when other processes competed for the CPUs."""
+    load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+    return ("" if load < cpus else
+            "  (load average %.1f on %d CPUs: other processes ran; every "
+            "figure was measured under the same load, interleaved)\n"
+            % (load, cpus))
+
+
+def bench_tasks(server, dump_dir, tmp, gdbs, unwinder, drgn_pythons):
+    """`thread apply all bt` through the server, with and without the ORC
+    unwinder, against drgn's stack traces of every task of the same dump,
+    all in this run: RUNS rounds, each running every drgn and every gdb
+    session kind once, so load from other processes falls on all alike;
+    best (min) figures judged, medians shown."""
     vmcore = os.path.join(dump_dir, "vmcore")
     with open(os.path.join(dump_dir, "meta.txt")) as f:
         vmlinux = re.search(r"^VMLINUX=(.*)$", f.read(), re.M).group(1)
     subprocess.run(["cat", vmcore, vmlinux], stdout=subprocess.DEVNULL,
                    check=True)
-    start = [gdb_tasks(server, vmcore, vmlinux, tmp, [GDB_HWM])
-             for _ in range(2)]
-    t_start, out, srv_rss = min(start, key=lambda r: r[0])
-    gdb_rss = int(re.search(r"^VmHWM (\d+)", out, re.M).group(1))
-    bts = [gdb_tasks(server, vmcore, vmlinux, tmp, ["thread apply all bt"])
-           for _ in range(2)]
-    t_bt, out, bt_rss = min(bts, key=lambda r: r[0])
-    nthreads = len(re.findall(r"^Thread \d+ \(Thread ", out, re.M))
-    nframes = len(re.findall(r"^#\d+ ", out, re.M))
-    runs = [sh(["/usr/bin/python3", "-c", DRGN_TASKS, vmcore, vmlinux])
-            .stdout.split() for _ in range(2)]
-    d_load, d_bt, d_n, d_frames = min(runs, key=lambda r: float(r[0]) +
-                                      float(r[1]))
-    d_total = float(d_load) + float(d_bt)
-    print("task threads (%d tasks, vmlinux found as gdb's exec file):"
-          % nthreads)
-    print("  gdb to its first prompt and exit: %.2f s; peak RSS gdb %.0f "
-          "MiB, server %.1f MiB" % (t_start, gdb_rss / 1024, srv_rss / 1024))
-    print("  thread apply all bt: %.2f s in all (%d backtraces, %d frames; "
-          "%.2f s after the prompt); server peak RSS %.1f MiB"
-          % (t_bt, nthreads, nframes, t_bt - t_start, bt_rss / 1024))
-    print("  anchor drgn 0.0.22 stack_trace() of every task: %.2f s in all "
-          "(%s tasks, %s frames; load %.2f s, traces %.2f s)"
-          % (d_total, d_n, d_frames, float(d_load), float(d_bt)))
-    print("  ratio: %.2fx drgn's time in all; backtraces alone %.2fx"
-          % (t_bt / d_total, (t_bt - t_start) / float(d_bt)))
+    note = loaded()
+    drgn = {py: [] for py in drgn_pythons}
+    runs = {(gdb, orc): [] for gdb in gdbs for orc in (False, True)}
+    for gdb in gdbs:                                        # warm up
+        gdb_tasks(gdb, server, vmcore, vmlinux, tmp, unwinder)
+    for n in range(RUNS):
+        for py in drgn_pythons:
+            drgn[py].append(drgn_tasks(py, vmcore, vmlinux))
+        # Every other round in the other order: a drift in the load
+        # falls on both kinds alike.
+        for gdb, orc in list(runs)[::-1 if n % 2 else 1]:
+            runs[gdb, orc].append(gdb_tasks(gdb, server, vmcore, vmlinux,
+                                            tmp, unwinder if orc else None))
+    note = note or loaded()
+    anchor = drgn_pythons[0]
+    traces = {py: min(r[1] for r in drgn[py]) for py in drgn_pythons}
+    print("task threads: `thread apply all bt` (vmlinux found as gdb's exec "
+          "file), %d rounds, best (median):" % RUNS)
+    for py in drgn_pythons:
+        _, _, n, frames, ver = drgn[py][0]
+        print("  drgn %s stack_trace() of every task: traces %.3f s (%.3f; "
+              "%s tasks, %s frames; loading %.2f s)%s"
+              % (ver, traces[py], median([r[1] for r in drgn[py]]), n,
+                 frames, min(r[0] for r in drgn[py]),
+                 ": the anchor" if py == anchor else ""))
+    for gdb in gdbs:
+        def best(orc, key, i=0):
+            return min(r[key][i] for r in runs[gdb, orc])
+
+        def med(orc, key, i=0):
+            return median([r[key][i] for r in runs[gdb, orc]])
+
+        p0, p1 = best(False, "prompt"), best(True, "prompt")
+        b0, b1 = best(False, "bt"), best(True, "bt")
+        with_, without = runs[gdb, True][0], runs[gdb, False][0]
+        print("  gdb %s, %d tasks:" % (gdb_version(gdb), with_["threads"]))
+        print("    to the first prompt: without the unwinder %.2f s (%.2f), "
+              "with vmcore-orc.py %.2f s (%.2f): %+.1f%% (target <= +20%%): "
+              "%s" % (p0, med(False, "prompt"), p1, med(True, "prompt"),
+                      100 * (p1 / p0 - 1), verdict(p1 <= 1.2 * p0)))
+        print("      gdb's CPU time to the prompt %.2f / %.2f s; the ORC "
+              "tables read in %.3f s (%.3f)"
+              % (best(False, "prompt", 1), best(True, "prompt", 1),
+                 best(True, "orc"), med(True, "orc")))
+        print("    thread apply all bt after the prompt: without %.3f s "
+              "(%.3f; %d frames), with %.3f s (%.3f; %d frames); gdb's CPU "
+              "time %.3f / %.3f s"
+              % (b0, med(False, "bt"), without["frames"], b1, med(True, "bt"),
+                 with_["frames"], best(False, "bt", 1), best(True, "bt", 1)))
+        for py in drgn_pythons:
+            t = traces[py]
+            print("    backtraces vs drgn %s's: with the unwinder %.2fx "
+                  "(medians %.2fx), without %.2fx%s"
+                  % (drgn[py][0][4], b1 / t,
+                     med(True, "bt") / median([r[1] for r in drgn[py]]),
+                     b0 / t,
+                     "; target <= 1.5x with it: %s" % verdict(b1 <= 1.5 * t)
+                     if py == anchor else ""))
+        print("    peak RSS gdb %.0f MiB, server %.1f MiB"
+              % (max(r["gdb_rss"] for r in runs[gdb, True]) / 1024,
+                 max(r["srv_rss"] for r in runs[gdb, True]) / 1024))
+    sys.stdout.write(note)
     c_t, c_n, c_frames = crash_foreach_bt(vmcore, vmlinux, tmp)
     print("  anchor crash foreach bt: %.2f s in all (%d of the %d tasks, "
-          "%d frames); ratio %.2fx crash's time"
-          % (c_t, c_n, nthreads, c_frames, t_bt / c_t))
+          "%d frames)" % (c_t, c_n, with_["threads"], c_frames))
 
 
 def crash_foreach_bt(vmcore, vmlinux, tmp):
@@ -456,17 +757,41 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("--dump-dir", required=True)
+    ap.add_argument("--gdb16", help="gdb 16 (Debian 13's) for the second "
+                    "client figures")
+    ap.add_argument("--drgn-python", action="append", default=[],
+                    help="a python3 with another drgn, for the task "
+                    "figures (the system one, /usr/bin/python3, is the "
+                    "anchor)")
+    ap.add_argument("--only", help="run only this part (tasks)")
+    ap.add_argument("--ssh", help="an ssh command (to 127.0.0.1) for the "
+                    "--wrap figures")
+    ap.add_argument("--makedumpfile", help="makedumpfile 1.7.6 (Debian "
+                    "13's, with zstd) for the kdump writer figures")
     a = ap.parse_args()
-    server = os.path.join(a.build, "gdbserver-vmcore")
+    server = os.path.join(os.path.abspath(a.build), "gdbserver-vmcore")
     mkvmcore = os.path.join(a.build, "tests", "mkvmcore")
     vmcore = os.path.join(a.dump_dir, "vmcore")
+    gdbs = ["gdb"] + ([a.gdb16] if a.gdb16 else [])
+    unwinder = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "gdbserver-vmcore", "vmcore-orc.py")
+    drgns = ["/usr/bin/python3"] + a.drgn_python
     with tempfile.TemporaryDirectory() as tmp:
+        if a.only == "tasks":
+            bench_tasks(server, a.dump_dir, tmp, gdbs, unwinder, drgns)
+            return
         start = bench_bulk(server, vmcore, tmp)
+        if a.gdb16:
+            bench_bulk(server, vmcore, tmp, a.gdb16)
+        for gdb in gdbs:
+            bench_wrap(server, vmcore, start, tmp, gdb, a.ssh)
         bench_small(server, vmcore, start, tmp)
         bench_startup(server, mkvmcore, tmp)
         bench_kdump(a.build, vmcore, tmp)
         bench_elfconv(a.build, tmp)
-        bench_tasks(server, a.dump_dir, tmp)
+        bench_kdump_write(a.build, vmcore, tmp, a.makedumpfile)
+        bench_dump_level(a.build, vmcore, tmp, a.makedumpfile)
+        bench_tasks(server, a.dump_dir, tmp, gdbs, unwinder, drgns)
 
 
 if __name__ == "__main__":

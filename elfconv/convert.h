@@ -72,6 +72,21 @@ struct vmc_error *plan_write(struct vmcore *vc, const struct plan *p, int fd,
 			     bool seekable, progress_fn *progress,
 			     void *arg, struct write_result *res);
 
+/*
+ * --dump-level LEVEL: fill in F, the page filter of the kdump writer
+ * (libvmcore/pagefilter.h), for LEVEL; F->dump_level = LEVEL.  Bit 1
+ * (zero pages) needs no filter: the writer shares their data.
+ * dump_filter_report() prints, after the write, the filter's warnings
+ * (pages it kept in doubt) and, when VERBOSE, what it left out;
+ * dump_filter_free() releases what _make() allocated.
+ */
+struct vmc_page_filter;
+struct vmc_error *dump_filter_make(struct vmcore *vc, int level,
+				   struct vmc_page_filter *f);
+void dump_filter_report(const struct vmc_page_filter *f, bool verbose,
+			FILE *out);
+void dump_filter_free(struct vmc_page_filter *f);
+
 /* elfconv --info: a summary of DUMP for a user about to convert it. */
 void print_info(struct vmcore *vc, FILE *out);
 

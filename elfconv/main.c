@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../arch/arch.h"
+#include "../libvmcore/kdumpwrite.h"
 #include "../libvmcore/vmcore.h"
 #include "convert.h"
 
@@ -28,6 +29,11 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 struct options {
 	struct plan_opts plan;
 	bool info, force, quiet;
+	bool kdump;			/* --format kdump */
+	bool flat;			/* --flat */
+	bool class_given, compress_given;
+	int compress;			/* enum vmc_compress */
+	int dump_level;
 	char **inputs;
 	size_t ninputs;
 	const char *output;
@@ -40,11 +46,18 @@ static void usage(FILE *f)
 "       elfconv [OPTIONS] SPLIT-FILE... OUT   (makedumpfile --split set)\n"
 "       elfconv --info IN...\n"
 "Rewrite a Linux kernel crash dump (ELF32/64, kdump-compressed, flattened,\n"
-"QEMU) as an ELF core file.  OUT '-' writes to standard output.\n"
+"QEMU) as an ELF core file, or as makedumpfile's kdump-compressed format.\n"
+"OUT '-' writes to standard output.\n"
 "\n"
+"  -F, --format elf|kdump  what to write (default elf)\n"
 "  -c, --class 32|64|auto  ELF class of OUT (auto: ELF32 for 32-bit\n"
 "                          machines such as i386 and arm, else as IN)\n"
 "      --drop-above-4g     ELF32: leave out memory above 4 GiB (warns)\n"
+"  -z, --compress ALG      kdump: zstd (default), lzo, snappy, zlib or none\n"
+"      --flat              kdump: the flattened stream (makedumpfile -F),\n"
+"                          for pipes\n"
+"  -d, --dump-level N      kdump: makedumpfile's dump level (0: every page\n"
+"                          the input holds; bit 1: zero pages)\n"
 "  -f, --force             replace an existing OUT (and OUT.incomplete)\n"
 "  -i, --info              describe IN: format, class, segments, notes,\n"
 "                          VMCOREINFO; write nothing\n"
@@ -68,11 +81,61 @@ static int parse_class(const char *s, enum class_choice *ret)
 	return 0;
 }
 
+static int parse_format(const char *s, bool *kdump)
+{
+	if (strcmp(s, "elf") == 0 || strcmp(s, "kdump") == 0) {
+		*kdump = strcmp(s, "kdump") == 0;
+		return 0;
+	}
+	fprintf(stderr, "elfconv: --format must be elf or kdump, not '%s'\n",
+		s);
+	return -1;
+}
+
+static int parse_level(const char *s, int *ret)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (!*s || *end || v < 0 || v > 31) {
+		fprintf(stderr, "elfconv: --dump-level must be 0 to 31 (a sum "
+			"of 1 zero, 2 cache, 4 private cache, 8 user, 16 free "
+			"pages), not '%s'\n", s);
+		return -1;
+	}
+	*ret = (int)v;
+	return 0;
+}
+
+/* Options that only make sense with one of the formats. */
+static int check_kdump_args(struct options *o)
+{
+	const char *bad = NULL;
+
+	if (o->kdump && o->class_given)
+		bad = "--class is for --format elf";
+	else if (o->kdump && o->plan.drop_above_4g)
+		bad = "--drop-above-4g is for --format elf";
+	else if (!o->kdump && o->compress_given)
+		bad = "--compress is for --format kdump";
+	else if (!o->kdump && o->flat)
+		bad = "--flat is for --format kdump";
+	else if (!o->kdump && o->dump_level)
+		bad = "--dump-level is for --format kdump";
+	if (bad)
+		fprintf(stderr, "elfconv: %s\n", bad);
+	return bad ? -1 : 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_DROP = 256 };
+	enum { OPT_DROP = 256, OPT_FLAT };
 	static const struct option longopts[] = {
 		{ "class", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "flat", no_argument, NULL, OPT_FLAT },
+		{ "dump-level", required_argument, NULL, 'd' },
 		{ "drop-above-4g", no_argument, NULL, OPT_DROP },
 		{ "force", no_argument, NULL, 'f' },
 		{ "info", no_argument, NULL, 'i' },
@@ -83,7 +146,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:fiqhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:F:z:d:fiqhV", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (parse_class(optarg, &o->plan.elfclass) < 0) {
@@ -91,7 +155,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 					"64 or auto, not '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			o->class_given = true;
 			break;
+		case 'F':
+			if (parse_format(optarg, &o->kdump) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'z':
+			o->compress = vmc_compress_from_name(optarg);
+			if (o->compress < 0) {
+				fprintf(stderr, "elfconv: --compress must be "
+					"zstd, lzo, snappy, zlib or none, not "
+					"'%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			o->compress_given = true;
+			break;
+		case 'd':
+			if (parse_level(optarg, &o->dump_level) < 0)
+				return EXIT_USAGE;
+			break;
+		case OPT_FLAT: o->flat = true; break;
 		case OPT_DROP: o->plan.drop_above_4g = true; break;
 		case 'f': o->force = true; break;
 		case 'i': o->info = true; break;
@@ -104,6 +188,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	o->inputs = argv + optind;
 	o->ninputs = (size_t)(argc - optind);
+	if (check_kdump_args(o) < 0)
+		return EXIT_USAGE;
 	if (!o->info) {
 		if (o->ninputs < 2) {
 			fprintf(stderr, "elfconv: give an input dump and an "
@@ -319,9 +405,125 @@ out_free:
 	return rc;
 }
 
+/* ---- kdump-compressed output ------------------------------------------ */
+
+static void kdump_notes(const struct options *o,
+			const struct vmc_kdump_stats *st, const char *out)
+{
+	if (st->missing)
+		fprintf(stderr, "elfconv: warning: %" PRIu64 " pages could not "
+			"be read from the input (truncated or corrupt): the "
+			"output has no data for them and is flagged incomplete, "
+			"as makedumpfile flags a dump it could not finish\n",
+			st->missing);
+	if (o->quiet)
+		return;
+	if (st->source_excluded)
+		fprintf(stderr, "elfconv: %" PRIu64 " pages the input had "
+			"already excluded stay excluded\n",
+			st->source_excluded);
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "elfconv: wrote %s: kdump-compressed (%s), %"
+			PRIu64 " of %" PRIu64 " pages (%" PRIu64 " zero, %"
+			PRIu64 " filtered out), %" PRIu64 " bytes\n", out,
+			vmc_compress_name((enum vmc_compress)o->compress),
+			st->dumped, st->ram_pages, st->zero, st->filtered,
+			st->bytes);
+}
+
+/* The output descriptor: OUT.incomplete, or standard output (a pipe
+ * needs the flattened stream). */
+static int open_kdump_out(const struct options *o, const char *tmp, int *fd)
+{
+	struct stat sb;
+
+	if (!tmp) {
+		*fd = STDOUT_FILENO;
+		if (isatty(STDOUT_FILENO)) {
+			fprintf(stderr, "elfconv: refusing to write a dump to "
+				"a terminal; redirect standard output\n");
+			return EXIT_USAGE;
+		}
+		if (!o->flat && (fstat(STDOUT_FILENO, &sb) < 0 ||
+				 !S_ISREG(sb.st_mode))) {
+			fprintf(stderr, "elfconv: standard output is not a "
+				"file: a kdump-compressed dump is written out "
+				"of order; use --flat for a pipe\n");
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	if (o->force)
+		unlink(tmp);
+	*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		fprintf(stderr, "elfconv: %s: %s\n", tmp, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return -1;
+}
+
+static int convert_kdump(const struct options *o, struct vmcore *vc)
+{
+	bool to_stdout = strcmp(o->output, "-") == 0;
+	char *tmp = NULL;
+	struct progress pr = { .on = !o->quiet && isatty(STDERR_FILENO) };
+	struct vmc_page_filter filter = { .dump_level = 0 };
+	struct vmc_kdump_opts ko = {
+		.compress = (enum vmc_compress)o->compress, .flat = o->flat,
+		.filter = &filter, .progress = show_progress,
+		.progress_arg = &pr,
+	};
+	struct vmc_kdump_stats st;
+	struct vmc_error *err;
+	int fd = -1, rc;
+
+	if (!to_stdout) {
+		if (asprintf(&tmp, "%s.incomplete", o->output) < 0)
+			return EXIT_FAIL;
+		if ((rc = check_output(o, tmp)) >= 0)
+			goto out;
+	}
+	if ((err = dump_filter_make(vc, o->dump_level, &filter))) {
+		fprintf(stderr, "elfconv: %s\n", err->message);
+		vmc_error_destroy(err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if ((rc = open_kdump_out(o, tmp, &fd)) >= 0)
+		goto out_filter;
+	clock_gettime(CLOCK_MONOTONIC, &pr.start);
+	err = vmcore_write_kdump(vc, fd, &ko, &st);
+	if (err) {
+		if (pr.on)
+			fputc('\n', stderr);
+		fprintf(stderr, "elfconv: %s: %s%s%s\n",
+			to_stdout ? "standard output" : tmp, err->message,
+			to_stdout ? "" : "; the partial output is left in ",
+			to_stdout ? "" : tmp);
+		vmc_error_destroy(err);
+		if (!to_stdout)
+			close(fd);
+		rc = EXIT_FAIL;
+		goto out_filter;
+	}
+	rc = to_stdout ? EXIT_OK : finish_file(o, fd, tmp);
+	if (rc == EXIT_OK) {
+		kdump_notes(o, &st, o->output);
+		dump_filter_report(&filter, !o->quiet &&
+				   isatty(STDERR_FILENO), stderr);
+	}
+out_filter:
+	dump_filter_free(&filter);
+out:
+	free(tmp);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
-	struct options o = { .plan = { .elfclass = CLASS_AUTO } };
+	struct options o = { .plan = { .elfclass = CLASS_AUTO },
+			     .compress = VMC_COMPRESS_ZSTD };
 	struct vmcore *vc;
 	struct vmc_error *err;
 	int rc = parse_args(argc, argv, &o);
@@ -343,7 +545,7 @@ int main(int argc, char **argv)
 		print_info(vc, stdout);
 		rc = EXIT_OK;
 	} else {
-		rc = convert(&o, vc);
+		rc = o.kdump ? convert_kdump(&o, vc) : convert(&o, vc);
 	}
 	vmcore_close(vc);
 	return rc;

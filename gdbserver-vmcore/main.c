@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* gdbserver-vmcore: serve a Linux kernel crash dump to gdb. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <fcntl.h>
@@ -7,14 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../arch/arch.h"
 #include "server.h"
 #include "transport.h"
-#include "vmlinux-find.h"
-#include "vmlinux.h"
+#include "../libkernel/vmlinux-find.h"
+#include "../libkernel/vmlinux.h"
+#include "wrap.h"
 
 #ifndef VMC_VERSION
 #define VMC_VERSION "unknown"
@@ -25,6 +28,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 #define MAX_SEARCH_DIRS 32
 #define SEARCH_ENV "GDBSERVER_VMCORE_SEARCH_PATH"
+#define ROOT_ENV "GDBSERVER_VMCORE_ROOT"
 
 struct options {
 	const char *const *dumps;	/* one dump, or a split set's files */
@@ -49,9 +53,18 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: gdbserver-vmcore [OPTIONS] VMCORE\n"
 "       gdbserver-vmcore [OPTIONS] SPLIT-FILE... (makedumpfile --split)\n"
+"       gdbserver-vmcore --wrap COMMAND [ARG...]\n"
 "Serve a Linux kernel crash dump to gdb as a stopped remote target.\n"
 "\n"
 "  gdb vmlinux -ex 'target remote | gdbserver-vmcore VMCORE'\n"
+"  gdb vmlinux -ex 'target remote | gdbserver-vmcore --wrap ssh HOST \\\n"
+"                   gdbserver-vmcore /var/crash/DIR/vmcore'\n"
+"\n"
+"  --wrap COMMAND [ARG...]   run COMMAND (ssh, sudo, a container's exec)\n"
+"                            that runs gdbserver-vmcore, with its startup\n"
+"                            messages passed to gdb, and without slowing\n"
+"                            gdb down as such a wrapper alone does; must\n"
+"                            be the first argument\n"
 "\n"
 "Options:\n"
 "  -l, --listen [HOST:]PORT  serve over TCP (HOST defaults to 127.0.0.1;\n"
@@ -72,7 +85,8 @@ static void usage(FILE *f)
 "                            the KASLR offset when the dump has no\n"
 "                            KERNELOFFSET (32-bit x86), its debug info\n"
 "                            the task list\n"
-"      --search-dir DIR      look for the vmlinux in DIR too (repeatable;\n"
+"      --search-dir DIR      look for the vmlinux and module files (.ko,\n"
+"                            .ko.xz, .ko.zst, below DIR) in DIR too (repeatable;\n"
 "                            also $GDBSERVER_VMCORE_SEARCH_PATH, DIR:DIR...)\n"
 "      --no-vmlinux          without --vmlinux, do not look for one (by\n"
 "                            default gdb's files and the usual debug paths\n"
@@ -259,22 +273,60 @@ static struct vmc_error *use_vmlinux(struct vmcore *vc, const char *path,
 /*
  * With `target remote | gdbserver-vmcore`, gdb reads our stderr through a
  * socketpair and polls it after every character it receives, which makes
- * bulk reads ~20 times slower.  Once the startup messages are out, hand
- * that socket back (gdb sees EOF and stops polling); nothing else is
- * printed there during a session.
+ * bulk reads ~20 times slower.  Once the startup messages are out, say so
+ * with a NUL byte (for `gdbserver-vmcore --wrap` in front of a wrapper
+ * such as ssh, which keeps its own copy of gdb's stderr open: wrap.h; gdb
+ * prints a NUL as nothing) and hand that socket back (gdb sees EOF and
+ * stops polling); nothing else is printed there during a session.
  */
 static void release_gdb_stderr(void)
 {
+	static const char end = WRAP_END_OF_STARTUP;
 	struct stat st;
 	int fd;
 
-	if (fstat(STDERR_FILENO, &st) < 0 || !S_ISSOCK(st.st_mode))
+	if (fstat(STDERR_FILENO, &st) < 0 ||
+	    !(S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)))
 		return;
+	if (write(STDERR_FILENO, &end, 1) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	/* The shell gdb ran us with may hold a copy (dash does not exec
+	 * its last command): end the socket itself, not just our copy. */
+	shutdown(STDERR_FILENO, SHUT_WR);
 	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	dup2(fd, STDERR_FILENO);
 	close(fd);
+}
+
+/*
+ * The dump could not be served over stdio: the message is out.  Mark the
+ * end of the startup messages (for --wrap), then end our side of the
+ * connection cleanly: a socket closed with gdb's unread packets in it
+ * resets, and gdb 16 then reports "Connection reset by peer" without
+ * printing what we wrote on stderr.  So half-close it and read what gdb
+ * sends until gdb, at the end of file, prints our message and closes.
+ */
+static void end_failed_stdio(void)
+{
+	static const char end = WRAP_END_OF_STARTUP;
+	struct stat st;
+	char buf[4096];
+	ssize_t n;
+
+	if (fstat(STDERR_FILENO, &st) < 0 ||
+	    !(S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) ||
+	    write(STDERR_FILENO, &end, 1) < 0)
+		return;
+	/* Under --wrap (stderr a pipe) the wrapper ends the connection once
+	 * it has passed the message on: a shutdown here could overtake it. */
+	if (!S_ISSOCK(st.st_mode) || fstat(STDIN_FILENO, &st) < 0 ||
+	    !S_ISSOCK(st.st_mode) || shutdown(STDOUT_FILENO, SHUT_WR) < 0)
+		return;
+	do
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+	while (n > 0 || (n < 0 && errno == EINTR));
 }
 
 static int serve_listener(struct server *s, struct listener *l,
@@ -335,15 +387,17 @@ static void remove_socket_and_die(int sig)
 	raise(sig);
 }
 
+/* The signals that end a --listen server and remove its Unix socket. */
+static const int cleanup_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NUM_CLEANUP_SIGS (sizeof(cleanup_sigs) / sizeof(cleanup_sigs[0]))
+
 static void remove_socket_on_signals(const struct listener *l)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
 	if (!l->unix_path)
 		return;
 	socket_to_remove = l->unix_path;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], remove_socket_and_die);
+	for (size_t i = 0; i < NUM_CLEANUP_SIGS; i++)
+		signal(cleanup_sigs[i], remove_socket_and_die);
 }
 
 /* Listen first: a bad --listen is reported before the dump is read. */
@@ -361,6 +415,29 @@ static int open_listener(const struct options *o, struct listener *l)
 	fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 	ret = err->code == VMC_ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;
 	vmc_error_destroy(err);
+	return ret;
+}
+
+/*
+ * open_listener() with the signal handlers that remove a Unix socket in
+ * place before the socket exists: a signal while the dump is being read
+ * (which can take seconds) must not leave the socket behind, nor be lost
+ * to a SIGINT disposition inherited as ignored.  The signals are blocked
+ * from before the bind until the handlers know the path.
+ */
+static int listen_with_cleanup(const struct options *o, struct listener *l)
+{
+	sigset_t block, old;
+	int ret;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < NUM_CLEANUP_SIGS; i++)
+		sigaddset(&block, cleanup_sigs[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	ret = open_listener(o, l);
+	if (ret < 0 && o->listen)
+		remove_socket_on_signals(l);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	return ret;
 }
 
@@ -429,27 +506,45 @@ int main(int argc, char **argv)
 	struct server *s = NULL;
 	struct vmc_error *err;
 	char *found = NULL;
-	int ret = parse_args(argc, argv, &o);
+	int ret;
 
+	if (argc >= 2 && strcmp(argv[1], "--wrap") == 0) {
+		if (argc == 2) {
+			fprintf(stderr, "gdbserver-vmcore: --wrap: give the "
+				"command to run (ssh HOST gdbserver-vmcore "
+				"VMCORE)\n");
+			return EXIT_USAGE;
+		}
+		return wrap_run(argv + 2);
+	}
+	ret = parse_args(argc, argv, &o);
 	if (ret >= 0) {
 		free(o.env_copy);
 		return ret >= 100 ? ret - 100 : ret;
 	}
 	/* A vanished gdb must show up as EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((ret = open_listener(&o, &l)) >= 0) {
+	if ((ret = listen_with_cleanup(&o, &l)) >= 0) {
 		free(o.env_copy);
 		return ret;
 	}
 	so.quiet = o.quiet;
 	so.strip_pac = o.pac == PAC_STRIP;
 	so.threads = o.threads;
+	so.search_dirs = o.search_dirs;
+	so.nsearch_dirs = o.nsearch_dirs;
+	/* Tests stand a fake /usr/lib/debug and /lib/modules here. */
+	so.root = getenv(ROOT_ENV);
 	if ((err = open_target(&o, &so, &vinfo, &found, &vc, &s))) {
 		fprintf(stderr, "gdbserver-vmcore: %s\n", err->message);
 		vmc_error_destroy(err);
 		vmcore_close(vc);
-		if (o.listen)
+		if (o.listen) {
+			socket_to_remove = NULL;
 			listener_close(&l);
+		} else {
+			end_failed_stdio();
+		}
 		free(found);
 		free(o.env_copy);
 		return EXIT_FAIL;
@@ -465,8 +560,6 @@ int main(int argc, char **argv)
 			server_offsets_warning(s));
 	if (!o.quiet)
 		summary(vc, s, so.strip_pac);
-	if (o.listen)
-		remove_socket_on_signals(&l);
 	ret = o.listen ? serve_listener(s, &l, &o) : serve_stdio(s, &o);
 	if (o.listen) {
 		socket_to_remove = NULL;

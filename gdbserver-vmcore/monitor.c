@@ -6,7 +6,7 @@
 
 #include "../arch/arch.h"
 #include "../libvmcore/pgwalk.h"
-#include "monitor-modules.h"
+#include "libraries.h"
 #include "server.h"
 
 #ifndef VMC_VERSION
@@ -230,9 +230,46 @@ static void cmd_info(struct server *s, const char *args, struct strbuf *out)
 		strbuf_addf(out, "warning      %s\n", vmcore_warning(s->vc, i));
 }
 
+static void print_walk(const struct vmc_pgt *pgt, const struct vmc_walk *walk,
+		       struct vmc_error *err, struct strbuf *out)
+{
+	for (unsigned i = 0; pgt && i < walk->nsteps; i++) {
+		const struct vmc_walk_step *st = &walk->steps[i];
+
+		strbuf_addf(out, "  %-4s index %3u  entry at 0x%" PRIx64
+			    " = 0x%016" PRIx64 "\n", pgt->levels[st->level].name,
+			    st->index, st->entry_paddr, st->entry);
+	}
+	if (err)
+		strbuf_addf(out, "  %s\n", err->message);
+	else
+		strbuf_addf(out, "physical 0x%" PRIx64 " (page size 0x%" PRIx64
+			    ")\n", walk->paddr, walk->page_size);
+}
+
+/* A user address: through the selected thread's task's page tables. */
+static void vtop_user(struct server *s, uint64_t va, struct strbuf *out)
+{
+	const struct server_thread *t = &s->threads[s->g_thread];
+	struct vmc_walk walk;
+	struct vmc_pgt pgt;
+	struct vmc_error *err = threads_user_pgt(s, s->g_thread, &pgt);
+
+	strbuf_addf(out, "virtual 0x%" PRIx64 " (user, thread %s)\n", va,
+		    t->name);
+	if (err) {
+		strbuf_addf(out, "  %s\n", err->message);
+		vmc_error_destroy(err);
+		return;
+	}
+	strbuf_addf(out, "  mm->pgd at physical 0x%" PRIx64 "\n", pgt.root);
+	err = usermem_walk(s->vc, &pgt, va, &walk);
+	print_walk(&pgt, &walk, err, out);
+	vmc_error_destroy(err);
+}
+
 static void cmd_vtop(struct server *s, const char *args, struct strbuf *out)
 {
-	const struct vmc_pgt *pgt = vmcore_pgt(s->vc);
 	struct vmc_walk walk;
 	struct vmc_error *err;
 	char *end;
@@ -245,20 +282,13 @@ static void cmd_vtop(struct server *s, const char *args, struct strbuf *out)
 		strbuf_adds(out, "usage: monitor vtop ADDRESS\n");
 		return;
 	}
+	if (usermem_is_user(s->vc, va)) {
+		vtop_user(s, va, out);
+		return;
+	}
 	err = vmcore_pgwalk(s->vc, va, &walk);
 	strbuf_addf(out, "virtual 0x%" PRIx64 "\n", va);
-	for (unsigned i = 0; pgt && i < walk.nsteps; i++) {
-		const struct vmc_walk_step *st = &walk.steps[i];
-
-		strbuf_addf(out, "  %-4s index %3u  entry at 0x%" PRIx64
-			    " = 0x%016" PRIx64 "\n", pgt->levels[st->level].name,
-			    st->index, st->entry_paddr, st->entry);
-	}
-	if (err)
-		strbuf_addf(out, "  %s\n", err->message);
-	else
-		strbuf_addf(out, "physical 0x%" PRIx64 " (page size 0x%" PRIx64
-			    ")\n", walk.paddr, walk.page_size);
+	print_walk(vmcore_pgt(s->vc), &walk, err, out);
 	vmc_error_destroy(err);
 }
 
@@ -337,7 +367,7 @@ static void cmd_modules(struct server *s, const char *args,
 			struct strbuf *out)
 {
 	(void)args;
-	monitor_modules(s, out);
+	libraries_monitor(s, out);
 }
 
 static const struct monitor_cmd commands[] = {
@@ -348,10 +378,11 @@ static const struct monitor_cmd commands[] = {
 	  "needed)", cmd_dmesg },
 	{ "ps", "", "the kernel's tasks: pid, ppid, cpu, state, comm "
 	  "(needs --vmlinux)", cmd_ps },
-	{ "modules", "", "loaded modules, each with the add-symbol-file "
-	  "command for its debug file (needs --vmlinux)", cmd_modules },
-	{ "vtop", "ADDRESS", "translate a kernel virtual address, level by "
-	  "level", cmd_vtop },
+	{ "modules", "", "loaded modules: build-id, the file gdb gets (or "
+	  "why none), add-symbol-file command (needs the vmlinux)",
+	  cmd_modules },
+	{ "vtop", "ADDRESS", "translate a virtual address, level by level "
+	  "(user addresses: the selected thread's page tables)", cmd_vtop },
 	{ "zero-excluded", "on|off", "read pages makedumpfile filtered out as "
 	  "zeros, or fail", cmd_zero_excluded },
 	{ NULL, NULL, NULL, NULL },

@@ -213,10 +213,10 @@ struct vmc_error *rsp_recv(struct rsp_conn *c, const char **pkt_ret,
 	}
 }
 
-static bool needs_escape(char ch)
-{
-	return ch == '$' || ch == '#' || ch == '}' || ch == '*';
-}
+/* '$', '#', '}' and '*' go as '}' and the byte xor 0x20. */
+static const bool escaped[256] = {
+	['$'] = true, ['#'] = true, ['}'] = true, ['*'] = true,
+};
 
 /*
  * Run-length encoding: "c*N" stands for c followed by N-29 more copies.
@@ -226,7 +226,7 @@ static bool needs_escape(char ch)
  * which matters because gdb parses replies one character at a time.
  * Writes into OUT, which has room for the worst case; returns the end.
  */
-static char *emit_run(char *out, char ch, size_t run)
+static uint8_t *emit_run(uint8_t *out, uint8_t ch, size_t run)
 {
 	while (run > 0) {
 		size_t rep = run - 1;
@@ -239,9 +239,37 @@ static char *emit_run(char *out, char ch, size_t run)
 			rep = 5;
 		if (rep >= 3) {
 			*out++ = '*';
-			*out++ = (char)(rep + 29);
+			*out++ = (uint8_t)(rep + 29);
 			run -= rep;
 		}
+	}
+	return out;
+}
+
+/* Escaped and run-length encoded DATA between '$' and '#', in one pass
+ * (replies are up to 256 KiB of binary data for gdb 16's 'x'). */
+static uint8_t *encode(uint8_t *out, const uint8_t *p, const uint8_t *end)
+{
+	while (p < end) {
+		uint8_t ch = *p;
+		const uint8_t *q;
+
+		if (escaped[ch]) {
+			*out++ = '}';
+			*out++ = ch ^ 0x20;
+			p++;
+			continue;
+		}
+		/* Most bytes of non-zero data start no run of 4. */
+		if (end - p < 4 || p[1] != ch || p[2] != ch || p[3] != ch) {
+			*out++ = ch;
+			p++;
+			continue;
+		}
+		for (q = p + 4; q < end && *q == ch; q++)
+			;
+		out = emit_run(out, ch, (size_t)(q - p));
+		p = q;
 	}
 	return out;
 }
@@ -249,35 +277,21 @@ static char *emit_run(char *out, char ch, size_t run)
 static void frame_packet(struct strbuf *f, const char *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	char *start, *out;
+	uint8_t *start, *out;
 	uint8_t sum = 0;
 
 	strbuf_reset(f);
 	/* Worst case: every byte escaped, plus "$" and "#xx". */
 	if (!strbuf_reserve(f, 2 * len + 4))
 		return;
-	start = out = f->data;
+	start = out = (uint8_t *)f->data;
 	*out++ = '$';
-	for (size_t i = 0; i < len;) {
-		char ch = data[i];
-		size_t run = 1;
-
-		if (needs_escape(ch)) {
-			*out++ = '}';
-			*out++ = (char)(ch ^ 0x20);
-			i++;
-			continue;
-		}
-		while (i + run < len && data[i + run] == ch)
-			run++;
-		out = emit_run(out, ch, run);
-		i += run;
-	}
-	for (const char *p = start + 1; p < out; p++)
-		sum += (uint8_t)*p;
+	out = encode(out, (const uint8_t *)data, (const uint8_t *)data + len);
+	for (const uint8_t *p = start + 1; p < out; p++)
+		sum += *p;
 	*out++ = '#';
-	*out++ = hex[sum >> 4];
-	*out++ = hex[sum & 15];
+	*out++ = (uint8_t)hex[sum >> 4];
+	*out++ = (uint8_t)hex[sum & 15];
 	f->len = (size_t)(out - start);
 	*out = '\0';
 }

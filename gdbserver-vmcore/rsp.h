@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "../libvmcore/error.h"
-#include "strbuf.h"
+#include "../libkernel/strbuf.h"
 
 #define RSP_MAX_PACKET (256 * 1024)
 

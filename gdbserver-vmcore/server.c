@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../arch/arch.h"
+#include "libraries.h"
 #include "server.h"
 
 /* Error replies (errno values, as gdbserver sends them). */
@@ -154,8 +155,10 @@ static void add_register(struct server *s, size_t thread, size_t reg)
 		pr = vmcore_cpu(s->vc, t->cpu)->prstatus;
 		pr_size = vmcore_cpu(s->vc, t->cpu)->prstatus_size;
 	}
-	if (pr && arch_reg_value(s->arch, s->dump_regs, reg, pr, pr_size,
-				 val)) {
+	/* The dump's own registers (the aarch64 pauth masks) are every
+	 * thread's, a sleeping task's too. */
+	if ((pr || s->arch->regs[reg].prstatus_offset == ARCH_REG_DUMP) &&
+	    arch_reg_value(s->arch, s->dump_regs, reg, pr, pr_size, val)) {
 		/* As memory reads: a return address still in the link
 		 * register (aarch64 x30 after paciasp) is signed too. */
 		if (s->opts.strip_pac && bytes == s->arch->word_size)
@@ -259,6 +262,20 @@ static struct vmc_error *read_pcpu_window(struct server *s, uint64_t addr,
 				len, done_ret);
 }
 
+/* A user address: through the selected thread's page tables only. */
+static struct vmc_error *read_user(struct server *s, uint64_t addr,
+				   uint8_t *buf, size_t len, size_t *done_ret)
+{
+	struct vmc_pgt pgt;
+	struct vmc_error *err = threads_user_pgt(s, s->g_thread, &pgt);
+
+	if (err) {
+		*done_ret = 0;
+		return err;
+	}
+	return usermem_read(s->vc, &pgt, addr, buf, len, done_ret);
+}
+
 struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
 				     uint8_t *buf, size_t len,
 				     size_t *done_ret)
@@ -268,6 +285,8 @@ struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
 			len = (size_t)(s->pcpu_end - addr);
 		return read_pcpu_window(s, addr, buf, len, done_ret);
 	}
+	if (usermem_is_user(s->vc, addr))
+		return read_user(s, addr, buf, len, done_ret);
 	return vmcore_read_virt(s->vc, addr, buf, len, done_ret);
 }
 
@@ -279,7 +298,13 @@ static bool parse_addr_len(const char *p, const char *end, uint64_t *addr,
 	return parse_hex_u64(&p, end, len) && p == end;
 }
 
-static void h_read_memory(struct server *s, const char *args, size_t len)
+/*
+ * Read up to N bytes at ADDR into BUF, capped to MAX; the bytes read, or
+ * 0 with an error reply made when not even the first byte is readable (a
+ * short read is fine as long as the first byte was).
+ */
+static size_t read_for_reply(struct server *s, const char *args, size_t len,
+			     uint64_t max, uint8_t *buf)
 {
 	uint64_t addr, n;
 	size_t done = 0;
@@ -287,22 +312,52 @@ static void h_read_memory(struct server *s, const char *args, size_t len)
 
 	if (!parse_addr_len(args, args + len, &addr, &n)) {
 		reply(s, E_INVAL);
-		return;
+		return 0;
 	}
-	if (n > (RSP_MAX_PACKET - 1) / 2)
-		n = (RSP_MAX_PACKET - 1) / 2;
+	if (n > max)
+		n = max;
 	if (n > UINT64_MAX - addr)
 		n = UINT64_MAX - addr + 1;
-	err = server_read_memory(s, addr, s->membuf, (size_t)n, &done);
+	err = server_read_memory(s, addr, buf, (size_t)n, &done);
 	vmc_error_destroy(err);
 	if (s->opts.strip_pac && done)
-		s->arch->strip_pac(s->vc, addr, s->membuf, done);
-	/* A short read is fine as long as the first byte was readable. */
-	if (done == 0 && n > 0) {
+		s->arch->strip_pac(s->vc, addr, buf, done);
+	if (done == 0 && n > 0)
 		reply(s, E_FAULT);
-		return;
-	}
+	return done;
+}
+
+/* mADDR,LENGTH: the bytes as hex, two digits each. */
+static void h_read_memory(struct server *s, const char *args, size_t len)
+{
+	size_t done = read_for_reply(s, args, len, (RSP_MAX_PACKET - 1) / 2,
+				     s->membuf);
+
 	strbuf_add_hex(&s->reply, s->membuf, done);
+}
+
+/*
+ * xADDR,LENGTH (gdb 16 and later, after binary-upload+ in our
+ * qSupported): 'b' and the bytes as they are, read straight into the
+ * reply.  rsp_send() escapes '$', '#', '}' and '*' as the protocol's
+ * binary data requires.  An empty read of LENGTH 0 is "b"; an unreadable
+ * first byte is an error, as for 'm'.  Up to RSP_MAX_PACKET - 1 bytes
+ * (the reply, unescaped, fits a packet).
+ */
+static void h_read_memory_binary(struct server *s, const char *args,
+				 size_t len)
+{
+	size_t done;
+
+	if (!strbuf_reserve(&s->reply, RSP_MAX_PACKET))
+		return;		/* out of memory: server_handle() says so */
+	done = read_for_reply(s, args, len, RSP_MAX_PACKET - 1,
+			      (uint8_t *)s->reply.data + 1);
+	if (s->reply.len)
+		return;		/* the error */
+	s->reply.data[0] = 'b';
+	s->reply.len = 1 + done;
+	s->reply.data[s->reply.len] = '\0';
 }
 
 static void h_read_only(struct server *s, const char *args, size_t len)
@@ -455,7 +510,9 @@ static void h_supported(struct server *s, const char *args, size_t len)
 {
 	(void)args, (void)len;
 	strbuf_addf(&s->reply, "PacketSize=%x;QStartNoAckMode+;"
-		    "qXfer:features:read+;qXfer:threads:read+;vContSupported+",
+		    "qXfer:features:read+;qXfer:threads:read+;vContSupported+;"
+		    "qXfer:libraries-svr4:read+;"
+		    "binary-upload+",
 		    RSP_MAX_PACKET);
 }
 
@@ -555,7 +612,7 @@ static void h_empty(struct server *s, const char *args, size_t len)
 }
 
 /* qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH over a buffer. */
-static void xfer_reply(struct server *s, const char *data, size_t size,
+void server_xfer_reply(struct server *s, const char *data, size_t size,
 		       const char *range, const char *end)
 {
 	uint64_t off, n;
@@ -585,7 +642,7 @@ static void h_xfer_features(struct server *s, const char *args, size_t len)
 		reply(s, "E00");
 		return;
 	}
-	xfer_reply(s, s->target_xml, s->target_xml_len, args + alen,
+	server_xfer_reply(s, s->target_xml, s->target_xml_len, args + alen,
 		   args + len);
 }
 
@@ -597,7 +654,7 @@ static void h_xfer_threads(struct server *s, const char *args, size_t len)
 	}
 	if (s->threads_xml.len == 0)
 		threads_xml(s, &s->threads_xml);
-	xfer_reply(s, s->threads_xml.data, s->threads_xml.len, args + 1,
+	server_xfer_reply(s, s->threads_xml.data, s->threads_xml.len, args + 1,
 		   args + len);
 }
 
@@ -685,6 +742,8 @@ static const struct packet_handler handlers[] = {
 	{ "QStartNoAckMode", false, h_noack },
 	{ "qXfer:features:read:", true, h_xfer_features },
 	{ "qXfer:threads:read:", true, h_xfer_threads },
+	{ "qXfer:libraries-svr4:read:", true, libraries_xfer },
+	{ "vFile:", true, libraries_vfile },
 	{ "qOffsets", false, h_offsets },
 	{ "qAttached", true, h_attached },
 	{ "qSymbol:", true, h_symbol },
@@ -704,6 +763,7 @@ static const struct packet_handler handlers[] = {
 	{ "g", false, h_read_registers },
 	{ "p", true, h_read_register },
 	{ "m", true, h_read_memory },
+	{ "x", true, h_read_memory_binary },
 	{ "H", true, h_set_thread },
 	{ "T", true, h_thread_alive },
 	{ "c", true, h_resume },

@@ -12,9 +12,10 @@
 
 #include "../libvmcore/vmcore.h"
 #include "rsp.h"
-#include "strbuf.h"
-#include "tasks.h"
-#include "vmlinux.h"
+#include "../libkernel/strbuf.h"
+#include "../libkernel/tasks.h"
+#include "../libkernel/usermem.h"
+#include "../libkernel/vmlinux.h"
 
 struct server_opts {
 	bool quiet;
@@ -26,6 +27,12 @@ struct server_opts {
 	enum server_threads { THREADS_AUTO, THREADS_CPUS, THREADS_TASKS } threads;
 	const char *vmlinux;			/* path, or NULL */
 	const struct vmlinux_info *vmlinux_info;	/* its symbols */
+	/* Module files (libraries.c): --search-dir and
+	 * $GDBSERVER_VMCORE_SEARCH_PATH, then the system paths under ROOT
+	 * (NULL: "/"; $GDBSERVER_VMCORE_ROOT, for tests). */
+	const char *const *search_dirs;
+	size_t nsearch_dirs;
+	const char *root;
 };
 
 /* Symbols we ask gdb for with qSymbol (values as gdb relocated them). */
@@ -64,6 +71,17 @@ struct server {
 	struct ktypes *types;		/* vmlinux DWARF, task mode */
 	struct task_list tasks;		/* task mode */
 	struct strbuf thread_warnings;	/* task-list problems, one a line */
+	/* Where task->mm->pgd is (usermem.h), looked up at the first user
+	 * read (USERMEM_TRIED); without it (USERMEM_WHY says why) user
+	 * addresses do not read. */
+	bool usermem_tried;
+	bool have_usermem;
+	struct usermem_layout usermem;
+	char usermem_why[160];
+	/* CPU view with a vmlinux: the types and tasks read at the first
+	 * user read, for the task running on each CPU. */
+	struct ktypes *cpu_types;
+	struct task_list cpu_tasks;
 	size_t panic_thread;		/* index */
 	bool panic_from_log;		/* confirmed by the kernel log */
 	size_t g_thread;		/* index selected by Hg */
@@ -85,6 +103,10 @@ struct server {
 	/* x86_64: gdb's view of the per-CPU section, which qOffsets moves. */
 	bool pcpu_window;
 	uint64_t pcpu_start, pcpu_end;
+
+	/* The modules as shared libraries, from the first
+	 * qXfer:libraries-svr4 or monitor modules (libraries.c). */
+	struct server_modules *modules;
 
 	bool client_lldb;		/* it sent qHostInfo */
 	bool done;
@@ -110,6 +132,11 @@ struct vmc_error *server_read_memory(struct server *s, uint64_t addr,
 				     uint8_t *buf, size_t len,
 				     size_t *done_ret);
 
+/* qXfer:OBJECT:read's reply for the range "OFFSET,LENGTH" in
+ * [RANGE, END) of DATA (SIZE bytes). */
+void server_xfer_reply(struct server *s, const char *data, size_t size,
+		       const char *range, const char *end);
+
 /* monitor.c */
 void monitor_command(struct server *s, const char *cmd);
 /* threads.c */
@@ -118,6 +145,13 @@ void threads_deinit(struct server *s);
 void threads_xml(struct server *s, struct strbuf *out);
 /* Index of the thread with id TID, or -1. */
 long threads_index(const struct server *s, uint64_t tid);
+
+/* The user page tables of thread THREAD (an index): its task's
+ * mm->pgd (a CPU thread's: the task running on that CPU).  Errors for
+ * kernel threads, CPU threads without a vmlinux, and when the vmlinux
+ * lacks the layouts. */
+struct vmc_error *threads_user_pgt(struct server *s, size_t thread,
+				   struct vmc_pgt *ret);
 
 /* Why gdb gets no qOffsets though the kernel may have been moved by
  * KASLR (no KERNELOFFSET, offset not computed from --vmlinux), or NULL. */

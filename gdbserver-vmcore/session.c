@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../arch/arch.h"
+#include "libraries.h"
 #include "server.h"
 
 struct vmc_error *server_create(struct vmcore *vc,
@@ -73,6 +74,7 @@ void server_destroy(struct server *s)
 {
 	if (!s)
 		return;
+	libraries_destroy(s);
 	threads_deinit(s);
 	strbuf_deinit(&s->thread_warnings);
 	free(s->target_xml);

@@ -248,6 +248,87 @@ static struct vmc_error *read_tasks(struct server *s)
 			  &s->thread_warnings);
 }
 
+/* Where task->mm->pgd is, looked up at the first user read (nothing
+ * added to the first prompt); without it, user reads say why. */
+static void usermem_init(struct server *s)
+{
+	struct vmc_error *err = usermem_layout_read(s->types, &s->usermem);
+
+	s->usermem_tried = true;
+	s->have_usermem = !err;
+	if (err)
+		snprintf(s->usermem_why, sizeof(s->usermem_why), "%s",
+			 err->message);
+	vmc_error_destroy(err);
+}
+
+/*
+ * CPU view: the vmlinux's types and the task list, read once at the
+ * first user read (a CPU-view session that never reads user memory
+ * pays nothing), kept apart from the task view's.
+ */
+static void cpu_usermem_init(struct server *s)
+{
+	struct vmc_error *err;
+
+	s->usermem_tried = true;
+	if (!s->opts.vmlinux || !s->opts.vmlinux_info) {
+		snprintf(s->usermem_why, sizeof(s->usermem_why), "no user "
+			 "memory in the CPU view without a vmlinux: user "
+			 "addresses are read through a task's page tables");
+		return;
+	}
+	err = ktypes_open(s->opts.vmlinux, &s->cpu_types);
+	if (!err) {
+		struct strbuf warnings;
+
+		strbuf_init(&warnings);
+		err = tasks_read(s->vc, s->cpu_types, s->opts.vmlinux_info,
+				 vmcore_num_cpus(s->vc), &s->cpu_tasks,
+				 &warnings);
+		strbuf_deinit(&warnings);
+	}
+	if (!err)
+		err = usermem_layout_read(s->cpu_types, &s->usermem);
+	s->have_usermem = !err;
+	if (err)
+		snprintf(s->usermem_why, sizeof(s->usermem_why), "no user "
+			 "memory: %s", err->message);
+	vmc_error_destroy(err);
+}
+
+/* The task running on CPU thread THREAD's CPU, or 0. */
+static uint64_t cpu_task(const struct server *s, size_t thread)
+{
+	for (size_t i = 0; i < s->cpu_tasks.n; i++)
+		if (s->cpu_tasks.v[i].running_on >= 0 &&
+		    (unsigned)s->cpu_tasks.v[i].running_on ==
+		    s->threads[thread].cpu)
+			return s->cpu_tasks.v[i].addr;
+	return 0;
+}
+
+struct vmc_error *threads_user_pgt(struct server *s, size_t thread,
+				   struct vmc_pgt *ret)
+{
+	uint64_t task;
+
+	if (s->task_threads && !s->usermem_tried)
+		usermem_init(s);
+	else if (!s->task_threads && !s->usermem_tried)
+		cpu_usermem_init(s);
+	if (!s->have_usermem)
+		return vmc_error_create(VMC_ERR_NOT_FOUND, "%s",
+					s->usermem_why);
+	if (s->task_threads)
+		task = s->tasks.v[thread].addr;
+	else if (!(task = cpu_task(s, thread)))
+		return vmc_error_create(VMC_ERR_NOT_FOUND, "no task found "
+			"running on CPU %u: no user memory",
+			s->threads[thread].cpu);
+	return usermem_pgt(s->vc, &s->usermem, task, ret);
+}
+
 static struct vmc_error *task_threads(struct server *s)
 {
 	struct vmc_error *err = read_tasks(s);
@@ -371,6 +452,11 @@ void threads_deinit(struct server *s)
 	s->order = NULL;
 	s->nthreads = 0;
 	s->task_threads = false;
+	s->have_usermem = false;
+	s->usermem_tried = false;
+	task_list_deinit(&s->cpu_tasks);
+	ktypes_close(s->cpu_types);
+	s->cpu_types = NULL;
 	task_list_deinit(&s->tasks);
 	ktypes_close(s->types);
 	s->types = NULL;

@@ -2,7 +2,9 @@
 # print (monitor modules, monitor info), done for you.
 #
 #   (gdb) source /usr/local/share/gdbserver-vmcore/vmcore-gdb.py
-#   (gdb) vmcore-modules [NAME...]   load the modules' debug files
+#   (gdb) vmcore-modules [NAME...]   load the modules' files (gdb already
+#                                    has them as shared libraries unless
+#                                    its sysroot is not "target:")
 #   (gdb) vmcore-percpu-at-zero      x86_64 with KASLR: reload the vmlinux
 #                                    with .data..percpu at 0, for Linux's
 #                                    scripts/gdb ($lx_current() ...)
@@ -25,8 +27,9 @@ class VmcoreModules(gdb.Command):
     """Load the debug files of the dumped kernel's modules.
 Usage: vmcore-modules [NAME...]
 Runs the add-symbol-file command that "monitor modules" prints for each
-module (or each NAME) whose .ko the server found in the vmlinux's debug
-tree, so every section lands where the kernel loaded it."""
+module (or each NAME) whose file the server found, so every section
+lands where the kernel loaded it.  Modules gdb already has as shared
+libraries (its default sysroot, "target:") are left as they are."""
 
     def __init__(self):
         super().__init__("vmcore-modules", gdb.COMMAND_FILES)
@@ -36,14 +39,17 @@ tree, so every section lands where the kernel loaded it."""
         out = _monitor("modules")
         if not _MODULE.search(out):
             raise gdb.GdbError(out.strip() or "monitor modules said nothing")
-        loaded, missing = [], []
+        loaded, missing, already = [], [], []
+        have = set(o.filename for o in gdb.objfiles() if o.filename)
         names = [mo.group(1) for mo in _MODULE.finditer(out)]
         blocks = re.split(_MODULE, out)[1:]
         for name, body in zip(names, blocks[1::2]):
             if want and name not in want:
                 continue
             add = _ADD.search(body)
-            if add and os.path.isabs(add.group(2)) and \
+            if add and "target:" + add.group(2) in have:
+                already.append(name)
+            elif add and os.path.isabs(add.group(2)) and \
                     os.path.isfile(add.group(2)):
                 gdb.execute(add.group(1), to_string=True)
                 loaded.append(name)
@@ -52,8 +58,10 @@ tree, so every section lands where the kernel loaded it."""
         unknown = sorted(want - set(names))
         if unknown:
             raise gdb.GdbError("no module %s in the dump" % ", ".join(unknown))
-        gdb.write("loaded %d module(s)%s%s\n" % (
+        gdb.write("loaded %d module(s)%s%s%s\n" % (
             len(loaded), (": " + " ".join(loaded)) if loaded else "",
+            ("; already shared libraries: " + " ".join(already))
+            if already else "",
             ("; no debug file for: " + " ".join(missing)) if missing
             else ""))
 

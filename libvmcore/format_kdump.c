@@ -617,8 +617,8 @@ missing:
 	return vmc_error_create(VMC_ERR_FAULT,
 		"physical 0x%" PRIx64 " is in the dump's page list but its data "
 		"is missing: the dump is %s", pfn * st->block_size,
-		st->status & DH_INCOMPLETE ? "incomplete (makedumpfile ran "
-		"out of space)" : "truncated");
+		st->status & DH_INCOMPLETE ? "incomplete (its writer ran out "
+		"of space, or its source was truncated)" : "truncated");
 }
 
 static struct vmc_error *get_page(struct vmcore *vc, struct kdump_state *st,
@@ -785,7 +785,8 @@ static struct vmc_error *report(struct vmcore *vc, struct kdump_state *st)
 		return err;
 	if (st->status & DH_INCOMPLETE)
 		return vmc_warn(vc, "the dump is incomplete (makedumpfile ran "
-				"out of space while writing it): pages it did "
+				"out of space while writing it, or the dump it "
+				"was made from was truncated): pages it did "
 				"not write read as errors");
 	if (need > vc->file_size)
 		return vmc_warn(vc, "dump is truncated: its %" PRIu64 " page "

@@ -127,8 +127,9 @@ struct vmc_error *vmcore_vtop(struct vmcore *vc, uint64_t vaddr,
 	return err;
 }
 
-struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
-				   void *buf, size_t len, size_t *done_ret)
+struct vmc_error *vmcore_read_mapped(struct vmcore *vc, vmcore_xlate_fn *xlate,
+				     void *arg, uint64_t vaddr, void *buf,
+				     size_t len, size_t *done_ret)
 {
 	uint8_t *out = buf;
 	size_t done = 0;
@@ -140,7 +141,7 @@ struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
 
 		if (n > len)
 			n = len;
-		err = vmcore_vtop(vc, vaddr, &paddr);
+		err = xlate(vc, arg, vaddr, &paddr);
 		if (!err)
 			err = vmcore_read_phys(vc, paddr, out, n, &got);
 		done += got;
@@ -153,6 +154,20 @@ struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
 	if (done_ret)
 		*done_ret = done;
 	return err;
+}
+
+static struct vmc_error *kernel_xlate(struct vmcore *vc, void *arg,
+				      uint64_t vaddr, uint64_t *paddr)
+{
+	(void)arg;
+	return vmcore_vtop(vc, vaddr, paddr);
+}
+
+struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
+				   void *buf, size_t len, size_t *done_ret)
+{
+	return vmcore_read_mapped(vc, kernel_xlate, NULL, vaddr, buf, len,
+				  done_ret);
 }
 
 struct vmc_error *vmcore_read_uint(struct vmcore *vc, uint64_t vaddr,

@@ -137,6 +137,16 @@ struct vmc_error *vmcore_read_phys(struct vmcore *vc, uint64_t paddr,
 				   void *buf, size_t len, size_t *done_ret);
 struct vmc_error *vmcore_read_virt(struct vmcore *vc, uint64_t vaddr,
 				   void *buf, size_t len, size_t *done_ret);
+/* Translates VADDR to a physical address (vmcore_read_mapped()). */
+typedef struct vmc_error *vmcore_xlate_fn(struct vmcore *vc, void *arg,
+					   uint64_t vaddr, uint64_t *paddr);
+/* Reads LEN bytes at VADDR a page at a time, each page translated by
+ * XLATE(VC, ARG, ...): the kernel's tables (vmcore_read_virt()) or another
+ * address space's.  Stops at the first page that does not translate or
+ * read, with the bytes read before it counted in *DONE_RET. */
+struct vmc_error *vmcore_read_mapped(struct vmcore *vc, vmcore_xlate_fn *xlate,
+				     void *arg, uint64_t vaddr, void *buf,
+				     size_t len, size_t *done_ret);
 
 /* A SIZE-byte (1 to 8) unsigned integer at VADDR, in the dumped machine's
  * byte order. */

@@ -7,6 +7,12 @@
 # final action.  Settings come from /etc/vmcore-capture.conf (written by
 # vmcore-mkinitramfs) and can be overridden on the capture kernel's command
 # line: vmcore.device= vmcore.fstype= vmcore.dir= vmcore.keep= vmcore.then=
+# vmcore.format= vmcore.compress= vmcore.dump_level=
+#
+# The dump is saved as distributions' kdump services save it (Debian's
+# kdump-tools runs makedumpfile -z -d 31): kdump-compressed, zstd, dump
+# level 31 (zero, page cache, user and free pages left out), unless the
+# configuration says otherwise (FORMAT=elf: the whole of /proc/vmcore).
 #
 # Every line starts with "vmcore-capture: " so it is easy to find on a
 # serial console.
@@ -22,6 +28,9 @@ DIR=var/crash
 KEEP=0
 THEN=reboot
 WAIT=30
+FORMAT=kdump
+COMPRESS=zstd
+DUMP_LEVEL=31
 # shellcheck disable=SC1091 # written by vmcore-mkinitramfs
 [ -r /etc/vmcore-capture.conf ] && . /etc/vmcore-capture.conf
 
@@ -37,6 +46,9 @@ for word in $(cat /proc/cmdline); do
 	vmcore.keep=*) KEEP=${word#*=} ;;
 	vmcore.then=*) THEN=${word#*=} ;;
 	vmcore.wait=*) WAIT=${word#*=} ;;
+	vmcore.format=*) FORMAT=${word#*=} ;;
+	vmcore.compress=*) COMPRESS=${word#*=} ;;
+	vmcore.dump_level=*) DUMP_LEVEL=${word#*=} ;;
 	esac
 done
 
@@ -83,11 +95,27 @@ if [ "$FSTYPE" = auto ]; then
 else
 	mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
 fi
-say "saving to $dev:/${DIR#/}"
-if vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP"; then
+if [ "$FORMAT" = elf ]; then
+	set -- --format elf
+	say "saving to $dev:/${DIR#/} (ELF, every page)"
+else
+	set -- --format "$FORMAT" --compress "$COMPRESS" --dump-level "$DUMP_LEVEL"
+	say "saving to $dev:/${DIR#/} ($FORMAT, $COMPRESS, dump level $DUMP_LEVEL)"
+fi
+rc=0
+vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP" "$@" || rc=$?
+if [ $rc = 2 ]; then
+	# Bad usage: a mistyped vmcore.format=, vmcore.compress= or
+	# vmcore.dump_level=.  The dump is still saved, the default way.
+	say "warning: bad settings (see above): saving kdump, zstd, dump level 31"
+	rc=0
+	vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP" --format kdump \
+		--compress zstd --dump-level 31 || rc=$?
+fi
+if [ $rc = 0 ]; then
 	status="dump saved"
 else
-	status="FAILED: vmcore-loader save exited with status $?"
+	status="FAILED: vmcore-loader save exited with status $rc"
 fi
 umount /mnt || say "warning: umount /mnt failed"
 finish "$status"

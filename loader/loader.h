@@ -85,10 +85,27 @@ struct save_opts {
 	unsigned keep;			/* 0: keep all */
 	bool quiet;
 	bool progress;
+	/* --format kdump: makedumpfile's kdump-compressed format, pages
+	 * compressed with COMPRESS (enum vmc_compress), filtered by
+	 * DUMP_LEVEL (0-31); else a sparse copy of the ELF vmcore. */
+	bool kdump;
+	int compress;
+	int dump_level;
 	/* For tests: stop (as if killed) after this many bytes; 0: never. */
 	uint64_t stop_after;
 };
+/*
+ * save's options (ARGV[0] is "save"): fills O and *THEN.  Returns -1 when
+ * the save should go ahead, else the exit status (2: bad usage, with a
+ * message on stderr; 0: --help was printed).
+ */
+int save_parse_args(int argc, char **argv, struct save_opts *o,
+		    enum final_action *then);
 /* Save the dump; *SAVED_RET (malloc'ed) is the dump's directory. */
 struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret);
+/* Create PATH for writing, never an existing file (O_EXCL); *FD_RET. */
+struct vmc_error *save_create(const char *path, int *fd_ret);
+/* Rename the complete TMP to FINAL, never replacing an existing FINAL. */
+struct vmc_error *save_publish(const char *tmp, const char *final);
 
 #endif

@@ -271,51 +271,15 @@ static int final_action(enum final_action a)
 
 static int cmd_save(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "vmcore", required_argument, NULL, 'v' },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "then", required_argument, NULL, 't' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	static const char *const actions[] = { "none", "reboot", "poweroff",
-					       "shell" };
-	struct save_opts o = { .vmcore = "/proc/vmcore", .dir = "/var/crash" };
-	enum final_action then = FINAL_NONE;
+	struct save_opts o;
+	enum final_action then;
 	const char *stop = getenv("VMCORE_LOADER_STOP_AFTER");
-	char *saved = NULL, *end;
+	char *saved = NULL;
 	struct vmc_error *err;
-	int c, rc;
+	int rc = save_parse_args(argc, argv, &o, &then);
 
-	while ((c = getopt_long(argc, argv, "d:v:k:t:H:q", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': o.dir = optarg; break;
-		case 'v': o.vmcore = optarg; break;
-		case 'H': o.host = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'k':
-			o.keep = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg) {
-				fprintf(stderr, "vmcore-loader save: --keep "
-					"takes a number\n");
-				return EXIT_USAGE;
-			}
-			break;
-		case 't':
-			for (then = 0; then < 4; then++)
-				if (!strcmp(optarg, actions[then]))
-					break;
-			if (then == 4) {
-				fprintf(stderr, "vmcore-loader save: --then is "
-					"none, reboot, poweroff or shell\n");
-				return EXIT_USAGE;
-			}
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	o.progress = !o.quiet && isatty(STDERR_FILENO);
 	if (stop)
 		o.stop_after = strtoull(stop, NULL, 10);
@@ -352,7 +316,11 @@ static const struct cmd cmds[] = {
 	{ "unload", cmd_unload, "unload                  unload the crash kernel" },
 	{ "save", cmd_save, "save [--dir D] [--vmcore F] [--keep N] [--host H]\n"
 	  "     [--then none|reboot|poweroff|shell] [--quiet]\n"
-	  "                          in the capture kernel: save /proc/vmcore" },
+	  "     [--format elf | --format kdump [--compress zstd|lzo|snappy|zlib|none]\n"
+	  "      [--dump-level 0-31]]\n"
+	  "                          in the capture kernel: save /proc/vmcore\n"
+	  "                          (elf: a sparse copy, the default; kdump:\n"
+	  "                          makedumpfile's format, default zstd, level 0)" },
 	{ "help", cmd_help, "help                    this text" },
 };
 

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * save: copy /proc/vmcore (in the capture kernel) to
- * DIR/<host>-<YYYY-MM-DD-HH:MM:SS>/vmcore, sparse, as vmcore-incomplete
- * first and renamed when complete and synced; the crashed kernel's log
- * beside it as dmesg.txt, read from the dump through libvmcore.  Never
- * overwrites: a name in use gets a .1, .2 ... suffix.
+ * DIR/<host>-<YYYY-MM-DD-HH:MM:SS>/vmcore, as vmcore-incomplete first and
+ * renamed when complete and synced; the crashed kernel's log beside it as
+ * dmesg.txt, read from the dump through libvmcore.  Never overwrites: a
+ * directory name in use gets a .1, .2 ... suffix, files are created with
+ * O_EXCL and renamed with RENAME_NOREPLACE.
+ *
+ * --format elf: a sparse byte copy.  --format kdump: makedumpfile's
+ * kdump-compressed format through libvmcore's writer (kdumpwrite.h),
+ * pages left out by libkernel's dump-level filter (dumplevel.h), as
+ * elfconv --format kdump writes it.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -20,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../libkernel/dumplevel.h"
+#include "../libvmcore/kdumpwrite.h"
 #include "../libvmcore/vmcore.h"
 #include "loader.h"
 
@@ -64,6 +72,7 @@ static void progress(const struct save_opts *o, uint64_t done, uint64_t total,
 
 	if (!o->progress)
 		return;
+	/* The same line for both formats: DONE counts source bytes. */
 	fprintf(stderr, "\rvmcore-loader: saving %3u%%  %6.1f MB/s ",
 		total ? (unsigned)(done * 100 / total) : 100u,
 		t > 0 ? (double)done / t / 1e6 : 0.0);
@@ -331,13 +340,198 @@ static void pick_host(const struct save_opts *o, struct vmcore *vc,
 	snprintf(host, n, "localhost");
 }
 
+struct vmc_error *save_create(const char *path, int *fd_ret)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return vmc_error_errno(errno, "%s%s", path, errno == EEXIST ?
+			": already there; never overwritten" : "");
+	*fd_ret = fd;
+	return NULL;
+}
+
+struct vmc_error *save_publish(const char *tmp, const char *final)
+{
+	int dfd;
+	char *dir, *slash;
+
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
+		return vmc_error_errno(errno, "renaming %s to %s%s", tmp, final,
+			errno == EEXIST ? " (already there; never "
+			"overwritten: the complete dump stays in the first)"
+			: "");
+	if (!(dir = strdup(final)))
+		return NULL;	/* renamed: only the directory sync is lost */
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	return NULL;
+}
+
+struct kdump_progress {
+	const struct save_opts *o;
+	time_t start, last;
+};
+
+static void kdump_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct kdump_progress *p = arg;
+
+	if (time(NULL) == p->last && done < total)
+		return;
+	p->last = time(NULL);
+	progress(p->o, done, total, p->start);
+}
+
+static struct vmc_error *filter_make(const struct save_opts *o,
+				     struct vmcore *vc,
+				     struct vmc_page_filter *f)
+{
+	struct dumplevel *dl;
+	struct vmc_error *err;
+
+	*f = (struct vmc_page_filter){ .dump_level = o->dump_level };
+	if ((err = dumplevel_create(vc, o->dump_level, &dl)))
+		return err;
+	dumplevel_hook(dl, f);
+	return NULL;
+}
+
+/* After the write: the filter's doubts and what was left out. */
+static void kdump_report(const struct save_opts *o,
+			 const struct vmc_page_filter *f,
+			 const struct vmc_kdump_stats *st)
+{
+	const struct dumplevel *dl = f->ctx;
+	char *sum;
+
+	for (size_t i = 0; dl && i < dumplevel_num_warnings(dl); i++)
+		fprintf(stderr, "vmcore-loader: warning: dump level %d: %s\n",
+			o->dump_level, dumplevel_warning(dl, i));
+	if (st->missing)
+		fprintf(stderr, "vmcore-loader: warning: %" PRIu64 " pages "
+			"could not be read from the source (truncated or "
+			"corrupt): the dump has no data for them and is "
+			"flagged incomplete; every other page is saved\n",
+			st->missing);
+	if (o->quiet)
+		return;
+	sum = dl ? dumplevel_summary(dl) : NULL;
+	fprintf(stderr, "vmcore-loader: kdump-compressed (%s, dump level %d):"
+		" %" PRIu64 " of %" PRIu64 " pages (%" PRIu64 " zero, %" PRIu64
+		" filtered out), %" PRIu64 " bytes%s%s\n",
+		vmc_compress_name((enum vmc_compress)o->compress),
+		o->dump_level, st->dumped, st->ram_pages, st->zero,
+		st->filtered, st->bytes, sum ? "; filter: " : "",
+		sum ? sum : "");
+	free(sum);
+}
+
+/* --format kdump: VC through the writer and the dump-level filter. */
+static struct vmc_error *write_kdump(const struct save_opts *o,
+				     struct vmcore *vc, int out)
+{
+	struct vmc_page_filter f;
+	struct kdump_progress pr = { o, time(NULL), 0 };
+	struct vmc_kdump_opts ko = {
+		.compress = (enum vmc_compress)o->compress, .filter = &f,
+		.progress = kdump_progress, .progress_arg = &pr,
+	};
+	struct vmc_kdump_stats st;
+	struct vmc_error *err = filter_make(o, vc, &f);
+
+	if (err)
+		return err;
+	err = vmcore_write_kdump(vc, out, &ko, &st);
+	if (err && o->progress)
+		fputc('\n', stderr);
+	if (!err && fsync(out) < 0)
+		err = vmc_error_errno(errno, "fsync");
+	if (!err)
+		kdump_report(o, &f, &st);
+	dumplevel_destroy(f.ctx);
+	return err;
+}
+
+/*
+ * The source as a dump libvmcore reads: needed for kdump (and for the
+ * log and the host name).  A source it cannot read is saved as a plain
+ * copy, a truncated one with what it holds: warnings, never a lost dump.
+ */
+static struct vmcore *open_source(const struct save_opts *o, bool *kdump,
+				  struct vmc_error **open_err)
+{
+	struct vmcore *vc = NULL;
+
+	*kdump = o->kdump;
+	*open_err = vmcore_open(o->vmcore, &vc);
+	if (*open_err) {
+		/* The message names the file. */
+		if (*kdump)
+			fprintf(stderr, "vmcore-loader: warning: %s; saving a "
+				"plain copy instead of a kdump-compressed one "
+				"(--format elf)\n", (*open_err)->message);
+		*kdump = false;
+		return NULL;
+	}
+	for (size_t i = 0; !o->quiet && i < vmcore_num_warnings(vc); i++)
+		fprintf(stderr, "vmcore-loader: warning: %s: %s\n", o->vmcore,
+			vmcore_warning(vc, i));
+	return vc;
+}
+
+/* DIR/vmcore-incomplete, written, then renamed to DIR/vmcore. */
+static struct vmc_error *save_vmcore(const struct save_opts *o, bool kdump,
+				     struct vmcore *vc, int in, uint64_t size,
+				     const char *dir)
+{
+	char *tmp = NULL, *final = NULL;
+	struct vmc_error *err = NULL;
+	int out = -1;
+
+	if (asprintf(&tmp, "%s/vmcore-incomplete", dir) < 0 ||
+	    asprintf(&final, "%s/vmcore", dir) < 0) {
+		err = &vmc_enomem;
+		goto out;
+	}
+	if ((err = save_create(tmp, &out)))
+		goto out;
+	if (!o->quiet)
+		fprintf(stderr, "vmcore-loader: saving %s (%" PRIu64 " MiB) to "
+			"%s%s\n", o->vmcore, size >> 20, final, kdump ?
+			" (kdump-compressed)" : "");
+	err = kdump ? write_kdump(o, vc, out)
+		    : copy_sparse(o, in, out, size, tmp);
+	if (err) {
+		err = vmc_error_prefix(err, "%s left incomplete: ", tmp);
+		goto out;
+	}
+	close(out);
+	out = -1;
+	err = save_publish(tmp, final);
+out:
+	if (out >= 0)
+		close(out);
+	free(tmp);
+	free(final);
+	return err;
+}
+
 struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 {
-	int in = open(o->vmcore, O_RDONLY | O_CLOEXEC), out = -1;
+	int in = open(o->vmcore, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	char *dir = NULL, *tmp = NULL, *final = NULL, host[256];
+	char *dir = NULL, host[256];
 	struct vmc_error *err = NULL, *open_err = NULL;
 	struct vmcore *vc = NULL;
+	bool kdump;
 
 	*saved_ret = NULL;
 	if (in < 0)
@@ -352,46 +546,18 @@ struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 		err = vmc_error_errno(errno, "creating %s", o->dir);
 		goto out;
 	}
-	/* The dump library reads the log and the host name; the copy itself
-	 * needs none of it, so a dump it cannot read is still saved. */
-	open_err = vmcore_open(o->vmcore, &vc);
-	if (open_err)
-		vc = NULL;
+	/* The dump library reads the log and the host name, and the pages
+	 * for kdump; a plain copy needs none of it, so a dump it cannot
+	 * read is still saved. */
+	vc = open_source(o, &kdump, &open_err);
 	pick_host(o, vc, host, sizeof(host));
-	if ((err = check_space(o->dir, (uint64_t)st.st_size)) ||
+	/* A kdump-compressed dump's size is not known before it is written
+	 * (that is the point of it): no check up front, ENOSPC says. */
+	if ((!kdump && (err = check_space(o->dir, (uint64_t)st.st_size))) ||
 	    (err = make_dump_dir(o, host, &dir)))
 		goto out;
-	if (asprintf(&tmp, "%s/vmcore-incomplete", dir) < 0 ||
-	    asprintf(&final, "%s/vmcore", dir) < 0) {
-		err = &vmc_enomem;
+	if ((err = save_vmcore(o, kdump, vc, in, (uint64_t)st.st_size, dir)))
 		goto out;
-	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (out < 0) {
-		err = vmc_error_errno(errno, "%s", tmp);
-		goto out;
-	}
-	if (!o->quiet)
-		fprintf(stderr, "vmcore-loader: saving %s (%" PRIu64 " MiB) to "
-			"%s\n", o->vmcore, (uint64_t)st.st_size >> 20, final);
-	if ((err = copy_sparse(o, in, out, (uint64_t)st.st_size, tmp))) {
-		err = vmc_error_prefix(err, "%s left incomplete: ", tmp);
-		goto out;
-	}
-	close(out);
-	out = -1;
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0) {
-		err = vmc_error_errno(errno, "renaming %s to %s", tmp, final);
-		goto out;
-	}
-	{
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
 	save_dmesg(vc, open_err, dir);
 	prune(o, host, dir);
 	*saved_ret = dir;
@@ -400,11 +566,7 @@ out:
 	if (vc)
 		vmcore_close(vc);
 	vmc_error_destroy(open_err);
-	if (out >= 0)
-		close(out);
 	close(in);
 	free(dir);
-	free(tmp);
-	free(final);
 	return err;
 }

@@ -12,7 +12,9 @@ vmlinux=$(sed -n 's/^VMLINUX=//p' "$dir/meta.txt")
 echo "demo: dump $dir/vmcore" >&2
 echo "demo: gdb $vmlinux -ex 'target remote | gdbserver-vmcore $dir/vmcore'" >&2
 
-set -- -q "$vmlinux" \
+# The ORC unwinder from the source tree, as an installed gdb loads it from
+# its system gdbinit directory (backtraces through interrupts and entry code).
+set -- -q -iex "source $top/gdbserver-vmcore/vmcore-orc.py" "$vmlinux" \
 	-ex "target remote | $build/gdbserver-vmcore $dir/vmcore" \
 	-ex 'echo \n(gdb) info threads\n' -ex 'info threads' \
 	-ex 'echo \n(gdb) bt\n' -ex 'bt' \

@@ -5,8 +5,8 @@
 set -eu
 what=${1:-test}
 
-build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
-test_pkgs="gdb gdb-multiarch python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils kexec-tools makedumpfile busybox-static cpio xz-utils kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs"
+build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev"
+test_pkgs="gdb gdb-multiarch debootstrap linux-kbuild-6.1 python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils qemu-user kexec-tools makedumpfile busybox-static cpio xz-utils zstd kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs openssh-client openssh-server strace"
 demo_pkgs="gdb qemu-system-x86 busybox-static cpio kmod e2fsprogs"
 
 case $what in
@@ -23,6 +23,8 @@ export DEBIAN_FRONTEND=noninteractive
 # The i386 and aarch64 real-dump fixtures download (never install) Debian
 # i386 and arm64 packages: the guests' kernels and userland, and gdb:i386
 # (tests/real/make-dump-i386.sh, make-dump-aarch64.sh, gdb-i386.sh).
+# qemu-user runs gdb:i386 where the host kernel has no IA-32 emulation
+# (tests/real/i386-run.sh).
 if [ "$what" = test ]; then
 	added=0
 	for a in i386 arm64; do

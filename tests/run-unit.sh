@@ -5,10 +5,11 @@
 #   e.g. make build/tests/test-rsp && tests/run-unit.sh build build/tests/test-rsp
 #   (`make check-unit` builds them all and calls this.)
 #
-# Each binary prints "PASS name" or "FAIL name: ..." lines
-# and exits with its number of failed tests; a binary killed by a signal
-# or running longer than UNIT_TIMEOUT seconds (default 300) counts as one
-# failure.  Exit status: 0 if every binary passed, 1 otherwise.
+# Each binary prints "PASS name" or "FAIL name: ..." lines and the summary
+# "# BINARY: N passed, M failed", and exits with its number of failed
+# tests; a binary killed by a signal, running longer than UNIT_TIMEOUT
+# seconds (default 300) or exiting 0 without a clean summary counts as
+# one failure.  Exit status: 0 if every binary passed, 1 otherwise.
 #
 # The tests find their data through VMC_SRCDIR (the source tree, set here
 # from this script's location) and the build through VMC_BUILD (which has
@@ -58,8 +59,14 @@ for bin in "$@"; do
 	p=$(grep -c '^PASS ' "$tmp/out")
 	f=$(grep '^FAIL ' "$tmp/out" | sed 's/^FAIL \([^:]*\):.*/\1/' | sort -u | wc -l)
 	pass=$((pass + p)) fail=$((fail + f))
-	if [ "$status" -ne 0 ] || [ "$f" -ne 0 ]; then
-		if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	# A program that exits early may exit 0: want unit.c's summary line.
+	summary=0
+	grep -qE "^# $name: [0-9]+ passed, 0 failed\$" "$tmp/out" || summary=1
+	if [ "$status" -ne 0 ] || [ "$f" -ne 0 ] || [ "$summary" -ne 0 ]; then
+		if [ "$status" -eq 0 ] && [ "$f" -eq 0 ]; then
+			echo "FAIL $name: exit status 0 without a clean summary line"
+			fail=$((fail + 1))
+		elif [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 			echo "FAIL $name: timed out after ${timeout_s}s"
 		elif [ "$status" -gt 100 ]; then
 			echo "FAIL $name: exit status $status (crashed?)"

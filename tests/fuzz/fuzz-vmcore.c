@@ -3,7 +3,8 @@
  * libFuzzer harness for dump files: the input is written to a memfd and
  * opened with vmcore_open(); then a few physical and virtual reads, page
  * walks, register decoding, a server on top of it answering a few
- * packets, and a task-list walk.  Built and run by tests/fuzz/run.sh.
+ * packets, a task-list walk, and the kdump-compressed writer (whose
+ * output must open again).  Built and run by tests/fuzz/run.sh.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -13,16 +14,19 @@
 #include <unistd.h>
 
 #include "../../arch/arch.h"
-#include "../../gdbserver-vmcore/modules.h"
+#include "../../libkernel/modfind.h"
+#include "../../libkernel/modules.h"
 #include "../../gdbserver-vmcore/server.h"
+#include "../../libkernel/usermem.h"
+#include "../../libvmcore/kdumpwrite.h"
 #include "../../libvmcore/pgwalk.h"
 #include "../../libvmcore/vmcore.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int memfd = -1;
-static char path[64];
+static int memfd = -1, outfd = -1;
+static char path[64], outpath[64];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -31,6 +35,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (memfd < 0)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+	outfd = memfd_create("fuzz-vmcore-kdump", MFD_CLOEXEC);
+	if (outfd < 0)
+		abort();
+	snprintf(outpath, sizeof(outpath), "/proc/self/fd/%d", outfd);
 	return 0;
 }
 
@@ -41,6 +49,37 @@ static uint64_t le64(const uint8_t *data, size_t size, size_t at)
 	for (size_t i = 0; i < 8 && at + i < size; i++)
 		v |= (uint64_t)data[at + i] << (8 * i);
 	return v;
+}
+
+/* The kdump writer on whatever opened (a small memory only: the time is
+ * per input), then the result must open again. */
+static void write_kdump(struct vmcore *vc, size_t size)
+{
+	struct vmc_kdump_opts o = {
+		.compress = (enum vmc_compress)(size % 5), .flat = size % 7 == 0,
+	};
+	struct vmcore *out;
+	struct vmc_error *err;
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < vmcore_num_segments(vc); i++) {
+		const struct vmc_segment *s = vmcore_segment(vc, i);
+
+		if (s->paddr + s->memsz > end)
+			end = s->paddr + s->memsz;
+		if (s->paddr + s->memsz < s->paddr)
+			return;
+	}
+	if (end > (64u << 20) || ftruncate(outfd, 0) < 0 ||
+	    lseek(outfd, 0, SEEK_SET) != 0)
+		return;
+	err = vmcore_write_kdump(vc, outfd, &o, NULL);
+	if (!err && (err = vmcore_open(outpath, &out)) == NULL)
+		vmcore_close(out);
+	if (err && err->code != VMC_ERR_UNSUPPORTED &&
+	    err->code != VMC_ERR_NOMEM)
+		abort();	/* we could not read what we wrote */
+	vmc_error_destroy(err);
 }
 
 static void reads(struct vmcore *vc, const uint8_t *data, size_t size)
@@ -138,6 +177,24 @@ static void walk_tasks(struct vmcore *vc, const uint8_t *data, size_t size)
 	strbuf_deinit(&warnings);
 }
 
+/* A walked module's build-id from its memory, and the input as its
+ * file: placing its sections must stay within the copy. */
+static void module_file(struct vmcore *vc, const struct kmodule *m,
+			const uint8_t *data, size_t size)
+{
+	char hex[2 * MODFIND_BUILD_ID_MAX + 1];
+	uint8_t *copy = malloc(size ? size : 1);
+
+	vmc_error_destroy(modfind_build_id(vc, m, hex));
+	if (strlen(hex) > 2 * MODFIND_BUILD_ID_MAX)
+		abort();
+	if (copy) {
+		memcpy(copy, data, size);
+		vmc_error_destroy(modfind_place(copy, size, m));
+		free(copy);
+	}
+}
+
 /* The module-list walk likewise, from a list head taken from the input:
  * it must end, and every module's section count stay bounded. */
 static void walk_modules(struct vmcore *vc, const uint8_t *data, size_t size)
@@ -155,13 +212,44 @@ static void walk_modules(struct vmcore *vc, const uint8_t *data, size_t size)
 	err = modules_walk(vc, &lay, le64(data, size, size / 7), &warnings,
 			   &ml);
 	if (!err) {
-		for (size_t i = 0; i < ml.n; i++)
+		for (size_t i = 0; i < ml.n; i++) {
 			if (ml.v[i].nsections > MODULE_SECTIONS_MAX)
 				abort();
+			module_file(vc, &ml.v[i], data, size);
+		}
 		modules_deinit(&ml);
 	}
 	vmc_error_destroy(err);
 	strbuf_deinit(&warnings);
+}
+
+/* A user address space from a task pointer taken from the input, with
+ * a made-up layout: user reads through whatever its mm->pgd points at
+ * stay within their buffer and the walk within its levels. */
+static void user_memory(struct vmcore *vc, const uint8_t *data, size_t size)
+{
+	static const struct usermem_layout lay = { .task_mm = 0x10,
+						   .mm_pgd = 0x50 };
+	uint64_t addr = le64(data, size, size / 8);
+	struct vmc_walk walk;
+	struct vmc_pgt pgt;
+	uint8_t buf[64];
+	size_t done;
+	struct vmc_error *err = usermem_pgt(vc, &lay, le64(data, size,
+							   size / 9), &pgt);
+
+	(void)usermem_is_user(vc, addr);
+	if (err) {
+		vmc_error_destroy(err);
+		return;
+	}
+	vmc_error_destroy(usermem_walk(vc, &pgt, addr, &walk));
+	if (walk.nsteps > VMC_PGT_MAX_LEVELS)
+		abort();
+	vmc_error_destroy(usermem_read(vc, &pgt, addr - 16, buf, sizeof(buf),
+				       &done));
+	if (done > sizeof(buf))
+		abort();
 }
 
 static void serve(struct vmcore *vc)
@@ -172,6 +260,7 @@ static void serve(struct vmcore *vc)
 		"qRcmd,696e666f",		/* monitor info */
 		"qRcmd,76746f7020307866666666666666663831303030303030",
 		"mffffffff81000000,40", "p10", "Hg2", "g", "qThreadExtraInfo,1",
+		"m1000,10", "qRcmd,76746f7020307831303030",	/* vtop 0x1000 */
 	};
 	struct server_opts opts = { .quiet = true };
 	struct server *s;
@@ -200,10 +289,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	reads(vc, data, size);
+	write_kdump(vc, size);
 	registers(vc);
 	serve(vc);
 	walk_tasks(vc, data, size);
 	walk_modules(vc, data, size);
+	user_memory(vc, data, size);
 	vmcore_close(vc);
 	return 0;
 }

@@ -3,7 +3,7 @@
 #
 # Usage (from anywhere; no make needed):
 #   tests/fuzz/run.sh                 # every harness, FUZZ_SECONDS each
-#   tests/fuzz/run.sh rsp server      # just these (rsp vmcoreinfo vmcore server)
+#   tests/fuzz/run.sh rsp server      # just these (rsp vmcoreinfo vmcore server loader dumplevel)
 #   FUZZ_SECONDS=5 tests/fuzz/run.sh  # smoke run, for `make check`
 #   FUZZ_BUILD_ONLY=1 tests/fuzz/run.sh
 #
@@ -15,7 +15,7 @@
 #   FUZZ_ARGS     extra libFuzzer options (e.g. -jobs=2 -workers=2)
 #
 # Everything is compiled with -fsanitize=fuzzer,address,undefined: the
-# objects of libvmcore/, arch/ and gdbserver-vmcore/ (without main.c), the
+# objects of libvmcore/, arch/, libkernel/ and gdbserver-vmcore/ (without main.c), the
 # harness, and tests/unit/corefile.c / gdbframes.c where a harness needs
 # them.  Each harness runs over a working corpus FUZZ_BUILD/corpus/NAME
 # (new inputs go there) plus the committed seeds tests/fuzz/corpus/NAME,
@@ -34,7 +34,7 @@ cd "$src" || exit 2
 out=${FUZZ_BUILD:-build-fuzz}
 cc=${CLANG:-clang}
 secs=${FUZZ_SECONDS:-60}
-all="rsp vmcoreinfo vmcore server loader"
+all="rsp vmcoreinfo vmcore server loader dumplevel"
 targets=${*:-$all}
 
 if ! command -v "$cc" >/dev/null 2>&1; then
@@ -48,11 +48,11 @@ mkdir -p "$out/obj" || exit 2
 
 # ---- build -------------------------------------------------------------
 objs=""
-for f in libvmcore/*.c arch/*.c gdbserver-vmcore/*.c; do
+for f in libvmcore/*.c arch/*.c libkernel/*.c gdbserver-vmcore/*.c; do
 	[ "$f" = gdbserver-vmcore/main.c ] && continue
 	o="$out/obj/$(echo "$f" | tr / _ | sed 's/\.c$/.o/')"
 	# Rebuild when the source or any header of the tree is newer.
-	if [ ! -f "$o" ] || [ -n "$(find libvmcore arch gdbserver-vmcore \
+	if [ ! -f "$o" ] || [ -n "$(find libvmcore arch libkernel gdbserver-vmcore \
 	     -name '*.[ch]' -newer "$o" 2>/dev/null | head -n 1)" ]; then
 		$cc $cflags -fsanitize=fuzzer-no-link -Wall -Wextra -c "$f" -o "$o" ||
 			exit 2
@@ -62,6 +62,7 @@ done
 
 extra_rsp="tests/unit/gdbframes.c"
 extra_server="tests/unit/corefile.c"
+extra_dumplevel="tests/unit/corefile.c"
 extra_loader="loader/bzimage.c loader/iomem.c loader/corehdr.c"
 for t in $targets; do
 	case " $all " in *" $t "*) ;; *)
@@ -71,7 +72,7 @@ for t in $targets; do
 	# shellcheck disable=SC2086
 	$cc $cflags -fsanitize=fuzzer -Wall -Wextra -Werror -Wshadow \
 		-Wstrict-prototypes -Wmissing-prototypes \
-		"tests/fuzz/fuzz-$t.c" $extra $objs -ldw -lelf -lz -llzo2 -lsnappy -lzstd -o "$out/fuzz-$t" ||
+		"tests/fuzz/fuzz-$t.c" $extra $objs -ldw -llzma -lelf -lz -llzo2 -lsnappy -lzstd -o "$out/fuzz-$t" ||
 		exit 2
 done
 [ -n "${FUZZ_BUILD_ONLY:-}" ] && exit 0
@@ -84,6 +85,7 @@ for t in $targets; do
 	mkdir -p "$out/corpus/$t" "$out/crashes/$t"
 	case $t in
 	vmcore) maxlen=65536 ;;
+	dumplevel) maxlen=40000 ;;
 	*) maxlen=4096 ;;
 	esac
 	dict=""

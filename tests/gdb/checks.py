@@ -56,6 +56,12 @@ def c_string(expr):
     v = value(expr)
     if isinstance(v, gdb.error):
         return "error: %s" % v
+    # An array of unknown bound (`extern const char linux_banner[]`, the
+    # declaration gdb finds first unless the defining unit is expanded:
+    # gdb 16 on the i386 vmlinux) holds no bytes: read from its start.
+    t = v.type.strip_typedefs()
+    if t.code == gdb.TYPE_CODE_ARRAY and t.sizeof == 0:
+        v = v[0].address
     return v.string()
 
 
@@ -89,6 +95,29 @@ def check_busy_cpu(thread, pid, bt, min_frames=3):
                         re.M)
     check("CPU thread %d (pid %d) has a symbolic backtrace of %d frames or "
           "more" % (thread, pid, min_frames), len(frames) >= min_frames, bt)
+
+
+# A frame line of gdb's backtrace and the function it names.
+BT_FRAME = re.compile(r"^#\d+ +(?:0x[0-9a-f]+ in )?([A-Za-z_][\w.]*) \(", re.M)
+
+
+def bt_functions(bt):
+    return BT_FRAME.findall(bt)
+
+
+def check_idle_bt(bt, what="idle thread bt", outermost="secondary_startup_64"):
+    """An x86 idle task's backtrace (with gdbserver-vmcore's unwinder
+    loaded): through any interrupt that caught it, into the idle loop, down
+    to its stack's outermost frame (x86_64: secondary_startup_64, where ORC
+    says the stack ends; i386: startup_32_smp), with no stop and no unnamed
+    frame."""
+    funcs = bt_functions(bt)
+    check("%s shows the idle loop" % what, "do_idle" in funcs, bt)
+    check("%s ends at the stack's outermost frame" % what,
+          bool(funcs) and re.match(outermost, funcs[-1]), bt)
+    check("%s has no stop and no unnamed frame" % what,
+          "Backtrace stopped" not in bt and "Cannot access memory" not in bt
+          and "?? (" not in bt and "in  (" not in bt, bt)
 
 
 def finish():

@@ -14,7 +14,8 @@ import sys
 import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check_busy_cpu, other_cpu_pid  # noqa
+from checks import bt_functions, check_busy_cpu, check_idle_bt  # noqa
+from checks import other_cpu_pid  # noqa
 from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
                     finish, meta, run, value)
 
@@ -65,6 +66,74 @@ check("panic bt has no garbage frames", "??" not in bt.split(
       "write_sysrq_trigger")[0], bt)
 
 
+# --- entry frames (gdbserver-vmcore's unwinder: vmcore-orc.py) ---------------
+# No independent i386 kernel unwinder exists here: drgn (0.0.31) reads
+# these dumps (tasks_ref.py) but its stack_trace() says "core dump stack
+# unwinding is not supported for i386 architecture", Debian's crash is
+# built for the host's architecture only, and the dump keeps no backtrace
+# of the kernel's own for an idle CPU.  So the references are the
+# struct pt_regs the entry code saved, found without the unwinder: the
+# argument of the C function it called (DWARF) or, for a task that entered
+# from user mode, task_pt_regs() = (struct pt_regs *)thread.sp0 - 1, read
+# with plain typed memory reads.
+def pt_regs_at(addr):
+    r = "(*(struct pt_regs *)0x%x)" % addr
+    return dict((f, int(value("%s.%s" % (r, f))) & 0xffffffff)
+                for f in ("ip", "sp", "cs", "bp"))
+
+
+def entry_frames():
+    """(entry frame, its caller) for every frame in .entry.text."""
+    lo = int(value("(unsigned long)&__entry_text_start"))
+    hi = int(value("(unsigned long)&__entry_text_end"))
+    f, out = gdb.newest_frame(), []
+    while f is not None:
+        if lo <= f.pc() < hi and f.newer() is not None:
+            out.append((f, f.older()))
+        f = f.older()
+    return out
+
+
+def check_entry_frames(bt, what, task_regs=None):
+    """Each entry frame's caller is the context its pt_regs saved (at the
+    called function's regs argument, else at TASK_REGS); returns how many
+    entry frames were checked."""
+    n = 0
+    for f, older in entry_frames():
+        name = "%s: %s's caller" % (what, f.name())
+        regs = None
+        try:
+            v = f.newer().read_var("regs")
+            regs = None if v.is_optimized_out else int(v) & 0xffffffff
+        except (gdb.error, ValueError):
+            pass
+        if regs is None:
+            regs = task_regs
+        if not check("%s: the pt_regs are known" % name, regs is not None,
+                     bt):
+            continue
+        n += 1
+        r = pt_regs_at(regs)
+        if r["cs"] & 3:
+            # (gdb's frame list ends with the pc-0 frame the unwinder's
+            # end of stack is, which backtraces leave out.)
+            last = older is not None and (older.older() is None or
+                                          older.older().pc() == 0)
+            check("%s is the last frame (user mode)" % name, last, bt)
+        else:
+            ebp = int(f.read_register("ebp")) & 0xffffffff
+            check_eq("%s: %%ebp encodes the pt_regs at %s's regs argument"
+                     % (name, f.newer().name()), "0x%x" % (ebp | 0x80000000),
+                     "0x%x" % regs)
+        if check("%s exists" % name, older is not None, bt):
+            check_eq("%s: pc = pt_regs.ip" % name, "0x%x" % older.pc(),
+                     "0x%x" % r["ip"])
+            check_eq("%s: sp = pt_regs.sp" % name, "0x%x" % (
+                int(older.read_register("esp")) & 0xffffffff), "0x%x" % r["sp"])
+    return n
+
+
+
 # --- per-CPU variables: link address + __per_cpu_offset[cpu] ----------
 def cpu_current(cpu):
     return "(*(struct task_struct **)((char *)&current_task + " \
@@ -72,6 +141,20 @@ def cpu_current(cpu):
 
 
 cur = cpu_current(crash_cpu)
+
+# The crasher entered by sysenter or int $0x80: its user context ends the
+# backtrace, one frame at the user pc task_pt_regs() holds.
+task_regs = int(value("(unsigned long)((struct pt_regs *)%s->thread.sp0 - 1)"
+                      % cur)) & 0xffffffff
+check_eq("panic bt: one entry frame, checked against its pt_regs",
+         check_entry_frames(bt, "panic bt", task_regs), 1)
+funcs = bt_functions(bt)
+check_match("panic bt: the syscall entry is the last kernel frame",
+            r"^entry_(SYSENTER|INT80)_32$", funcs[-1] if funcs else "")
+check_match("panic bt: then one frame at the user pc of task_pt_regs()",
+            r"\n#\d+ +0x0*%x in \?\? \(\)\s*$" %
+            pt_regs_at(task_regs)["ip"], bt)
+check("panic bt: no stop", "Backtrace stopped" not in bt, bt)
 check_eq("current_task of CPU %d is the crasher" % crash_cpu,
          c_string("%s->comm" % cur), m["CRASHER_COMM"])
 check_eq("current_task pid", int(value("%s->pid" % cur)),
@@ -228,9 +311,9 @@ run("thread %d" % idle)
 idle_bt = run("bt")
 idle_cpu = idle - 1
 if other_pid == 0:
-    check_match("idle thread bt shows the idle loop",
-                r" (do_idle|cpu_startup_entry|default_idle_call|"
-                r"default_idle) ", idle_bt)
+    check_idle_bt(idle_bt, outermost="startup_32_smp")
+    n = check_entry_frames(idle_bt, "idle thread bt")
+    print("idle thread bt: %d interrupt entry frame(s) checked" % n)
     check_match("idle CPU current_task is swapper",
                 r"^swapper/", c_string("%s->comm" % cpu_current(idle_cpu)))
 else:
@@ -239,10 +322,13 @@ run("thread %d" % panic_thread)
 
 if not quick:
     # --- read-only target ----------------------------------------------------
+    pc = int(value("$pc"))
     out = run("stepi")
     check_in("stepi leaves the target stopped", "stopped", out)
-    check_match("pc unchanged after stepi", r"crash_setup_regs|__crash_kexec",
-                run("frame"))
+    check_in("stepi explains why", "cannot run or step", out)
+    check_eq("pc unchanged after stepi", int(value("$pc")), pc)
+    check_match("... in the panicking task's crash path",
+                r"crash_setup_regs|__crash_kexec", run("frame"))
     check_in("memory writes are refused", "Cannot access memory",
              run("set var jiffies_64 = 1"))
 
@@ -282,5 +368,36 @@ if not quick:
                 r"physical 0x%x \(page size 0x%x\)" %
                 (int(m["KSYM__stext"], 16) - 0xc0000000,
                  0x200000 if pae else 0x400000), vtop)
+
+# --- user memory in the CPU view ---------------------------------------------
+# The panicking CPU's task (the crasher, busybox ash running `echo c
+# >/proc/sysrq-trigger`, make-dump-i386.sh) wrote "c\n" from its user
+# memory; the server reads it through that task's mm->pgd (2-level or
+# PAE), found from the vmlinux at the first user read.
+run("thread %d" % panic_thread)
+f, buf = gdb.newest_frame(), None
+while f is not None and buf is None:
+    if f.name() in ("write_sysrq_trigger", "vfs_write", "ksys_write"):
+        try:
+            v = f.read_var("buf")
+            buf = None if v.is_optimized_out else int(v)
+        except (gdb.error, ValueError):
+            pass
+    f = f.older()
+if check("a write frame on the panicking CPU has buf", buf is not None,
+         run("bt")):
+    xs = run("x/2xb 0x%x" % buf)
+    check_match("CPU view: buf holds the crasher's \"c\\n\" (its user "
+                "page tables)", r":\s+0x63\s+0x0a\s*$", xs)
+    vt = run("monitor vtop 0x%x" % buf)
+    check_match("monitor vtop of buf walks the CPU's task's mm->pgd",
+                r"\(user, thread CPU %d\)\n  mm->pgd at physical 0x[0-9a-f]+"
+                r"\n(.*\n)+physical 0x" % crash_cpu, vt)
+    # The idle CPU runs a kernel thread (swapper/N): no user memory.
+    run("thread %d" % idle)
+    check_in("idle CPU: no user memory at buf", "Cannot access memory",
+             run("x/2xb 0x%x" % buf))
+    check_in("unmapped user page 0x1000: Cannot access memory",
+             "Cannot access memory", run("x/2xb 0x1000"))
 
 finish()

@@ -7,12 +7,13 @@
 # Ground truth comes from the guest itself (meta.txt: /proc/kallsyms,
 # /proc/modules, pids), never from our own reading of the dump.
 import os
+import re
 
 import gdb
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check_busy_cpu, other_cpu_pid  # noqa
+from checks import check_busy_cpu, check_idle_bt, other_cpu_pid  # noqa
 from checks import (c_string, check, check_eq, check_in, check_match,  # noqa
                     finish, meta, run, value)
 
@@ -56,6 +57,21 @@ for fn in ("panic", "sysrq_handle_crash", "write_sysrq_trigger",
            "do_syscall_64", "entry_SYSCALL_64"):
     check_in("panic bt reaches %s" % fn, " %s " % fn, bt)
 
+# The syscall's pt_regs frame is from user mode: one frame at the user
+# pc ends the backtrace (gdbserver-vmcore/vmcore-orc.py), at the RIP the
+# kernel printed in its own panic report ("RIP: 0033:0x...").
+after = bt.split(" entry_SYSCALL_64 ", 1)[-1].splitlines()[1:]
+after = [ln for ln in after if ln.strip()]
+check("panic bt: one user-mode frame after entry_SYSCALL_64, no more",
+      len(after) == 1 and re.match(r"#\d+ +0x0000[0-7][0-9a-f]* in \?\? \(\)$",
+                                   after[0]) is not None, bt)
+if "SAVED_DMESG" in m and len(after) == 1:
+    with open(m["SAVED_DMESG"], errors="replace") as f:
+        urip = re.findall(r"RIP: 0033:(0x[0-9a-f]+)", f.read())
+    check("the user-mode frame is at the RIP of the kernel's panic report",
+          urip and int(after[0].split()[1], 16) == int(urip[-1], 16),
+          "%s vs %s" % (after[0], urip))
+
 rsp = int(value("$rsp"))
 stack = int(value("(unsigned long)current_task->stack"))
 check("panic stack pointer is in the task's stack",
@@ -96,8 +112,9 @@ if qemu:
     check_match("other CPU bt shows panic's stop IPI",
                 r" stop_this_cpu .*\n.* (__)?sysvec_reboot ", idle_bt)
 elif other_pid == 0:
-    check_match("idle thread bt shows the idle loop",
-                r" (do_idle|cpu_startup_entry|default_idle_call) ", idle_bt)
+    # Also when an interrupt caught the CPU (tests/gdb/run-real.sh loads
+    # gdbserver-vmcore/vmcore-orc.py, as an installed gdb does).
+    check_idle_bt(idle_bt)
 else:
     check_busy_cpu(other, other_pid, idle_bt)
 if qemu or other_pid == 0:
@@ -133,9 +150,17 @@ if not quick:
         if m["VMCOREINFO_NOTE"] == "0":
             check_in("monitor info: VMCOREINFO found in memory",
                      "using the kernel's own copy found in memory", info)
-        if "kdump-compressed" in info:
+        # Which of QEMU's files this is, the runner says (not the server).
+        if os.environ["VMC_QEMU_FORMAT"] == "kdump-zlib":
+            check_match("monitor info: the flattened kdump-compressed file",
+                        r"^format +kdump-compressed v6, zlib, .*flattened",
+                        info)
             check_in("monitor info: QEMU's wrong phys_base reported",
                      "using VMCOREINFO (QEMU 7.2", info)
+        else:
+            check_match("monitor info: an ELF file", r"^format +ELF64, ", info)
+            check("monitor info: no phys_base warning for an ELF file",
+                  "phys_base" not in info, info)
     dmesg = run("monitor dmesg")
     check_in("monitor dmesg: marker written to /dev/kmsg", m["MARKER"], dmesg)
     check_in("monitor dmesg: sysrq crash", "sysrq: Trigger a crash", dmesg)

@@ -14,7 +14,7 @@ session() {
 	shift 4
 	scripts=$("$top/tests/real/linux-gdb-scripts.sh" "$dir")
 	gdb_session "$name" env VMC_META="$dir/meta.txt" VMC_LX="$mode" \
-		timeout 600 "$gdb" -nx -batch -q "$@" \
+		timeout 600 "$gdb" -nx -batch -q -iex "source $unwinder" "$@" \
 		-ex "source $scripts/vmlinux-gdb.py" -x "$here/real-lx.py"
 }
 
@@ -26,6 +26,8 @@ exec_session() {
 
 x86=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
 exec_session x86_64 gdb "$x86"
+need_gdb16
+exec_session x86_64-gdb16 "$gdb16" "$x86"
 # x86_64 with KASLR: the vmlinux loaded after connecting with the
 # per-CPU section at 0, as monitor info advises; the server finds it
 # from gdb's -ex command.

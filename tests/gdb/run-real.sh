@@ -5,12 +5,14 @@
 set -eu
 . "$(dirname "$0")/lib-runner.sh"
 
-# gdb_check NAME VMLINUX DUMPDIR TARGET [ENV...]: run real.py against TARGET.
+# gdb_check NAME VMLINUX DUMPDIR TARGET [ENV...]: run real.py against TARGET
+# with $gdb (gdb 13 unless set).
+gdb=gdb
 gdb_check() {
 	name=$1 vmlinux=$2 dir=$3 target=$4
 	shift 4
 	gdb_session "$name" env VMC_META="$dir/meta.txt" "$@" timeout 600 \
-		gdb -nx -batch -q "$vmlinux" -ex "target remote $target" \
+		"$gdb" -nx -batch -q -iex "source $unwinder" "$vmlinux" -ex "target remote $target" \
 		-x "$here/real.py"
 }
 
@@ -33,6 +35,15 @@ for levels in 4 5; do
 		"| $server -q --threads cpus $dir/vmcore"
 done
 
+# gdb 16 as the second client (binary 'x' memory reads) on the 4-level
+# dump, over a pipe and over TCP.
+need_gdb16
+dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
+gdb=$gdb16
+gdb_check real-4level-stdio-gdb16 "$(meta_get "$dir" VMLINUX)" "$dir" \
+	"| $server -q --threads cpus $dir/vmcore"
+gdb=gdb
+
 # Transports, on the 4-level dump.
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
 vmlinux=$(meta_get "$dir" VMLINUX)
@@ -40,6 +51,11 @@ vmlinux=$(meta_get "$dir" VMLINUX)
 start_listener 127.0.0.1:0 "$dir/vmcore"
 gdb_check real-tcp "$vmlinux" "$dir" "$where" VMC_QUICK=1
 wait "$pid" || { echo "FAIL server over TCP exited with $?"; fail=$((fail + 1)); }
+start_listener 127.0.0.1:0 "$dir/vmcore"
+gdb=$gdb16
+gdb_check real-tcp-gdb16 "$vmlinux" "$dir" "$where" VMC_QUICK=1
+gdb=gdb
+wait "$pid" || { echo "FAIL server over TCP (gdb 16) exited with $?"; fail=$((fail + 1)); }
 
 sock=$tmp/gdbserver-vmcore.sock
 start_listener "unix:$sock" "$dir/vmcore"
@@ -53,11 +69,12 @@ wait "$pid" || { echo "FAIL server over a Unix socket exited with $?"; fail=$((f
 qdir=$("$top/tests/real/make-qemu-dumps-x86_64.sh")
 vmlinux=$(meta_get "$qdir" VMLINUX)
 for f in vmcore-elf vmcore-paging vmcore-kdump-zlib; do
-	gdb_check "qemu-${f#vmcore-}" "$vmlinux" "$qdir" "| $server -q --threads cpus $qdir/$f"
+	gdb_check "qemu-${f#vmcore-}" "$vmlinux" "$qdir" "| $server -q --threads cpus $qdir/$f" \
+		VMC_QEMU_FORMAT="${f#vmcore-}"
 done
 ndir=$("$top/tests/real/make-qemu-dumps-x86_64.sh" --no-vmcoreinfo)
 gdb_check qemu-no-vmcoreinfo "$(meta_get "$ndir" VMLINUX)" "$ndir" \
-	"| $server -q --threads cpus $ndir/vmcore-elf"
+	"| $server -q --threads cpus $ndir/vmcore-elf" VMC_QEMU_FORMAT=elf
 
 # Differential: the same machine's pages read the same from every file.
 # paging=true holds only the mapped pages, so it is compared on a sample;

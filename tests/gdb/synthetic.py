@@ -138,7 +138,15 @@ for va, level in lists.get("unmapped", []):
         check("unmapped %s fails" % va, False, "read succeeded")
     except gdb.MemoryError:
         check("unmapped %s fails" % va, True)
-    if have_pgt:
+    if have_pgt and num(va) < 1 << 63:
+        # The lower half is user memory (x86_64): a CPU thread of a
+        # server without a vmlinux has none, whatever the kernel's
+        # tables hold there.
+        check_match("monitor vtop %s: a user address, none in the CPU "
+                    "view without a vmlinux" % va,
+                    r"\(user, thread .*\)\n  no user memory in the CPU view",
+                    run("monitor vtop %s" % va))
+    elif have_pgt:
         check_match("monitor vtop %s names the %s level" % (va, level),
                     r"%s entry .* is not present|not a canonical" % level,
                     run("monitor vtop %s" % va))

@@ -102,6 +102,18 @@ async function session(dc, m, host, port, outputs) {
     check('evaluate: release is ' + m.UNAME_R,
           ev.success && ev.body.result.includes(m.UNAME_R), ev.body);
 
+    if (process.env.DAP_MODULES) {
+        // The server has the vmlinux and virtio_blk's file (run.sh):
+        // its symbols with no command.
+        const mod = await dc.evaluateRequest({
+            expression: '(unsigned long)&__this_module',
+            frameId: frames[0].id, context: 'watch' });
+        check('evaluate: virtio_blk\'s __this_module is where the guest ' +
+              'had it', mod.success && /^\d+$/.test(mod.body.result) &&
+              BigInt(mod.body.result) === BigInt(m.VIRTIO_BLK_THIS_MODULE),
+              mod.body);
+    }
+
     const banner = Buffer.from(m.PROC_VERSION).subarray(0, 64);
     const mem = await dc.customRequest('readMemory', {
         memoryReference: m.KSYM_linux_banner, count: banner.length });

@@ -170,6 +170,29 @@ def main():
         return summary()
 
 
+def check_module(m, done, recs, path):
+    """With the server given the vmlinux and a --search-dir holding
+    virtio_blk's debug file (run.sh): the module's symbols with no
+    command, as gdb announces a shared library to MI front ends."""
+    loaded = [r.results for r in recs if r.kind == "=" and
+              r.cls == "library-loaded"]
+    check("connect: =library-loaded for virtio_blk's file, from its base",
+          any(lib.get("target-name") == path and
+              lib.get("host-name") == "target:" + path and
+              lib.get("ranges", [{}])[0].get("from") ==
+              m["VIRTIO_BLK_MODULE_ADDR"] for lib in loaded), loaded)
+    res, _ = done("evaluate &__this_module",
+                  '-data-evaluate-expression "(unsigned long)&__this_module"')
+    check("virtio_blk's __this_module is where the guest had it",
+          res.results.get("value") ==
+          str(int(m["VIRTIO_BLK_THIS_MODULE"], 16)), res)
+    _, crecs = done("info symbol", '-interpreter-exec console "info symbol '
+                    '%s"' % m["VIRTIO_BLK_MODULE_ADDR"])
+    check("info symbol: the module's base is virtio_blk text",
+          " in section .text of target:%s" % path in streams(crecs, "~"),
+          streams(crecs, "~"))
+
+
 def session():
     m = meta(sys.argv[1])
     target = sys.argv[2]
@@ -210,6 +233,8 @@ def session():
                         r"connection closed", streams(recs, "&")),
           streams(recs, "&"))
     done("sizeof(void*)", '-data-evaluate-expression "sizeof (void*)"')
+    if os.environ.get("MI_MODULE_FILE"):
+        check_module(m, done, recs, os.environ["MI_MODULE_FILE"])
 
     # The views: threads, call stack, locals, registers, watch, memory.
     res, _ = done("thread-info", "-thread-info")

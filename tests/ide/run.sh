@@ -1,6 +1,7 @@
 #!/bin/sh
 # IDE front ends and lldb against the server on the real x86_64 kdump:
-# a gdb/MI session as VS Code's cpptools drives it (mi.py), a Debug
+# a gdb/MI session as VS Code's cpptools drives it (mi.py, with gdb 13
+# and with gdb 16), a Debug
 # Adapter Protocol session through Eclipse CDT's cdt-gdb-adapter (dap.js,
 # packages installed by npm-deps.sh outside the tree), and lldb's
 # gdb-remote (lldb.py).  Each runs against its own server over TCP.
@@ -15,13 +16,18 @@ spid=""
 trap '[ -z "$spid" ] || kill "$spid" 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 fail=0
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore
+# mi.py and lldb.py import results.py: no __pycache__ in the source tree.
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 
 dir=$("$top/tests/real/make-dump-x86_64.sh" --levels 4)
 meta=$dir/meta.txt
 
 # start_server NAME: a server on a free TCP port; sets $spid and $port.
 start_server() {
-	"$server" --listen 127.0.0.1:0 "$dir/vmcore" 2>"$tmp/$1.server" &
+	# shellcheck disable=SC2086
+	"$server" --listen 127.0.0.1:0 ${server_opts:-} "$dir/vmcore" \
+		2>"$tmp/$1.server" &
 	spid=$!
 	port=""
 	for _ in $(seq 100); do
@@ -42,6 +48,12 @@ run_client() {
 	start_server "$name"
 	if "$@" "$port" >"$tmp/$name.log" 2>&1; then
 		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" || true
+		# A driver that stops early may exit 0: want its summary too.
+		if ! grep -qE '^[0-9]+ passed, 0 failed$' "$tmp/$name.log"; then
+			echo "FAIL $name: no clean summary line; last lines:"
+			tail -n 15 "$tmp/$name.log"
+			fail=$((fail + 1))
+		fi
 	else
 		grep -E '^(FAIL|[0-9]+ passed)' "$tmp/$name.log" ||
 			tail -n 40 "$tmp/$name.log"
@@ -69,7 +81,26 @@ lldb_session() {
 }
 
 run_client gdb-mi mi
+# The same MI session with gdb 16 (Debian 13's, tests/real/trixie-root.sh).
+gdb16=$("$top/tests/real/trixie-root.sh")/gdb
+mi16() { GDB=$gdb16 mi "$1"; }
+run_client gdb-mi-gdb16 mi16
+# Module symbols with no command over MI: the server has the vmlinux
+# (CPU threads kept, as the checks above expect) and a --search-dir with
+# virtio_blk's debug file (tests/real/module-debug.sh).
+tree=$("$top/tests/real/module-debug.sh" "$dir")
+kofile=${tree%/boot/*}/lib/modules/$(sed -n 's/^KVER=//p' "$meta")/kernel/drivers/block/virtio_blk.ko
+mkdir -p "$tmp/kos"
+cp "$kofile" "$tmp/kos/"
+mi_mod() { MI_MODULE_FILE=$tmp/kos/virtio_blk.ko mi "$1"; }
+mi16_mod() { MI_MODULE_FILE=$tmp/kos/virtio_blk.ko GDB=$gdb16 mi "$1"; }
+server_opts="--vmlinux $(sed -n 's/^VMLINUX=//p' "$meta") --threads cpus --search-dir $tmp/kos"
+run_client gdb-mi-modules mi_mod
+run_client gdb-mi-gdb16-modules mi16_mod
 modules=$("$here/npm-deps.sh")
+dap_mod() { DAP_MODULES=1 dap "$1"; }
+run_client dap-cdt-gdb-adapter-modules dap_mod
+server_opts=""
 run_client dap-cdt-gdb-adapter dap
 run_client lldb lldb_session
 

@@ -5,8 +5,9 @@
 #   VMC_PAGES="PFN=HASH ..." [VMC_EXCLUDED=PFN] [VMC_INFO_HAS="a|b"] \
 #   [VMC_UNREADABLE="SYMBOL ..."] [VMC_ZERO_START=1] gdb -batch -nx VMLINUX \
 #       -ex 'target remote | gdbserver-vmcore DUMP' -x pages.py
-# HASH is what `cmppages --hash-pfns` prints for the reference: crc32 and
-# adler32 as 16 hex digits, or "-" for a page that must not read.  Pages
+# HASH is the page as a reader we did not write read it (run.sh takes it
+# from drgn, tests/kdump/drgn_pages.py): crc32 and adler32 as 16 hex
+# digits, or "-" for a page that must not read.  Pages
 # are read in the kernel's direct map (page_offset_base + physical).
 # VMC_EXCLUDED names an excluded pfn to toggle zero-excluded on; with
 # VMC_ZERO_START=1 the server was started with --zero-excluded.

@@ -13,14 +13,17 @@
 # 3. cmppages: every physical page of every encoding against the ELF
 #    vmcore, through libvmcore (excluded pages as the dump level allows,
 #    lost pages only in the incomplete dump).
-# 4. drgn (libkdumpfile, a reader we did not write) hashes a sample of
-#    pages of each encoding; they must match ours.  drgn cannot read
-#    flattened files: that is said, and the oracle is not asked about those (cmppages and gdb still check them).
+# 4. drgn (Debian 13's: libkdumpfile and its own ELF reader, readers we
+#    did not write) hashes a sample of pages of the vmcore and of each
+#    encoding (split sets file by file); they must match ours.  Only the
+#    encodings marked nodrgn=1 are not compared, and that is said.
 # 5. gdb: tests/gdb/real.py (VMC_QUICK=1) against every readable
 #    encoding, as tests/gdb/run-real.sh runs it on the ELF vmcore; and
-#    tests/kdump/pages.py: excluded pages fail with "Cannot access memory"
-#    and read as zeros with `monitor zero-excluded on` or --zero-excluded;
-#    the incomplete dump opens with a warning and what it lost fails.
+#    tests/kdump/pages.py: a present page holds the bytes drgn read,
+#    excluded pages fail with "Cannot access memory" and read as zeros
+#    with `monitor zero-excluded on` or --zero-excluded, monitor info
+#    counts makedumpfile's excluded pages; the incomplete dump opens with
+#    a warning and what it lost fails.
 #
 # Prints PASS/FAIL per check and a
 # summary; exits 1 if anything failed.  Jobs run $KDUMP_JOBS at a time
@@ -58,7 +61,8 @@ done
 #               read the reference's bytes from it (checks the encoder)
 #   split       the files of a split set (makedumpfile --split): read as
 #               one dump, given in reverse order; drgn takes one file only
-#   nodrgn=1    drgn is not asked (it does not read that machine either)
+#   nodrgn=1    drgn is not asked: the header names a machine drgn does
+#               not read either (it opens the file and reads no page)
 #   same=NAME   byte for byte that file;  flat=NAME  rearranged, that file
 # mk-header32 is what a 32-bit makedumpfile writes (machine i686): the
 # pages are this x86_64 guest's, but the header says i386, so the reader
@@ -239,40 +243,44 @@ refuse_set "a split file with a whole dump" "not a file of a split dump set" "$1
 refuse_set "files of two different split dumps" "different split dumps" "$1" "$2" "$(path_of split-zlib-d31 | cut -d, -f2)"
 
 # --- 4. drgn ---------------------------------------------------------------
+# The reference for every page checked below is drgn's (Debian 13's, from
+# tests/real/trixie-root.sh: libkdumpfile for kdump-compressed and
+# flattened files, drgn's own ELF reader for the vmcore).  It must read
+# every encoding, and the files of a split set (one file at a time); the
+# only encodings it is not asked about are those marked nodrgn=1 above.
 section "drgn (libkdumpfile) on a sample of pages"
-py=""
-for p in python3 /usr/bin/python3; do
-	if "$p" -c 'import drgn' 2>/dev/null; then py=$p; break; fi
-done
-"$cmppages" --hash-sample "$vmcore" >"$tmp/ref.hash"
-if [ -z "$py" ]; then
-	bad "drgn" "no python3 with drgn (mk/install-deps.sh test installs python3-drgn)"
+"$cmppages" --hash-sample "$vmcore" >"$tmp/ours.vmcore"
+: >"$tmp/ref.hash"
+if ! trixie=$("$top/tests/real/trixie-root.sh"); then
+	bad "drgn" "tests/real/trixie-root.sh failed (drgn comes from its Debian 13 root)"
+elif ! "$trixie/python3" "$here/drgn_pages.py" "$vmcore" <"$tmp/ours.vmcore" \
+	>"$tmp/ref.hash" 2>"$tmp/ref.err"; then
+	bad "drgn reads the ELF vmcore" "$(cat "$tmp/ref.hash" "$tmp/ref.err")"
+elif ! cmp -s "$tmp/ours.vmcore" "$tmp/ref.hash"; then
+	bad "drgn reads the ELF vmcore as ours" "$(diff "$tmp/ours.vmcore" "$tmp/ref.hash" | grep -c '^[<>]') lines differ"
 else
+	ok "drgn reads the ELF vmcore as ours: $(wc -l <"$tmp/ref.hash") pfns, $(grep -vc ' -$' "$tmp/ref.hash") readable"
 	echo "$expect" | while read -r n level kind rest; do
 		[ -n "$n" ] || continue
-		f=$(path_of "$n")
-		[ -n "$f" ] || continue
-		if [ "$kind" = split ]; then
-			echo "NOTE drgn opens one file, not a split set: $n not compared"
+		[ -n "$(path_of "$n")" ] || continue
+		if [ "$(field "$n" nodrgn)" = 1 ]; then
+			echo "NOTE drgn is not asked about $n: its header names machine $(field "$n" machine), which drgn does not read either (it opens the file and reads none of its pages)"
 			continue
 		fi
-		if [ -n "$(field "$n" nodrgn)" ]; then
-			echo "NOTE drgn does not support $(field "$n" machine) either: $n not compared"
-			continue
-		fi
-		"$py" "$here/drgn_pages.py" "$f" <"$tmp/ref.hash" >"$tmp/drgn.$n" 2>&1 && rc=0 || rc=$?
-		if [ "$rc" = 3 ]; then
-			echo "NOTE drgn cannot read $n, not compared: $(sed 's/^# drgn cannot open [^:]*: //' "$tmp/drgn.$n")"
-			continue
-		fi
+		# shellcheck disable=SC2046 # one argument per file
+		"$trixie/python3" "$here/drgn_pages.py" $(files_of "$n") \
+			<"$tmp/ref.hash" >"$tmp/drgn.$n" 2>"$tmp/drgn.$n.err" && rc=0 || rc=$?
+		# shellcheck disable=SC2046 # one argument per file
 		case $kind in
 		refuse) want=$tmp/ref.hash what="the ELF vmcore's" ;;
-		*) "$cmppages" --hash-pfns "$f" <"$tmp/ref.hash" >"$tmp/ours.$n" 2>&1 || true
+		*) "$cmppages" --hash-pfns $(files_of "$n") <"$tmp/ref.hash" >"$tmp/ours.$n" 2>&1 || true
 		   want=$tmp/ours.$n what="ours" ;;
 		esac
 		npages=$(grep -vc ' -$' "$tmp/drgn.$n" || true)
 		if [ "$rc" = 0 ] && cmp -s "$want" "$tmp/drgn.$n"; then
 			echo "PASS drgn reads $n as $what: $(wc -l <"$tmp/ref.hash") pfns, $npages readable"
+		elif [ "$rc" != 0 ]; then
+			echo "FAIL drgn reads $n: exit status $rc: $(cat "$tmp/drgn.$n" "$tmp/drgn.$n.err" | head -n 5 | tr '\n' ' ')"
 		else
 			echo "FAIL drgn reads $n as $what: $(diff "$want" "$tmp/drgn.$n" | grep -c '^[<>]') lines differ, first: $(diff "$want" "$tmp/drgn.$n" | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
 		fi
@@ -291,7 +299,7 @@ gdb_job() {	# NAME SCRIPT DUMP [SERVER-OPTION] -- ENV...
 	shift 5
 	if env VMC_META="$dir/meta.txt" "$@" timeout 300 gdb -nx -batch -q \
 		-iex "set index-cache directory $idx" -iex "set index-cache enabled on" \
-		"$vmlinux" -ex "target remote | $server -q --threads cpus $opt $dump" \
+		-iex "source $top/gdbserver-vmcore/vmcore-orc.py" "$vmlinux" -ex "target remote | $server -q --threads cpus $opt $dump" \
 		-x "$script" >"$tmp/gdb.$name" 2>&1; then
 		echo 0 >"$tmp/gdb.$name.rc"
 	else
@@ -307,18 +315,27 @@ gdb_report() {	# a script that dies early exits 0 too: want its summary
 	fi
 }
 
-# Pages for pages.py: a present, non-zero page and an excluded one of the
-# -d 31 dump.
+# Pages for pages.py, as drgn read them (section 4): a present, non-zero
+# page of the -d 31 dump with its hash, and one the dump excluded (the
+# middle one of those the vmcore has and the -d 31 dump does not).  The
+# number of pages it excluded is makedumpfile's own: its report for the
+# same vmcore and dump level, less the zero pages (at -d 31 makedumpfile
+# writes those as one shared zero page, so they read as zeros).
 zero=$(python3 -c 'import zlib; d = bytes(4096); print("%08x%08x" % (zlib.crc32(d), zlib.adler32(d)))')
 d31=$(path_of mdf-zlib-d31)
 inc=$(path_of mk-incomplete)
-"$cmppages" --hash-pfns "$d31" <"$tmp/ref.hash" >"$tmp/d31.hash"
-present=$(awk -v z="$zero" '$2 != "-" && $2 != z { print $1 "=" $2; exit }' "$tmp/d31.hash")
-"$cmppages" --excluded "$d31" >"$tmp/d31.excluded"
-excluded=$(awk -v n="$(($(wc -l <"$tmp/d31.excluded") / 2))" 'NR == n { print; exit }' "$tmp/d31.excluded")
-nexcl=$(wc -l <"$tmp/d31.excluded" | tr -d ' ')
-if [ -z "$present" ] || [ -z "$excluded" ]; then
-	bad "pages for gdb" "present '$present' excluded '$excluded'"
+touch "$tmp/drgn.mdf-zlib-d31"
+present=$(awk -v z="$zero" '$2 != "-" && $2 != z { print $1 "=" $2; exit }' "$tmp/drgn.mdf-zlib-d31")
+awk 'NR == FNR { if ($2 != "-") have[$1] = 1; next }
+     $2 == "-" && ($1 in have) { print $1 }' "$tmp/ref.hash" "$tmp/drgn.mdf-zlib-d31" >"$tmp/d31.excluded"
+excluded=$(awk -v n="$((($(wc -l <"$tmp/d31.excluded") + 1) / 2))" 'NR == n { print; exit }' "$tmp/d31.excluded")
+makedumpfile -d 31 --dry-run --show-stats "$vmcore" "$tmp/dry-run.kdump" >"$tmp/d31.stats" 2>&1 || true
+e=$(sed -n 's/^ *Excluded pages *: *\(0x[0-9a-f]*\)$/\1/p' "$tmp/d31.stats")
+z=$(sed -n 's/^ *Pages filled with zero *: *\(0x[0-9a-f]*\)$/\1/p' "$tmp/d31.stats")
+nexcl=""
+[ -z "$e" ] || [ -z "$z" ] || nexcl=$((e - z))
+if [ -z "$present" ] || [ -z "$excluded" ] || [ -z "$nexcl" ]; then
+	bad "pages for gdb" "present '$present' excluded '$excluded' count '$nexcl' (makedumpfile: $(tail -n 3 "$tmp/d31.stats" | tr '\n' ' '))"
 fi
 
 # The first run alone writes the vmlinux index the others use.

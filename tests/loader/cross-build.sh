@@ -1,12 +1,14 @@
 #!/bin/sh
 # Cross-build the static vmcore-loader for ARCH (aarch64 | i386) against
 # Debian's -dev packages of that architecture, downloaded and unpacked into
-# the cache (never installed); print the loader's path on stdout.
-# Usage: tests/loader/cross-build.sh aarch64|i386
+# the cache (never installed), in BUILD_DIR (the caller's temporary
+# directory: never the source tree); print the loader's path on stdout.
+# Usage: tests/loader/cross-build.sh aarch64|i386 BUILD_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 arch=${1:-}
+bdir=${2:-}
 prog=cross-build-$arch
 cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
 die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
@@ -14,8 +16,10 @@ log() { printf '%s: %s\n' "$prog" "$*" >&2; }
 case $arch in
 aarch64) triplet=aarch64-linux-gnu debarch=arm64 libdir=aarch64-linux-gnu ;;
 i386) triplet=i686-linux-gnu debarch=i386 libdir=i386-linux-gnu ;;
-*) die "usage: $0 aarch64|i386" ;;
+*) die "usage: $0 aarch64|i386 BUILD_DIR" ;;
 esac
+[ -n "$bdir" ] || die "usage: $0 aarch64|i386 BUILD_DIR"
+mkdir -p "$bdir" && bdir=$(cd "$bdir" && pwd) || die "cannot make $bdir"
 for t in "$triplet-gcc" "$triplet-ar" apt-get dpkg-deb; do
 	command -v "$t" >/dev/null 2>&1 || die "'$t' not found; run mk/install-deps.sh test"
 done
@@ -51,8 +55,7 @@ if [ ! -e "$sysroot/done" ]; then
 	mv "$sysroot.tmp" "$sysroot"
 fi
 
-# ---- cross build, static, in its own build directory.
-bdir=$top/build-$arch
+# ---- cross build, static, in the build directory given.
 inc=$sysroot/usr/include
 lib=$sysroot/usr/lib/$libdir
 MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s BUILD="$bdir" SAN= \

@@ -52,7 +52,7 @@ vmlinuz=$(sed -n 's/^VMLINUZ=//p' "$fixture/meta.txt")
 [ -n "$busybox" ] && [ -x "$busybox" ] || die "no $debarch busybox (the $arch fixture script unpacks it)"
 
 # ---- the static loader, cross-built (tests/loader/cross-build.sh).
-loader=$("$here/cross-build.sh" "$arch") || die "cross build of vmcore-loader failed"
+loader=$("$here/cross-build.sh" "$arch" "$tmp/build") || die "cross build of vmcore-loader failed"
 readelf -h "$loader" | grep -q "Machine: *$machine" && ok "vmcore-loader cross-built for $arch" ||
 	bad "not an $arch program: $(readelf -h "$loader" | grep Machine)"
 ! readelf -lW "$loader" | grep -q interpreter && ok "statically linked" || bad "dynamically linked"

@@ -10,7 +10,15 @@
 #   * i386 686-pae, crashkernel=64M (placed by the kernel), ELF64 header;
 #   * x86_64 cloud-amd64 (4-level), ELF64 header, kernel text PT_LOAD.
 # The dumps are fixtures (tests/real/make-dump-*.sh --loader ours /
-# --kexec-load), cached like the others.
+# --kexec-load), cached like the others, and they are this commit's: the
+# key in their directory names (tests/real/lib-fixture.sh fixture_key)
+# hashes the sources of vmcore-loader (load, kexec_load, the core header,
+# boot_params, the purgatory, save; libvmcore/, arch/, mk/build.mk),
+# vmcore-mkinitramfs and capture-init.sh, so a change to any of them
+# makes new dumps, and the checks below read what that code did.  The
+# x86_64 capture saves with vmcore-mkinitramfs's default configuration
+# (kdump, zstd, dump level 31) and the fixture keeps an ELF copy too; the
+# i386 captures save --format elf (their tests read the ELF32 file).
 # Usage: tests/loader/qemu-kexec-load.sh BUILD_DIR
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -56,7 +64,8 @@ check_dump() {
 gdb_session() {
 	name=$1 dir=$2 script=$3
 	vmlinux=$(m "$dir" VMLINUX)
-	if env VMC_META="$dir/meta.txt" timeout 600 gdb -nx -batch -q "$vmlinux" \
+	if env VMC_META="$dir/meta.txt" timeout 600 gdb -nx -batch -q \
+		-iex "source $top/gdbserver-vmcore/vmcore-orc.py" "$vmlinux" \
 		-ex "target remote | $server -q --threads cpus --vmlinux $vmlinux $dir/vmcore" \
 		-x "$top/tests/gdb/$script" >"$tmp/$name.log" 2>&1 &&
 		grep -qE '^[0-9]+ passed, 0 failed' "$tmp/$name.log"; then
@@ -78,7 +87,7 @@ gdb_session i386-elf32 "$d32" real-i386.py
 # Debian's gdb:i386 on the file itself: ELF32 is what it can open.
 gdb32=$("$top/tests/real/gdb-i386.sh")
 vml=$(m "$d32" VMLINUX)
-timeout 300 "$gdb32" -nx -batch -q -ex "symbol-file -o $(m "$d32" KASLR_OFFSET) $vml" \
+timeout 300 "$gdb32" -nx -batch -q -iex "source $top/gdbserver-vmcore/vmcore-orc.py" -ex "symbol-file -o $(m "$d32" KASLR_OFFSET) $vml" \
 	-ex "core-file $d32/vmcore" -ex "thread $(($(m "$d32" CRASHER_CPU) + 1))" -ex bt \
 	>"$tmp/g32" 2>&1 || true
 grep -qE '^#[0-9]+ .*sysrq_handle_crash' "$tmp/g32" && grep -qE '^#[0-9]+ .*write_sysrq_trigger' "$tmp/g32" &&
@@ -98,6 +107,20 @@ tr -d '\r' <"$dx/console.log" | grep -qE '^entry .*64-bit entry' &&
 	ok "x86_64: the purgatory enters the kernel at its 64-bit entry" ||
 	bad "x86_64: entry" "$(grep '^entry' "$dx/console.log")"
 gdb_session x86_64 "$dx" real.py
+# The capture image's default save (kdump, zstd, dump level 31; the ELF
+# vmcore above is the fixture wrapper's copy of the same /proc/vmcore).
+kd=$(m "$dx" KDUMP)
+if [ "$(head -c 8 "$kd")" = "KDUMP   " ] &&
+   "$build/tests/cmppages" --level 31 "$dx/vmcore" "$kd" >"$tmp/cmp" 2>&1; then
+	ok "x86_64: the default capture's kdump (zstd, -d 31, $(stat -c %s "$kd") bytes) holds the ELF copy's pages: $(grep 'pages compared' "$tmp/cmp" | sed 's/^ *//')"
+else
+	bad "x86_64: the default capture's kdump" "$(cat "$tmp/cmp")"
+fi
+gdb -nx -batch -ex 'set pagination off' -ex "file $(m "$dx" VMLINUX)" \
+	-ex "target remote | $server -q $kd" -ex 'bt' >"$tmp/kbt" 2>&1 || true
+grep -q 'sysrq_handle_crash' "$tmp/kbt" && grep -q 'write_sysrq_trigger' "$tmp/kbt" &&
+	ok "x86_64: gdb through gdbserver-vmcore on the default capture's kdump: panic backtrace" ||
+	bad "x86_64: gdb bt on the default capture's kdump" "$(tail -n 10 "$tmp/kbt")"
 
 echo "kexec_load path end to end: $pass passed, $fail failed"
 [ "$fail" = 0 ]

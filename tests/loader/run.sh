@@ -2,7 +2,11 @@
 # vmcore-loader without a crash: status and crashkernel= sizing against
 # fixture /proc and /sys files, load --dry-run's command line, and save
 # (sparse copy, names, never overwriting, interrupted copy, full disk,
-# --keep) on a real dump from tests/real/.  Loading a crash kernel for real
+# --keep; --format kdump with each compression and dump level 31, checked
+# page by page against the source; truncated and corrupt sources) on a
+# real dump from tests/real/, and the end-to-end capture in QEMU with the
+# default configuration (kdump, zstd, dump level 31), read back by gdb
+# through gdbserver-vmcore, crash 8.0.6, drgn 0.0.31 and our reader.  Loading a crash kernel for real
 # is tested in QEMU, never on the host.
 # Usage: tests/loader/run.sh BUILD_DIR
 set -eu
@@ -10,6 +14,7 @@ build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 L=$build/vmcore-loader
+cmppages=$build/tests/cmppages
 EXPECT_OUTPUT=all
 . "$here/../lib-check.sh"
 
@@ -85,8 +90,12 @@ expect "unknown command" 2 "unknown command 'frob'" "$L" frob
 # A real kexec_file_load on this machine as an unprivileged user: refused
 # by the kernel (nothing can be loaded), and the message says why: EPERM
 # (not root), or ENOSYS where the host kernel or its sandbox has no
-# kexec_file_load.
+# kexec_file_load.  The files are in a directory of /tmp that user 65534
+# can reach ($tmp may be under a private TMPDIR), removed however the
+# script ends.
 pub=$(mktemp -d /tmp/vmcore-loader-test.XXXXXX)
+trap 'rm -rf "$pub"; cleanup' EXIT
+trap 'exit 130' INT TERM
 chmod 755 "$pub"
 head -c 1048576 /dev/urandom >"$pub/kernel"
 cp "$L" "$pub/vmcore-loader"
@@ -96,6 +105,7 @@ expect "not root: the kernel refuses, the message says why" 1 \
 	"kexec_file_load $pub/kernel: Operation not permitted: loading a crash kernel needs root|this kernel has no kexec_file_load\(2\): loading with kexec_load\(2\)" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/vmcore-loader" load --kernel "$pub/kernel" --no-initrd
 rm -rf "$pub"
+trap cleanup EXIT INT TERM
 
 echo "== load --kexec-load --dry-run (the core header; fixture sysfs and /proc/kcore)"
 # The boot segments (x86): a minimal relocatable bzImage (boot protocol
@@ -234,6 +244,79 @@ rm -rf "$out"
 ! grep -q 'MB/s' "$tmp/pipe" && ok "no progress on a pipe" || bad "progress on a pipe"
 rm -rf "$out"
 
+echo "== save --format kdump"
+# cmp_ok NAME CMPPAGES-ARGS...: cmppages passes; its summary in the line.
+cmp_ok() {
+	name=$1
+	shift
+	if "$cmppages" "$@" >"$tmp/cmp" 2>&1; then
+		ok "$name: $(grep 'pages compared' "$tmp/cmp" | sed 's/^ *//')"
+	else
+		bad "$name" "$(cat "$tmp/cmp")"
+	fi
+}
+out=$tmp/crash-kdump
+for c in zstd lzo snappy zlib none; do
+	expect "save --format kdump --compress $c --dump-level 31" 0 \
+		"kdump-compressed \($c, dump level 31\): [0-9]+ of [0-9]+ pages .*filtered out" \
+		"$L" save --vmcore "$vmcore" --dir "$out" --host "$c" --format kdump \
+		--compress "$c" --dump-level 31
+	d=$(ls -d "$out/$c"-* | head -n 1)
+	[ "$(head -c 8 "$d/vmcore")" = "KDUMP   " ] && [ ! -e "$d/vmcore-incomplete" ] &&
+		[ "$(stat -c %a "$d/vmcore")" = 600 ] && cmp -s "$d/dmesg.txt" "$dir/dmesg.txt" &&
+		ok "$c: a kdump-compressed vmcore (0600) and dmesg.txt, nothing incomplete" ||
+		bad "$c: saved $(ls -l "$d")"
+	cmp_ok "$c: every page kept equals the source's, the rest dump level 31's" \
+		--level 31 "$vmcore" "$d/vmcore"
+done
+zsize=$(stat -c %s "$(ls -d "$out"/zstd-* | head -n 1)/vmcore")
+[ "$zsize" -lt $(($(stat -c %s "$vmcore") / 10)) ] &&
+	ok "zstd -d 31: $zsize bytes for a $(stat -c %s "$vmcore")-byte vmcore" ||
+	bad "zstd -d 31 output is $zsize bytes"
+expect "save --format elf: today's copy" 0 "dump saved in $out/elf-" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --host elf --format elf
+cmp -s "$vmcore" "$(ls -d "$out"/elf-* | head -n 1)/vmcore" && ok "--format elf: the same bytes" ||
+	bad "--format elf: the copy differs"
+expect "--compress without --format kdump" 2 "--compress is for --format kdump" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --compress zstd
+expect "--dump-level out of range" 2 "--dump-level is 0 to 31" \
+	"$L" save --vmcore "$vmcore" --dir "$out" --format kdump --dump-level 32
+script -qec "$L save --vmcore $vmcore --dir $out --host tty --format kdump --dump-level 31" /dev/null >"$tmp/tty" 2>&1 || true
+grep -aqE 'saving 100% +[0-9.]+ MB/s' "$tmp/tty" && ok "kdump: progress on a TTY" ||
+	bad "kdump: no progress on a TTY" "$(tr '\r' '\n' <"$tmp/tty" | tail -n 5)"
+"$L" save --vmcore "$vmcore" --dir "$out" --host pipe --format kdump >"$tmp/pipe" 2>&1
+! grep -q 'MB/s' "$tmp/pipe" && ok "kdump: no progress on a pipe" || bad "kdump: progress on a pipe"
+# A truncated source (a capture kernel that lost part of /proc/vmcore, a
+# copy cut short): warnings, and every page it still holds is saved.
+cp --sparse=always "$vmcore" "$tmp/trunc"
+truncate -s 300M "$tmp/trunc"
+expect "truncated source: warnings, saved" 0 \
+	"warning: [0-9]+ pages could not be read from the source .*every other page is saved" \
+	"$L" save --vmcore "$tmp/trunc" --dir "$out" --host trunc --format kdump --dump-level 1
+grep -q "warning: $tmp/trunc: dump is truncated: PT_LOAD" "$tmp/err" &&
+	ok "truncated source: the reader's warning says where it ends" || bad "no truncation warning" "$(cat "$tmp/err")"
+# Every sampled page reads the same from the saved file as from the cut
+# source: its data where the source has it, an error where it has none.
+# (Not "missing only at the end": the kernel text PT_LOAD, first in the
+# file, maps pages wherever KASLR put the kernel.  Dump level 1, so that
+# no filtered page depends on whether the cut left mem_section readable.)
+"$cmppages" --hash-sample "$vmcore" >"$tmp/tpfns"
+"$cmppages" --hash-pfns "$tmp/trunc" <"$tmp/tpfns" >"$tmp/tsrc" 2>&1 || true
+"$cmppages" --hash-pfns "$(ls -d "$out"/trunc-* | head -n 1)/vmcore" <"$tmp/tpfns" >"$tmp/tsaved" 2>&1 || true
+n=$(grep -vc ' -$' "$tmp/tsrc" || true)
+m=$(grep -c ' -$' "$tmp/tsrc" || true)
+[ "$n" -gt 100 ] && [ "$m" -gt 100 ] && cmp -s "$tmp/tsrc" "$tmp/tsaved" &&
+	ok "truncated source: what it holds is saved ($n sampled pages the same, $m unreadable in both)" ||
+	bad "truncated source: saved pages" "$(diff "$tmp/tsrc" "$tmp/tsaved" | head -n 6)"
+rm -f "$tmp/trunc"
+head -c 1048576 /dev/urandom >"$tmp/junk"
+expect "a source that is no dump: a warning, a plain copy" 0 \
+	"not a dump format we know.*saving a plain copy instead" \
+	"$L" save --vmcore "$tmp/junk" --dir "$out" --host junk --format kdump
+cmp -s "$tmp/junk" "$(ls -d "$out"/junk-* | head -n 1)/vmcore" && ok "no dump: copied as it is" ||
+	bad "no dump: the copy differs"
+rm -rf "$out" "$tmp/junk"
+
 mnt=$tmp/small
 mkdir "$mnt"
 mount -t tmpfs -o size=16m tmpfs "$mnt"
@@ -247,10 +330,12 @@ echo "== capture initramfs (vmcore-mkinitramfs)"
 M=$top/loader/vmcore-mkinitramfs
 kver=$(sed -n 's/^KVER=//p' "$dir/meta.txt")
 moddir=$(sed -n 's/^MODULES_DIR=//p' "$dir/meta.txt")
-MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s BUILD=build SAN= static
-static=$top/build/static/vmcore-loader
+# A static loader of these sources, built in the temp dir (never in the
+# source tree's build/, and without the sanitizers of `make asan`).
+MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s BUILD="$tmp/static-build" SAN= static
+static=$tmp/static-build/static/vmcore-loader
 mk() { "$M" --loader "$static" -k "$kver" -m "$moddir" "$@"; }
-expect "image built" 0 "6 module\(s\); dumps go to LABEL=dumps:/var/crash, then reboot" \
+expect "image built" 0 "6 module\(s\); dumps go to LABEL=dumps:/var/crash \(kdump, zstd, dump level 31\), then reboot" \
 	mk -o "$tmp/a.img" -d LABEL=dumps -M virtio_pci -M virtio_blk
 sleep 1	# a different time of day must not change the bytes
 mk -o "$tmp/b.img" -d LABEL=dumps -M virtio_pci -M virtio_blk 2>/dev/null
@@ -271,6 +356,20 @@ esac
 grep -qx 'DEVICE=LABEL=dumps' "$tmp/x/etc/vmcore-capture.conf" &&
 	grep -qx 'THEN=reboot' "$tmp/x/etc/vmcore-capture.conf" &&
 	ok "settings written to /etc/vmcore-capture.conf" || bad "conf: $(cat "$tmp/x/etc/vmcore-capture.conf")"
+grep -qx 'FORMAT=kdump' "$tmp/x/etc/vmcore-capture.conf" &&
+	grep -qx 'COMPRESS=zstd' "$tmp/x/etc/vmcore-capture.conf" &&
+	grep -qx 'DUMP_LEVEL=31' "$tmp/x/etc/vmcore-capture.conf" &&
+	ok "default capture in the conf: kdump, zstd, dump level 31" || bad "conf: $(cat "$tmp/x/etc/vmcore-capture.conf")"
+expect "--format elf" 0 "\(elf\), then reboot" mk -o "$tmp/e.img" -d /dev/vdb --format elf
+mkdir "$tmp/xe"
+(cd "$tmp/xe" && gzip -dc "$tmp/e.img" | cpio -id --quiet 2>/dev/null)
+grep -qx 'FORMAT=elf' "$tmp/xe/etc/vmcore-capture.conf" && ok "--format elf in the conf" ||
+	bad "conf: $(cat "$tmp/xe/etc/vmcore-capture.conf")"
+expect "--compress lzo --dump-level 1" 0 "\(kdump, lzo, dump level 1\)" \
+	mk -o "$tmp/e.img" -d /dev/vdb --force --compress lzo --dump-level 1
+expect "bad --compress" 1 "--compress is zstd, lzo, snappy, zlib or none" mk -o "$tmp/c.img" -d /dev/vdb --compress gzip
+expect "bad --dump-level" 1 "--dump-level is 0 to 31" mk -o "$tmp/c.img" -d /dev/vdb --dump-level 32
+expect "--dump-level with --format elf" 1 "are for --format kdump" mk -o "$tmp/c.img" -d /dev/vdb --format elf --dump-level 1
 expect "existing output kept" 1 "a.img exists \(use --force" mk -o "$tmp/a.img" -d /dev/vdb
 expect "--force replaces it" 0 "0 module\(s\)" mk -o "$tmp/a.img" -d /dev/vdb --force
 expect "no device" 1 "no dump device" mk -o "$tmp/c.img"
@@ -289,7 +388,12 @@ echo "== end to end in QEMU (the x86_64 kdump fixture: $dir)"
 # vmcore-mkinitramfs image, whose /init saved the dump with
 # `vmcore-loader save` on an ext4 disk; the host took it out with debugfs.
 # run-real.sh checks that gdb through gdbserver-vmcore shows the panic
-# backtrace on it; here the loader's part.
+# backtrace on it; here the loader's part.  The fixture is this commit's:
+# its directory's key (tests/real/lib-fixture.sh fixture_key) hashes the
+# loader's sources (loader/ with the purgatory, capture-init.sh and
+# vmcore-mkinitramfs, libvmcore/, arch/, mk/build.mk, VERSION), so a change
+# to load, save, the purgatory or the capture image makes a new dump,
+# and what is checked below is what that code did in the guest.
 console=$dir/console.log
 m() { sed -n "s/^$1=//p" "$dir/meta.txt" | head -n 1; }
 [ "$(m LOADED_BY)" = vmcore-loader ] && ok "crash kernel loaded by vmcore-loader" || bad "LOADED_BY=$(m LOADED_BY)"
@@ -316,9 +420,22 @@ case $(m SAVED_DIR) in
 crash/"$guest_host"-[0-9][0-9][0-9][0-9]-*) ok "saved as $(m SAVED_DIR)" ;;
 *) bad "saved dir $(m SAVED_DIR)" ;;
 esac
-[ "$(cat "$dir/saved.txt" | tr '\n' ' ')" = "dmesg.txt 100600 $(stat -c %s "$dir/dmesg.txt") vmcore 100600 $(stat -c %s "$vmcore") " ] &&
+# The capture ran with vmcore-mkinitramfs's default configuration: the
+# vmcore it saved ($kdump) is kdump-compressed, zstd, dump level 31; the
+# fixture's test wrapper saved an ELF copy ($vmcore) after it, from the
+# same /proc/vmcore, for the tests that read every page.
+kdump=$(m KDUMP)
+[ "$(cat "$dir/saved.txt" | tr '\n' ' ')" = "dmesg.txt 100600 $(stat -c %s "$dir/dmesg.txt") vmcore 100600 $(stat -c %s "$kdump") " ] &&
 	ok "the disk holds vmcore and dmesg.txt (0600), no vmcore-incomplete" ||
 	bad "saved files: $(cat "$dir/saved.txt")"
+grep -q '^vmcore-capture: saving to /dev/vda:/crash (kdump, zstd, dump level 31)$' "$console" &&
+	grep -qE '^vmcore-loader: kdump-compressed \(zstd, dump level 31\): [0-9]+ of [0-9]+ pages' "$console" &&
+	ok "default capture: kdump, zstd, dump level 31 ($(stat -c %s "$kdump") bytes; the ELF copy $(stat -c %s "$vmcore"))" ||
+	bad "default capture settings" "$(grep -E '^vmcore-(capture|loader):' "$console")"
+[ "$(head -c 8 "$kdump")" = "KDUMP   " ] && ok "the saved vmcore is kdump-compressed" ||
+	bad "the saved vmcore is not kdump-compressed"
+cmp_ok "our reader: every page the capture kept equals /proc/vmcore's (ELF copy), the rest dump level 31's" \
+	--level 31 "$vmcore" "$kdump"
 grep -qF "$marker" "$dir/dmesg.txt" && grep -q 'sysrq: Trigger a crash' "$dir/dmesg.txt" &&
 	ok "the capture kernel's dmesg.txt has the crashed kernel's log" || bad "guest dmesg.txt"
 # The panicking thread's backtrace through the server, symbolic (KASLR).
@@ -328,6 +445,49 @@ gdb -nx -batch -ex 'set pagination off' -ex "file $(m VMLINUX)" \
 grep -q 'sysrq_handle_crash' "$tmp/bt" && grep -q 'write_sysrq_trigger' "$tmp/bt" &&
 	ok "gdb through gdbserver-vmcore: panic backtrace (sysrq_handle_crash <- write_sysrq_trigger)" ||
 	bad "gdb bt on the saved vmcore" "$(cat "$tmp/bt")"
+gdb -nx -batch -ex 'set pagination off' -ex "file $(m VMLINUX)" \
+	-ex "target remote | $build/gdbserver-vmcore -q $kdump" -ex 'bt' \
+	>"$tmp/bt" 2>&1 || true
+grep -q 'sysrq_handle_crash' "$tmp/bt" && grep -q 'write_sysrq_trigger' "$tmp/bt" &&
+	ok "gdb through gdbserver-vmcore on the default capture's kdump: panic backtrace" ||
+	bad "gdb bt on the default capture's kdump" "$(cat "$tmp/bt")"
+# Independent readers (tests/real/trixie-root.sh: Debian 13's crash and
+# drgn, whose kdump reader is libkdumpfile).
+trixie=$("$top/tests/real/trixie-root.sh")
+"$cmppages" --hash-sample "$vmcore" >"$tmp/pfns"
+"$cmppages" --hash-pfns "$kdump" <"$tmp/pfns" >"$tmp/ours" 2>&1 || true
+"$trixie/python3" "$top/tests/kdump/drgn_pages.py" "$kdump" <"$tmp/pfns" >"$tmp/drgn" 2>"$tmp/err" || true
+n=$(grep -vc ' -$' "$tmp/drgn" || true)
+[ "$n" -gt 100 ] && cmp -s "$tmp/ours" "$tmp/drgn" &&
+	ok "drgn 0.0.31 reads the default capture's kdump as we do: $(wc -l <"$tmp/pfns") pfns, $n readable" ||
+	bad "drgn on the default capture's kdump" "$(diff "$tmp/ours" "$tmp/drgn" | head -n 6; head -n 3 "$tmp/err")"
+printf 'bt\nquit\n' | timeout 600 nice "$trixie/crash" -s "$(m VMLINUX)" "$kdump" >"$tmp/crash-bt" 2>&1 || true
+grep -q 'COMMAND: "vmcore-crasher"' "$tmp/crash-bt" && grep -q 'sysrq_handle_crash' "$tmp/crash-bt" &&
+	ok "crash 8.0.6 bt on the default capture's kdump: the crasher's panic backtrace" ||
+	bad "crash bt on the default capture's kdump" "$(tail -n 15 "$tmp/crash-bt")"
+
+echo "== end to end in QEMU: 4 GiB guest, crashkernel=256M, the default capture"
+# tests/real/make-dump-x86_64-4g.sh: the same recipe with 4 GiB of RAM and
+# no ELF copy; the capture kernel filters and compresses 4 GiB inside its
+# 256 MiB reservation.
+d4=$("$top/tests/real/make-dump-x86_64-4g.sh")
+k4=$(sed -n 's/^KDUMP=//p' "$d4/meta.txt")
+line=$(grep -E '^vmcore-loader: kdump-compressed \(zstd, dump level 31\): [0-9]+ of [0-9]+ pages' "$d4/console.log" | head -n 1)
+total=$(echo "$line" | sed -n 's/.* of \([0-9]*\) pages.*/\1/p')
+[ -n "$total" ] && [ "$total" -gt 900000 ] && grep -q '^vmcore-capture: dump saved; final action: poweroff' "$d4/console.log" &&
+	ok "4 GiB: saved in the 256 MiB capture kernel: ${line#vmcore-loader: }" ||
+	bad "4 GiB: the capture's save" "$(grep -E '^vmcore-(capture|loader)|Out of memory|oom' "$d4/console.log" | tail -n 8)"
+gdb -nx -batch -ex 'set pagination off' -ex "file $(sed -n 's/^VMLINUX=//p' "$d4/meta.txt")" \
+	-ex "target remote | $build/gdbserver-vmcore -q $k4" -ex 'bt' >"$tmp/bt4" 2>&1 || true
+grep -q 'sysrq_handle_crash' "$tmp/bt4" && grep -q 'write_sysrq_trigger' "$tmp/bt4" &&
+	ok "4 GiB: gdb through gdbserver-vmcore: panic backtrace" || bad "4 GiB: gdb bt" "$(tail -n 10 "$tmp/bt4")"
+"$cmppages" --hash-sample "$k4" >"$tmp/pfns4"
+"$cmppages" --hash-pfns "$k4" <"$tmp/pfns4" >"$tmp/ours4" 2>&1 || true
+"$trixie/python3" "$top/tests/kdump/drgn_pages.py" "$k4" <"$tmp/pfns4" >"$tmp/drgn4" 2>"$tmp/err" || true
+n=$(grep -vc ' -$' "$tmp/drgn4" || true)
+[ "$n" -gt 100 ] && cmp -s "$tmp/ours4" "$tmp/drgn4" &&
+	ok "4 GiB: drgn 0.0.31 reads the kdump as we do: $(wc -l <"$tmp/pfns4") pfns, $n readable" ||
+	bad "4 GiB: drgn" "$(diff "$tmp/ours4" "$tmp/drgn4" | head -n 6; head -n 3 "$tmp/err")"
 
 echo "loader tests: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -395,6 +395,29 @@ def case_big_reads(s, ctx):
     s.finish()
 
 
+def case_binary_reads(s, ctx):
+    # x (gdb 16's binary read): the same bytes as m, escaped and
+    # run-length encoded in the frame; a huge one within a packet; junk
+    # lengths and NULs refused.
+    base = ctx["addr"]
+    for off, n in ((0, 0x40), (0x123, 0x1000), (0, 0x10000)):
+        hexed = s.transact(b"m%x,%x" % (base + off, n))
+        raw = s.transact(b"x%x,%x" % (base + off, n))
+        if raw[:1] != b"b" or raw[1:].hex().encode() != hexed:
+            raise ValueError("x%x,%x -> %d bytes %.40r, m gave %d digits"
+                             % (base + off, n, len(raw), raw, len(hexed)))
+    raw = s.transact(b"x%x,ffffffffffffffff" % base)
+    if raw[:1] != b"b" or not 0x10000 <= len(raw) - 1 < MAX_PACKET:
+        raise ValueError("huge x -> %d bytes %.40r" % (len(raw), raw))
+    for bad in (b"x", b"x%x" % base, b"x\x00,\x00", b"x%x,1,2" % base,
+                b"x-1,1"):
+        reply = s.transact(bad)
+        if not re.match(rb"^E[0-9a-f]{2}$", reply):
+            raise ValueError("%r -> %.40r" % (bad, reply))
+    s.check_alive()
+    s.finish()
+
+
 def case_nak_resend(s, ctx):
     s.send(b"$?#3f")
     s.expect_ack()
@@ -420,8 +443,12 @@ def case_nak_forever(s, ctx):
     except (Timeout, Closed):
         pass
     rc = s.wait_exit()
-    if rc not in (0, 1):
-        raise ValueError("exit status %r" % rc)
+    if rc != 1:
+        raise ValueError("exit status %r, want 1" % rc)
+    s.stderr += s.proc.stderr.read()
+    if b"gdb rejected a reply 10 times" not in s.stderr:
+        raise ValueError("no 'rejected a reply 10 times' on stderr: %r"
+                         % bytes(s.stderr[-500:]))
 
 
 def end_case(action):
@@ -431,8 +458,8 @@ def end_case(action):
         if rc is None:
             raise ValueError("server still running %.0fs after the "
                              "client went away" % EXIT_TIMEOUT)
-        if rc not in (0, 1):
-            raise ValueError("exit status %r" % rc)
+        if rc != 0:     # the man page: a disconnect ends the session, 0
+            raise ValueError("exit status %r, want 0" % rc)
     return case
 
 
@@ -479,6 +506,7 @@ CASES = [
     ("interrupt_0x03", case_interrupt),
     ("flood", case_flood),
     ("big_reads", case_big_reads),
+    ("binary_reads", case_binary_reads),
     ("nak_resend", case_nak_resend),
     ("nak_forever", case_nak_forever),
     ("disconnect_mid_packet", end_case(disconnect_mid_packet)),

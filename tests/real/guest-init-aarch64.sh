@@ -150,6 +150,7 @@ crash_stage() {
 	set -- $(grep '^virtio_blk ' /proc/modules)
 	[ $# -ge 6 ] || fail "virtio_blk not in /proc/modules"
 	meta VIRTIO_BLK_MODULE_SIZE "$2"
+	meta NR_MODULES "$(grep -c . /proc/modules)"
 	meta VIRTIO_BLK_MODULE_ADDR "$6"
 	# Debian's arm64 kernel has no CONFIG_KALLSYMS_ALL: kallsyms lists
 	# code only.  struct module is all of its .gnu.linkonce.this_module

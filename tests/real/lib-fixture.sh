@@ -1,8 +1,12 @@
 # Sourced by every real-dump fixture script (make-dump-*.sh through
 # lib-x86_64.sh for x86_64): what does not depend on the architecture.
-# The caller sets $prog, $cache, $dumpdir, $kver and $deb_arch (Debian's
-# name of the guest's architecture: amd64, i386, arm64) before using the
-# functions; they set $work, $ktmp, $tree, $kdir ... as each says.
+# The caller sets $here (tests/real) before sourcing, and $prog, $cache,
+# $kver and $deb_arch (Debian's name of the guest's architecture: amd64,
+# i386, arm64) before using the functions; fixture_dir sets $dumpdir; the
+# others set $work, $ktmp, $tree, $kdir ... as each says.
+
+# Cache keys and pruning (not part of any key: they make no fixture).
+. "$here/lib-cache.sh"
 
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
@@ -14,6 +18,54 @@ need() {	# need COMMAND...: each is on $PATH, or die saying how to get it
 	done
 }
 
+# Stamp $work complete and rename it into place as $dumpdir (atomic), drop
+# the kind's failed-run log and its dumps for other keys, print $dumpdir.
+publish() {
+	chmod 755 "$work"	# mktemp made it private
+	date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
+	rm -rf "$dumpdir"
+	rm -f "$cache/dumps/$dumpkind".failed-console*.log
+	mv "$work" "$dumpdir"
+	work=""
+	prune_kind
+	log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
+	echo "$dumpdir"
+}
+
+# --------------------------------------------------------------------------
+# busybox in the guests' initramfs images.  A guest's busybox is for the
+# guest's architecture and may not run on the host (no IA-32 emulation in
+# the host kernel, an arm64 guest): it is never run.  Its applets are
+# linked from the fixed list tests/real/busybox-applets.
+
+# busybox_applets BUSYBOX: the applet names compiled into BUSYBOX, one a
+# line, read from the file: busybox keeps them as one sorted string of
+# NUL-terminated names, "[", "[[", "acpid", ..., ending in an empty one.
+busybox_applets() {
+	LC_ALL=C tr '\0' '\n' <"$1" | LC_ALL=C awk '
+		on && $0 == "" { exit }
+		on { print; next }
+		prev == "[" && $0 == "[[" { on = 1; print "["; print "[[" }
+		{ prev = $0 }'
+}
+
+# link_applets BINDIR: BINDIR/busybox (a copy of the guest's busybox) gets
+# a symlink BINDIR/APPLET for each applet of tests/real/busybox-applets;
+# each must be in that busybox's own applet table.
+link_applets() {
+	list=$here/busybox-applets
+	busybox_applets "$1/busybox" >"$1/.applets"
+	[ -s "$1/.applets" ] || die "no applet table found in $1/busybox: not a busybox?"
+	missing=$(grep -v '^#' "$list" | grep -vxF -f "$1/.applets" | tr '\n' ' ')
+	[ -z "$missing" ] ||
+		die "busybox $1/busybox lacks the applets $missing(tests/real/busybox-applets lists the applets of Debian 12's busybox-static)"
+	rm -f "$1/.applets"
+	grep -v '^#' "$list" | while IFS= read -r a; do
+		[ "$a" = busybox ] || ln -s busybox "$1/$a"
+	done
+}
+
+# --------------------------------------------------------------------------
 # lock_cache [SUBDIR...]: take the cache lock (exits printing $dumpdir if
 # the dump appeared meanwhile), remove what killed runs left behind (in
 # debs/, kernels/, dumps/ and each SUBDIR of the cache), and arrange for
@@ -30,6 +82,7 @@ lock_cache() {
 		flock 9
 	fi
 	if [ -e "$dumpdir/done" ]; then	# built by whoever held the lock
+		mark_used "$dumpdir"
 		echo "$dumpdir"
 		exit 0
 	fi
@@ -53,10 +106,12 @@ cleanup() {
 	[ -z "$ktmp" ] || rm -rf "$ktmp"
 	if [ -n "$work" ] && [ -d "$work" ]; then
 		if [ $rc != 0 ]; then
+			# The latest failed run's console log of this kind
+			# (one per kind, whatever the key).
 			for c in "$work"/console*.log; do
 				[ -s "$c" ] || continue
-				cp "$c" "$dumpdir.failed-${c##*/}"
-				log "console log of the failed run: $dumpdir.failed-${c##*/}"
+				cp "$c" "$(failed_log "${c##*/}")"
+				log "console log of the failed run: $(failed_log "${c##*/}")"
 			done
 		fi
 		if [ $rc != 0 ] && [ "${VMCORE_KEEP_BUILD:-0}" = 1 ]; then

@@ -9,6 +9,11 @@
 deb_arch=amd64
 . "$here/lib-fixture.sh"
 
+# What every x86_64 fixture is made from (the key of its directory, see
+# fixture_dir); the scripts add what else they use.
+X86_64_FIXTURE_FILES="tests/real/$prog.sh tests/real/lib-x86_64.sh
+	tests/real/lib-fixture.sh tests/real/guest-init.sh tests/real/busybox-applets"
+
 usage() {
 	sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2
 	exit "${1:-2}"
@@ -63,6 +68,7 @@ print_or_reuse() {	# print_or_reuse PRINT_ONLY
 		exit
 	fi
 	if [ -e "$dumpdir/done" ]; then
+		mark_used "$dumpdir"
 		echo "$dumpdir"
 		exit 0
 	fi
@@ -96,9 +102,7 @@ new_tree() {	# new_tree MODULE...
 	cp "$here/guest-init.sh" "$tree/init"
 	chmod 755 "$tree/init"
 	cp "$busybox_bin" "$tree/bin/busybox"
-	for a in $("$busybox_bin" --list); do
-		[ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"
-	done
+	link_applets "$tree/bin"
 	# Named copies of busybox: the kernel names a task after the executed
 	# file, which is how the sleeper and crasher get their comm.
 	ln "$tree/bin/busybox" "$tree/bin/vmcore-sleeper"
@@ -172,13 +176,76 @@ meta_common() {	# meta_common DESCRIPTION
 	echo "MODULES_DIR=$moddir"
 }
 
-# Stamp $work complete and rename it into place (atomic), then print it.
-publish() {
-	chmod 755 "$work"	# mktemp made it private
-	date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
-	rm -rf "$dumpdir" "$dumpdir".failed-console*.log
-	mv "$work" "$dumpdir"
-	work=""
-	log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
-	echo "$dumpdir"
+# loader_images: the first kernel's initramfs $work/main.cpio.gz from
+# $tree plus our loader, the kernel to load and the capture initramfs,
+# made by the documented recipe as a user makes it.  The statically linked
+# loader is built from the sources the key covers in the dump's build
+# directory (never the source tree's build/, which may be another
+# configuration's), unless $loader names one.  Removes $tree.
+#
+# capture_default=1: the capture image has vmcore-mkinitramfs's default
+# configuration (kdump-compressed, zstd, dump level 31) and saves that in
+# $DUMP_DIR; the full ELF vmcore the other tests read is saved too, into
+# $DUMP_DIR-elf, by a wrapper in a second archive appended to the image
+# (the kernel unpacks concatenated archives, later files replacing
+# earlier ones): /bin/vmcore-loader runs the real loader as /init asked,
+# then `save --format elf`.  Otherwise the image saves ELF only.
+loader_images() {
+	if [ -z "$loader" ]; then
+		MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s \
+			BUILD="$work/build" SAN= static >&2 || die "make static failed"
+		loader=$work/build/static/vmcore-loader
+	fi
+	[ -x "$loader" ] || die "no static vmcore-loader at $loader"
+	fmt="--format elf"
+	[ "${capture_default:-0}" = 0 ] || fmt=""
+	# shellcheck disable=SC2086 # $fmt: zero or two words
+	"$top/loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
+		--loader "$loader" --busybox "$busybox_bin" \
+		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff $fmt \
+		-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk ||
+		die "vmcore-mkinitramfs failed"
+	[ "${capture_default:-0}" = 0 ] || [ "${capture_elf_copy:-1}" = 0 ] ||
+		elf_copy_wrapper "$work/capture.cpio.gz"
+	cp "$loader" "$tree/bin/vmcore-loader"
+	cp "$vmlinuz" "$tree/vmlinuz"
+	cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
+	mk_cpio "$work/main.cpio.gz"
+	rm -rf "$tree" "$work/build"
+}
+
+# elf_copy_wrapper IMAGE: append the archive of loader_images's wrapper.
+elf_copy_wrapper() {
+	w=$work/wrap
+	mkdir -p "$w/bin"
+	cp "$loader" "$w/bin/vmcore-loader.real"
+	cat >"$w/bin/vmcore-loader" <<-EOF
+	#!/bin/sh
+	# Test fixture only (tests/real/lib-x86_64.sh): the save /init asks
+	# for, then a full ELF copy for the tests that need every page.
+	/bin/vmcore-loader.real "\$@" || exit \$?
+	[ "\$1" = save ] || exit 0
+	echo "vmcore-capture-test: saving the ELF copy in /mnt/$DUMP_DIR-elf"
+	exec /bin/vmcore-loader.real save --dir /mnt/$DUMP_DIR-elf --format elf --quiet
+	EOF
+	chmod 755 "$w/bin/vmcore-loader" "$w/bin/vmcore-loader.real"
+	(cd "$w" && find . | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9n >>"$1"
+	rm -rf "$w"
+}
+
+# check_kdump_notes: $vmcore (a kdump of the 2-CPU guest) is an ELF core
+# with one NT_PRSTATUS per CPU and the VMCOREINFO of $kver with its
+# KERNELOFFSET.  Sets $vmcoreinfo, $prs_pids (read_notes) and
+# $kernel_offset.
+check_kdump_notes() {
+	check_elf_loads "$vmcore"
+	vmcoreinfo=$work/vmcoreinfo.txt
+	read_notes "$vmcore" "$vmcoreinfo"
+	nprs=$(echo "$prs_pids" | tr ',' '\n' | grep -c . || true)
+	[ "$nprs" = 2 ] || die "expected 2 NT_PRSTATUS notes, found $nprs"
+	kernel_offset=$(vci KERNELOFFSET)
+	[ -n "$kernel_offset" ] || die "no KERNELOFFSET in the VMCOREINFO note"
+	[ "$(vci OSRELEASE)" = "$kver" ] ||
+		die "VMCOREINFO OSRELEASE '$(vci OSRELEASE)' is not $kver"
 }

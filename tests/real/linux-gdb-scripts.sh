@@ -17,6 +17,8 @@ set -eu
 prog=${0##*/}
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib-cache.sh"	# fixture_key, mark_used, prune_others
 
 [ $# = 1 ] && [ -r "$1/meta.txt" ] ||
 	die "usage: $prog DUMP_DIR (a directory with a meta.txt)"
@@ -39,8 +41,10 @@ series=$(echo "$kver" | sed 's/^\([0-9]*\.[0-9]*\).*/\1/')
 command -v "$cc" >/dev/null || die "$cc not found; run mk/install-deps.sh test"
 
 cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
-out=$cache/linux-gdb-scripts/$kver-$pkgver-v1
+# Keyed by this script (tests/real/README.md, "Cache keys").
+out=$cache/linux-gdb-scripts/$kver-$pkgver-k$(fixture_key tests/real/linux-gdb-scripts.sh)
 if [ -e "$out/done" ]; then
+	mark_used "$out"
 	echo "$out"
 	exit 0
 fi
@@ -48,6 +52,7 @@ mkdir -p "$cache/debs" "$cache/linux-gdb-scripts"
 exec 9>"$cache/linux-gdb-scripts/.lock"
 flock 9
 if [ -e "$out/done" ]; then
+	mark_used "$out"
 	echo "$out"
 	exit 0
 fi
@@ -117,4 +122,6 @@ grep -q '^LX_NR_CPUS = [0-9]' "$work/out/scripts/gdb/linux/constants.py" ||
 printf 'KVER=%s\nPACKAGE_VERSION=%s\n' "$kver" "$pkgver" >"$work/out/done"
 rm -rf "$out"
 mv "$work/out" "$out"
+# Made for this kernel by other versions of this script.
+prune_others "$out" "$cache/linux-gdb-scripts/$kver-$pkgver"-*
 echo "$out"

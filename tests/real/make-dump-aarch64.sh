@@ -1,17 +1,24 @@
 #!/bin/sh
 # Make (or reuse) a REAL kdump of a Debian 12 "cloud-arm64" 6.1 kernel.
 #
-# Usage: tests/real/make-dump-aarch64.sh [--print-dir]
+# Usage: tests/real/make-dump-aarch64.sh [--irq] [--print-dir]
 #
 # Boots the kernel in QEMU (qemu-system-aarch64 -M virt -cpu max, TCG; KVM
 # is never used), arms kdump with kexec_load (this kernel has no
 # kexec_file_load), panics on CPU 1 from a task named "vmcore-crasher",
 # lets the capture kernel copy /proc/vmcore to a raw virtio disk, and
 # stores the result under
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-aarch64-v<FIXTURE_VERSION>/
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-aarch64-v<FIXTURE_VERSION>-k<key>/
+# (<key>: a hash of the fixture scripts; nothing of ours runs in the guest)
 # The only thing printed on stdout is that directory; progress goes to stderr.
 # A complete dump (its "done" stamp exists) is reused without doing anything.
 #
+#   --irq          a panic in hard-interrupt context instead: the crasher
+#                  only sleeps (guest-irq-crasher.sh) and the host sends
+#                  sysrq-c on the serial console (BREAK, 'c': serial-sysrq.py),
+#                  which the PL011 driver runs in its interrupt handler, on
+#                  the IRQ stack; stored in <kver>-aarch64-irq-v<N>-k<key>/
+#                  with the kernel's own panic backtrace (panic-trace.txt)
 #   --print-dir    only print the directory; exit 0 if it holds a complete
 #                  dump, 1 if not (nothing is built or downloaded)
 #
@@ -26,7 +33,7 @@
 set -eu
 
 # Bump whenever the recipe changes in a way that changes the dumps.
-FIXTURE_VERSION=1
+FIXTURE_VERSION=2
 
 QEMU_TIMEOUT=900	# seconds, for the whole two-boot run
 GUEST_MEM=1G
@@ -53,10 +60,16 @@ usage() {
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-fixture.sh"
+qemu_pid=""
+cleanup_more() {
+	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+}
 
 print_only=0
+irq=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--irq) irq=1; shift ;;
 	--print-dir) print_only=1; shift ;;
 	-h|--help) usage 0 ;;
 	*) log "unknown argument '$1'"; usage ;;
@@ -107,7 +120,15 @@ case $kver in
 *) die "'$kver' is not an arm64 kernel version" ;;
 esac
 
-dumpdir=$cache/dumps/$kver-aarch64-v$FIXTURE_VERSION
+key_files="tests/real/make-dump-aarch64.sh tests/real/lib-fixture.sh
+	tests/real/guest-init-aarch64.sh tests/real/busybox-applets"
+kind=$kver-aarch64
+if [ $irq = 1 ]; then
+	kind=$kind-irq
+	key_files="$key_files tests/real/guest-irq-crasher.sh tests/real/serial-sysrq.py"
+fi
+# shellcheck disable=SC2086 # a word list
+fixture_dir "$kind-v$FIXTURE_VERSION" $key_files
 
 if [ $print_only = 1 ]; then
 	echo "$dumpdir"
@@ -115,6 +136,7 @@ if [ $print_only = 1 ]; then
 	exit
 fi
 if [ -e "$dumpdir/done" ]; then
+	mark_used "$dumpdir"
 	echo "$dumpdir"
 	exit 0
 fi
@@ -123,6 +145,7 @@ fi
 PATH=$PATH:/usr/sbin:/sbin
 need apt-get apt-cache dpkg dpkg-deb tar cpio gzip xz readelf od dd timeout \
 	flock qemu-system-aarch64
+[ $irq = 0 ] || need python3
 have_arm64 || die "dpkg does not know the arm64 architecture; run mk/install-deps.sh test (it runs dpkg --add-architecture arm64 and apt-get update)"
 
 lock_cache guest
@@ -209,16 +232,15 @@ mkdir -p "$tree/bin" "$tree/sbin" "$tree/dev" "$tree/proc" "$tree/sys" \
 cp "$here/guest-init-aarch64.sh" "$tree/init"
 chmod 755 "$tree/init"
 cp "$busybox_bin" "$tree/bin/busybox"
-# The applets guest-init-aarch64.sh uses (an arm64 busybox cannot run
-# here to list its own).
-for a in sh awk cat dd dmesg grep insmod mkdir mount od poweroff printf \
-	sleep stat sync taskset tr umount uname; do
-	ln -s busybox "$tree/bin/$a"
-done
+link_applets "$tree/bin"
 # Named copies of busybox: the kernel names a task after the executed file,
 # which is how the sleeper and crasher get their comm.
 ln "$tree/bin/busybox" "$tree/bin/vmcore-sleeper"
-ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
+if [ $irq = 1 ]; then
+	cp "$here/guest-irq-crasher.sh" "$tree/bin/vmcore-crasher"
+else
+	ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
+fi
 printf '%s\n' "$text_to_stext" >"$tree/text_to_stext"
 
 add_modules $VIRTIO_MODULES
@@ -277,16 +299,30 @@ truncate -s "$DISK_SIZE" "$disk"
 console=$work/console.log
 
 log "booting QEMU (-M virt -cpu $QEMU_CPU); console in $console"
-qrc=0
-timeout "$QEMU_TIMEOUT" qemu-system-aarch64 \
-	-M virt -accel tcg -cpu "$QEMU_CPU" -smp 2 -m "$GUEST_MEM" \
-	-nodefaults -display none -no-reboot \
-	-serial "file:$console" \
-	-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
-	-append "console=ttyAMA0 crashkernel=$CRASHKERNEL panic=-1" \
-	-drive "file=$disk,format=raw,if=none,id=vd0" \
-	-device virtio-blk-device,drive=vd0 \
-	</dev/null >&2 || qrc=$?
+qemu() {
+	timeout "$QEMU_TIMEOUT" qemu-system-aarch64 \
+		-M virt -accel tcg -cpu "$QEMU_CPU" -smp 2 -m "$GUEST_MEM" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
+		-append "console=ttyAMA0 crashkernel=$CRASHKERNEL panic=-1" \
+		-drive "file=$disk,format=raw,if=none,id=vd0" \
+		-device virtio-blk-device,drive=vd0 "$@" </dev/null >&2
+}
+qrc=0 src=0
+if [ $irq = 1 ]; then
+	# The serial port is a telnet server on a Unix socket (a telnet BREAK
+	# is a UART break for QEMU's PL011) that logs to $console.
+	sock=$work/serial.sock
+	qemu -chardev "socket,id=ser0,path=$sock,server=on,wait=off,telnet=on,logfile=$console" \
+		-serial chardev:ser0 &
+	qemu_pid=$!
+	python3 "$here/serial-sysrq.py" "$sock" "$QEMU_TIMEOUT" || src=$?
+	wait "$qemu_pid" || qrc=$?
+	qemu_pid=""
+	rm -f "$sock"
+else
+	qemu -serial "file:$console" || qrc=$?
+fi
 
 show_console() {
 	if [ -s "$console" ]; then
@@ -300,6 +336,7 @@ if grep -q '^VMCORE-FAIL' "$console"; then
 	show_console
 	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
 fi
+[ $src = 0 ] || { show_console; die "could not send sysrq-c on the serial console"; }
 
 # The capture kernel wrote a text header at offset 0 and the vmcore bytes at
 # DATA_OFFSET_MIB; the header is written last, so it marks completion.
@@ -325,6 +362,45 @@ rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
 [ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
 tr -d '\r' <"$console" >"$work/console.log.tmp"
 mv "$work/console.log.tmp" "$console"
+
+# --irq: the proof that the panic ran in hard-interrupt context, from the
+# kernel's own backtrace of the panic on the console (its frame-record
+# unwinder, at crash time): sysrq_handle_crash called (through the serial
+# core) from the PL011 interrupt handler, pl011_int, under the IRQ entry
+# el1h_64_irq (el0t_64_irq if the CPU was in user mode), whose pt_regs
+# frame record gives the interrupted pc as the next entry.  The entries ("FUNC+0xOFF/0xLEN", one a line, from
+# the first after "Call trace:") go to panic-trace.txt for the check
+# scripts; the CPU, pid and comm of the panic to meta.txt.
+panic_trace() {
+	awk '/Kernel panic - not syncing: sysrq triggered crash/ { p = 1 }
+	     p && /Call trace:$/ { t = 1; next }
+	     t && !/^\[ *[0-9.]*\]  [A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]*\/0x[0-9a-f]*$/ { exit }
+	     t { sub(/^\[ *[0-9.]*\]  /, ""); print }' "$console" >"$work/panic-trace.txt"
+	grep -q . "$work/panic-trace.txt" || die "no panic call trace on the console"
+	awk '/^sysrq_handle_crash\+/ || /^__handle_sysrq\+/ { crash = 1 }
+	     crash && /^pl011_int\+/ { uart = 1 }
+	     uart && /^el(1h|0t)_64_irq\+/ { ok = 1 }
+	     END { exit !ok }' "$work/panic-trace.txt" ||
+		die "sysrq-c did not run in the PL011 interrupt handler: $(tr '\n' ' ' <"$work/panic-trace.txt")"
+	panic_line=$(sed -n '/Kernel panic - not syncing: sysrq triggered crash/{n;p;q}' "$console" |
+		sed 's/^\[ *[0-9.]*\] //')
+	panic_cpu=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\1/p')
+	panic_pid=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\2/p')
+	panic_comm=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\3/p')
+	[ -n "$panic_cpu" ] && [ -n "$panic_pid" ] ||
+		die "no 'CPU: N PID: P Comm: C' line after the panic: $panic_line"
+	case ,$prs_pids, in
+	*,"$panic_pid",*) ;;
+	*) die "no NT_PRSTATUS carries the panic's pid $panic_pid (pids: $prs_pids)" ;;
+	esac
+	{
+		echo "DUMP_KIND=kdump-irq"
+		echo "PANIC_TRACE=$dumpdir/panic-trace.txt"
+		echo "PANIC_CPU=$panic_cpu"
+		echo "PANIC_PID=$panic_pid"
+		echo "PANIC_COMM=$panic_comm"
+	} >>"$meta_raw"
+}
 
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
@@ -365,7 +441,7 @@ sed -n 's/^VMCORE-META \([A-Za-z0-9_]*=.*\)$/\1/p' "$console" >"$meta_raw"
 gm() { sed -n "s/^$1=//p" "$meta_raw" | head -n 1; }
 for k in UNAME_R MARKER SLEEPER_PID SLEEPER_COMM PAUTH VIRTIO_BLK_MODULE_ADDR \
 	VIRTIO_BLK_THIS_MODULE KSYM__stext KSYM__etext KSYM_sysrq_handle_crash \
-	KSYM_panic KSYM_el0_svc KALLSYMS_TEXT_ADDED \
+	KSYM_panic KSYM_el0_svc KALLSYMS_TEXT_ADDED NR_MODULES \
 	CRASHER_PID CRASHER_COMM CRASHER_CPU; do
 	[ -n "$(gm $k)" ] || die "guest metadata lacks $k"
 done
@@ -399,10 +475,14 @@ case $pacmask in
 esac
 [ "0x$(vci 'SYMBOL(_stext)')" = "$(gm KSYM__stext)" ] ||
 	die "VMCOREINFO SYMBOL(_stext) 0x$(vci 'SYMBOL(_stext)') is not the guest's _stext $(gm KSYM__stext)"
-case ,$prs_pids, in
-*,"$(gm CRASHER_PID)",*) ;;
-*) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
-esac
+if [ $irq = 0 ]; then
+	case ,$prs_pids, in
+	*,"$(gm CRASHER_PID)",*) ;;
+	*) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
+	esac
+else
+	panic_trace
+fi
 # The marker went through /dev/kmsg, so the printk ring buffer in the dump
 # must hold it: a cheap check that the dumped memory is the real thing.
 grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in the vmcore"
@@ -433,10 +513,4 @@ grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in th
 } >"$work/meta.txt"
 rm -f "$meta_raw"
 
-chmod 755 "$work"	# mktemp made it private
-date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
-rm -rf "$dumpdir" "$dumpdir.failed-console.log"
-mv "$work" "$dumpdir"
-work=""
-log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
-echo "$dumpdir"
+publish

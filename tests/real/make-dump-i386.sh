@@ -5,13 +5,17 @@
 # Usage: tests/real/make-dump-i386.sh [--flavour 686-pae|686]
 #                                      [--core-headers elf32|elf64]
 #                                      [--loader kexec-tools|ours]
-#                                      [--crashkernel SPEC] [--print-dir]
+#                                      [--crashkernel SPEC] [--irq] [--print-dir]
 #
 # Boots the 32-bit kernel in qemu-system-i386 (TCG; KVM is never used),
 # arms kdump with kexec_load (i386 has no kexec_file_load), panics on CPU 1
 # from a task named "vmcore-crasher", lets the capture kernel copy
 # /proc/vmcore to a raw virtio disk, and stores the result under
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-i386-<headers>-v<FIXTURE_VERSION>/
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-i386-<headers>[-ours2-ck<crashkernel>]-v<FIXTURE_VERSION>-k<key>/
+# where <key> is a hash of the fixture scripts and, with --loader ours, of
+# the sources of vmcore-loader (with libvmcore, arch and the purgatory),
+# vmcore-mkinitramfs and capture-init.sh, so that a change to any of them
+# makes a new dump.
 # The only thing printed on stdout is that directory; progress goes to stderr.
 # A complete dump (its "done" stamp exists) is reused without doing anything.
 #
@@ -27,6 +31,12 @@
 #                  boot_params and purgatory
 #   --crashkernel SPEC   the first kernel's crashkernel= (default 128M;
 #                  e.g. 64M@16M for a fixed reservation)
+#   --irq          a panic in hard-interrupt context instead (kexec-tools
+#                  only): the crasher only sleeps (guest-irq-crasher.sh) and
+#                  the host sends sysrq-c on the serial console (BREAK, 'c':
+#                  serial-sysrq.py), which the 8250 driver runs in its
+#                  interrupt handler, on the IRQ stack; the kind gets -irq and
+#                  the dump the kernel's own panic backtrace (panic-trace.txt)
 #   --print-dir    only print the directory; exit 0 if it holds a complete
 #                  dump, 1 if not (nothing is built or downloaded)
 #
@@ -34,6 +44,7 @@
 # every library it needs and its ELF interpreter, unpacked from their .debs
 # (nothing is installed on the host; "dpkg --add-architecture i386" and
 # "apt-get update" make apt know them: mk/install-deps.sh test does that).
+# None of it runs on the host, which may have no IA-32 emulation.
 #
 # Environment: VMCORE_KVER=6.1.0-NN-686-pae (or -686) picks the kernel instead of the
 # newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir.
@@ -63,13 +74,19 @@ usage() {
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib-fixture.sh"
+qemu_pid=""
+cleanup_more() {
+	[ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+}
 
 headers=elf32
 flavour=686-pae
 loader=kexec-tools
 print_only=0
+irq=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--irq) irq=1; shift ;;
 	--flavour) [ $# -ge 2 ] || usage; flavour=$2; shift 2 ;;
 	--flavour=*) flavour=${1#--flavour=}; shift ;;
 	--core-headers) [ $# -ge 2 ] || usage; headers=$2; shift 2 ;;
@@ -96,6 +113,8 @@ case $CRASHKERNEL in
 esac
 [ "$loader" = ours ] || [ "$CRASHKERNEL" = 128M ] ||
 	die "--crashkernel goes with --loader ours (the kexec-tools fixtures are fixed)"
+[ $irq = 0 ] || [ "$loader" = kexec-tools ] || die "--irq goes with --loader kexec-tools"
+[ $irq = 0 ] || variant=$variant-irq
 case $flavour in
 686-pae) pae=1 ;;
 686) pae=0 ;;
@@ -142,7 +161,12 @@ else
 	[ -n "$kver" ] || die "no linux-image-6.1.0-NN-$flavour-unsigned with a matching -dbg package in apt (is the i386 architecture added, and deb.debian.org bookworm + bookworm-security configured?)"
 fi
 
-dumpdir=$cache/dumps/$kver-i386-$headers$variant-v$FIXTURE_VERSION
+key_files="tests/real/make-dump-i386.sh tests/real/lib-fixture.sh
+	tests/real/guest-init.sh tests/real/busybox-applets"
+[ "$loader" != ours ] || key_files="$key_files tests/loader/cross-build.sh $LOADER_SOURCES"
+[ $irq = 0 ] || key_files="$key_files tests/real/guest-irq-crasher.sh tests/real/serial-sysrq.py"
+# shellcheck disable=SC2086 # a word list
+fixture_dir "$kver-i386-$headers$variant-v$FIXTURE_VERSION" $key_files
 
 if [ $print_only = 1 ]; then
 	echo "$dumpdir"
@@ -150,6 +174,7 @@ if [ $print_only = 1 ]; then
 	exit
 fi
 if [ -e "$dumpdir/done" ]; then
+	mark_used "$dumpdir"
 	echo "$dumpdir"
 	exit 0
 fi
@@ -158,6 +183,7 @@ fi
 PATH=$PATH:/usr/sbin:/sbin
 need apt-get apt-cache dpkg-deb tar cpio gzip xz readelf od dd timeout \
 	flock qemu-system-i386
+[ $irq = 0 ] || need python3
 
 lock_cache userland
 
@@ -257,13 +283,15 @@ mkdir -p "$tree/bin" "$tree/dev" "$tree/proc" "$tree/sys" "$tree/tmp" \
 cp "$here/guest-init.sh" "$tree/init"
 chmod 755 "$tree/init"
 cp "$busybox_bin" "$tree/bin/busybox"
-for a in $("$busybox_bin" --list); do
-	[ "$a" = busybox ] || ln -s busybox "$tree/bin/$a"
-done
+link_applets "$tree/bin"
 # Named copies of busybox: the kernel names a task after the executed file,
 # which is how the sleeper and crasher get their comm.
 ln "$tree/bin/busybox" "$tree/bin/vmcore-sleeper"
-ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
+if [ $irq = 1 ]; then
+	cp "$here/guest-irq-crasher.sh" "$tree/bin/vmcore-crasher"
+else
+	ln "$tree/bin/busybox" "$tree/bin/vmcore-crasher"
+fi
 
 add_modules $VIRTIO_MODULES
 
@@ -285,22 +313,24 @@ for l in $libs ${interp#/}; do
 done
 [ -e "$tree$interp" ] || die "ELF interpreter $interp of kexec not copied"
 if [ "$loader" = ours ]; then
-	ours_bin=$("$here/../loader/cross-build.sh" i386) ||
+	ours_bin=$("$here/../loader/cross-build.sh" i386 "$work/build-i386") ||
 		die "cross build of the i386 vmcore-loader failed"
 	cp "$ours_bin" "$tree/bin/vmcore-loader"
 	# The capture side is ours too: the vmcore-mkinitramfs image, whose
-	# `vmcore-loader save` writes the dump to an ext4 disk.
+	# `vmcore-loader save` writes the dump to an ext4 disk (an i386
+	# busybox: vmcore-mkinitramfs reads its applet list from the file),
+	# as an ELF copy (--format elf): the tests read the ELF32 vmcore.
 	rm -f "$work/capture.cpio.gz"
 	"$here/../../loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
 		--loader "$ours_bin" --busybox "$busybox_bin" \
-		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff \
+		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff --format elf \
 		-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk \
 		-M crc32c_generic || die "vmcore-mkinitramfs failed"
 fi
 cp "$vmlinuz" "$tree/vmlinuz"
 cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
 mk_cpio "$work/main.cpio.gz"
-rm -rf "$tree"
+rm -rf "$tree" "$work/build-i386"
 
 # --------------------------------------------------------------------------
 disk=$work/disk.img
@@ -311,15 +341,29 @@ fi
 console=$work/console.log
 
 log "booting QEMU (-cpu $qemu_cpu); console in $console"
-qrc=0
-timeout "$QEMU_TIMEOUT" qemu-system-i386 \
-	-M q35 -accel tcg -cpu "$qemu_cpu" -smp 2 -m "$GUEST_MEM" \
-	-nodefaults -display none -no-reboot \
-	-serial "file:$console" \
-	-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
-	-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1 vmcore_kexec=$headers vmcore_loader=$loader" \
-	-drive "file=$disk,format=raw,if=virtio" \
-	</dev/null >&2 || qrc=$?
+qemu() {
+	timeout "$QEMU_TIMEOUT" qemu-system-i386 \
+		-M q35 -accel tcg -cpu "$qemu_cpu" -smp 2 -m "$GUEST_MEM" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$vmlinuz" -initrd "$work/main.cpio.gz" \
+		-append "console=ttyS0 crashkernel=$CRASHKERNEL panic=-1 vmcore_kexec=$headers vmcore_loader=$loader" \
+		-drive "file=$disk,format=raw,if=virtio" "$@" </dev/null >&2
+}
+qrc=0 src=0
+if [ $irq = 1 ]; then
+	# The serial port is a telnet server on a Unix socket (a telnet BREAK
+	# is a UART break for QEMU) that logs to $console.
+	sock=$work/serial.sock
+	qemu -chardev "socket,id=ser0,path=$sock,server=on,wait=off,telnet=on,logfile=$console" \
+		-serial chardev:ser0 &
+	qemu_pid=$!
+	python3 "$here/serial-sysrq.py" "$sock" "$QEMU_TIMEOUT" || src=$?
+	wait "$qemu_pid" || qrc=$?
+	qemu_pid=""
+	rm -f "$sock"
+else
+	qemu -serial "file:$console" || qrc=$?
+fi
 
 show_console() {
 	if [ -s "$console" ]; then
@@ -333,6 +377,7 @@ if grep -q '^VMCORE-FAIL' "$console"; then
 	show_console
 	die "guest: $(grep '^VMCORE-FAIL' "$console" | head -n 1 | tr -d '\r')"
 fi
+[ $src = 0 ] || { show_console; die "could not send sysrq-c on the serial console"; }
 
 if [ "$loader" = ours ]; then
 	# What `vmcore-loader save` left on the ext4 disk: one directory
@@ -374,6 +419,49 @@ rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
 [ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
 tr -d '\r' <"$console" >"$work/console.log.tmp"
 mv "$work/console.log.tmp" "$console"
+
+# --irq: the proof that the panic ran in hard-interrupt context, from the
+# kernel's own backtrace of the panic on the console (its frame-pointer
+# unwinder, at crash time): sysrq_handle_crash, called from the 8250
+# interrupt handler, between <IRQ> and </IRQ> (the IRQ stack).  Its
+# reliable entries (not "? ") go to panic-trace.txt, with <IRQ>/</IRQ>
+# and the interrupted function from the entry's "EIP: FUNC+..." line; the
+# CPU, pid and comm of the panic to meta.txt.
+panic_trace() {
+	sed 's/^\[ *[0-9.]*\] //' "$console" |
+		awk '/^Kernel panic - not syncing: sysrq triggered crash/ { p = 1 }
+		     p && /^Call Trace:$/ { t = 1; next }
+		     !t { next }
+		     /^EIP: [A-Za-z_]/ { print $2; next }
+		     /^ *<\/?IRQ>$/ { sub(/^ +/, ""); print; next }
+		     /^ [A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]*\/0x[0-9a-f]*$/ { sub(/^ +/, ""); print; next }
+		     /^ *<\/TASK>$/ || /^(Kernel Offset|---\[|SMP|Starting crashdump|Linux version)/ { exit }' \
+		>"$work/panic-trace.txt"
+	grep -q . "$work/panic-trace.txt" || die "no panic call trace on the console"
+	awk '$0 == "<IRQ>" { irq = 1 } $0 == "</IRQ>" { irq = 0 }
+	     irq && /^(sysrq_handle_crash|__handle_sysrq)\+/ { crash = 1 }
+	     irq && crash && /^serial8250_(interrupt|handle_irq)/ { ok = 1 }
+	     END { exit !ok }' "$work/panic-trace.txt" ||
+		die "sysrq-c did not run in interrupt context: $(tr '\n' ' ' <"$work/panic-trace.txt")"
+	panic_line=$(sed -n '/Kernel panic - not syncing: sysrq triggered crash/{n;p;q}' "$console" |
+		sed 's/^\[ *[0-9.]*\] //')
+	panic_cpu=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\1/p')
+	panic_pid=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\2/p')
+	panic_comm=$(echo "$panic_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\3/p')
+	[ -n "$panic_cpu" ] && [ -n "$panic_pid" ] ||
+		die "no 'CPU: N PID: P Comm: C' line after the panic: $panic_line"
+	case ,$prs_pids, in
+	*,"$panic_pid",*) ;;
+	*) die "no NT_PRSTATUS carries the panic's pid $panic_pid (pids: $prs_pids)" ;;
+	esac
+	{
+		echo "DUMP_KIND=kdump-irq"
+		echo "PANIC_TRACE=$dumpdir/panic-trace.txt"
+		echo "PANIC_CPU=$panic_cpu"
+		echo "PANIC_PID=$panic_pid"
+		echo "PANIC_COMM=$panic_comm"
+	} >>"$meta_raw"
+}
 
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
@@ -435,10 +523,14 @@ done
 [ $((0x$vi_stext)) = $(($(gm KSYM__stext))) ] ||
 	die "VMCOREINFO SYMBOL(_stext)=$vi_stext but the guest's kallsyms says $(gm KSYM__stext)"
 [ "$(gm CRASHER_CPU)" = 1 ] || die "crasher ran on CPU $(gm CRASHER_CPU)"
-case ,$prs_pids, in
-*,"$(gm CRASHER_PID)",*) ;;
-*) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
-esac
+if [ $irq = 0 ]; then
+	case ,$prs_pids, in
+	*,"$(gm CRASHER_PID)",*) ;;
+	*) die "no NT_PRSTATUS carries the crasher's pid $(gm CRASHER_PID) (pids: $prs_pids)" ;;
+	esac
+else
+	panic_trace
+fi
 # The marker went through /dev/kmsg, so the printk ring buffer in the dump
 # must hold it: a cheap check that the dumped memory is the real thing.
 grep -qaF "$(gm MARKER)" "$vmcore" || die "marker '$(gm MARKER)' not found in the vmcore"
@@ -480,10 +572,4 @@ fi
 } >"$work/meta.txt"
 rm -f "$meta_raw"
 
-chmod 755 "$work"	# mktemp made it private
-date -u +%Y-%m-%dT%H:%M:%SZ >"$work/done"	# last: marks the dump complete
-rm -rf "$dumpdir" "$dumpdir.failed-console.log"
-mv "$work" "$dumpdir"
-work=""
-log "dump ready in $(($(date +%s) - start)) s: $dumpdir"
-echo "$dumpdir"
+publish

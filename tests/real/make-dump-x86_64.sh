@@ -6,11 +6,18 @@
 # Boots the kernel in QEMU (TCG; KVM is never used), arms kdump with our own
 # vmcore-loader (kexec_file_load, its default capture command line), panics
 # on CPU 1 from a task named "vmcore-crasher"; the capture kernel boots the
-# initramfs that loader/vmcore-mkinitramfs builds, whose /init runs
-# `vmcore-loader save` onto an ext4 virtio disk; the host takes the saved
-# vmcore and dmesg.txt out of that file system with debugfs and stores them
-# under
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-<levels>l-v<FIXTURE_VERSION>/
+# initramfs that loader/vmcore-mkinitramfs builds with its default
+# configuration, whose /init runs `vmcore-loader save` onto an ext4 virtio
+# disk (kdump-compressed, zstd, dump level 31; a test wrapper then saves a
+# full ELF copy too, see loader_images); the host takes the saved files
+# out of that file system with debugfs and stores them (vmcore: the ELF
+# copy, kdump: the default save, dmesg.txt) under
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-<levels>l-v<FIXTURE_VERSION>-k<key>/
+# where <key> is a hash of the fixture scripts and of the sources of
+# everything the guest runs of ours: vmcore-loader (with libvmcore, arch
+# and the purgatory), vmcore-mkinitramfs and capture-init.sh.  A change to
+# any of them makes a new dump, so the tests that read this one test the
+# code it was made with.
 # The only thing printed on stdout is that directory; progress goes to stderr.
 # A complete dump (its "done" stamp exists) is reused without doing anything.
 #
@@ -24,12 +31,14 @@
 # Environment: VMCORE_KVER=6.1.0-NN-cloud-amd64 picks the kernel instead of
 # the newest one apt knows; VMCORE_KEEP_BUILD=1 keeps a failed build dir;
 # VMCORE_LOADER_STATIC=FILE uses that static vmcore-loader instead of
-# running `make static` in the source tree.
+# building one with `make static` in a temporary build directory (its
+# hash goes into the directory name).
 # See tests/real/README.md.
 set -eu
 
 # Bump whenever the recipe changes in a way that changes the dumps.
-FIXTURE_VERSION=2	# 2: our vmcore-loader and capture initramfs, not kexec-tools
+FIXTURE_VERSION=3	# 2: our vmcore-loader and capture initramfs, not kexec-tools
+			# 3: the default capture (kdump, zstd, -d 31) + an ELF copy
 
 QEMU_TIMEOUT=600	# seconds, for the whole two-boot run
 GUEST_MEM=1G
@@ -66,7 +75,14 @@ if [ $kexec_load = 1 ]; then
 	variant=-kexec-load guest_opts=" vmcore_kexec=elf64 vmcore_loader=ours"
 	loaded_by=vmcore-loader-kexec-load
 fi
-dumpdir=$cache/dumps/$kver-x86_64-${levels}l$variant-v$FIXTURE_VERSION
+dumpkind=$kver-x86_64-${levels}l$variant-v$FIXTURE_VERSION
+loader=${VMCORE_LOADER_STATIC:-}
+if [ -n "$loader" ]; then
+	[ -f "$loader" ] || die "VMCORE_LOADER_STATIC=$loader: no such file"
+	dumpkind=$dumpkind-static$(sha256sum <"$loader" | cut -c1-12)
+fi
+# shellcheck disable=SC2086 # word lists
+fixture_dir "$dumpkind" $X86_64_FIXTURE_FILES $LOADER_SOURCES
 print_or_reuse $print_only
 
 need apt-get dpkg-deb tar cpio gzip xz readelf od dd timeout flock \
@@ -80,29 +96,8 @@ log "building the ${levels}-level dump for $kver (QEMU TCG, this takes a minute)
 start_work
 new_tree $VIRTIO_MODULES
 
-# The statically linked loader, for both initramfs images.
-top=$(cd "$here/../.." && pwd)
-loader=${VMCORE_LOADER_STATIC:-}
-if [ -z "$loader" ]; then
-	MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s BUILD=build SAN= static >&2 || die "make static failed"
-	loader=$top/build/static/vmcore-loader
-fi
-[ -x "$loader" ] || die "no static vmcore-loader at $loader"
-
-# Capture kernel's initramfs: the documented recipe, as a user makes it.
-"$top/loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
-	--loader "$loader" --busybox "$busybox_bin" \
-	-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff \
-	-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk ||
-	die "vmcore-mkinitramfs failed"
-
-# First kernel's initramfs: guest-init.sh, busybox, the modules, our loader,
-# the kernel to load and the capture initramfs.
-cp "$loader" "$tree/bin/vmcore-loader"
-cp "$vmlinuz" "$tree/vmlinuz"
-cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
-mk_cpio "$work/main.cpio.gz"
-rm -rf "$tree"
+capture_default=1
+loader_images
 
 # --------------------------------------------------------------------------
 disk=$work/disk.img
@@ -133,25 +128,40 @@ grep -q '^vmcore-capture: dump saved; final action: poweroff' "$console" ||
 	{ show_console "$console"; die "the capture initramfs did not save the dump"; }
 
 # What `vmcore-loader save` left on the disk: exactly one dump directory
-# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt and nothing incomplete.
+# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt and nothing incomplete,
+# and the wrapper's ELF copy the same way in DUMP_DIR-elf.
 dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
-dfs "ls -p /$DUMP_DIR" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
-	>"$work/dirs"
-[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$DUMP_DIR: $(cat "$work/dirs")"
-read -r mode saved_name <"$work/dirs"
-[ "$mode" = 040700 ] || die "dump directory mode $mode, not 040700"
-dfs "ls -p /$DUMP_DIR/$saved_name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
-	LC_ALL=C sort >"$work/saved.txt"
-[ "$(cut -d' ' -f1 "$work/saved.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] ||
-	die "the dump directory holds: $(cat "$work/saved.txt")"
-[ "$(awk '{ print $2 }' "$work/saved.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
-	die "saved files are not private (0600): $(cat "$work/saved.txt")"
-vmcore_size=$(awk '$1 == "vmcore" { print $3 }' "$work/saved.txt")
-case $vmcore_size in
-''|*[!0-9]*|0) die "bad vmcore size in: $(cat "$work/saved.txt")" ;;
-esac
+saved_dir() {	# saved_dir DIR: the one dump directory's name in /DIR
+	dfs "ls -p /$1" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
+		>"$work/dirs"
+	[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$1: $(cat "$work/dirs")"
+	read -r mode name <"$work/dirs"
+	[ "$mode" = 040700 ] || die "dump directory mode $mode, not 040700"
+	dfs "ls -p /$1/$name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
+		LC_ALL=C sort >"$work/saved-$1.txt"
+	[ "$(cut -d' ' -f1 "$work/saved-$1.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] ||
+		die "the dump directory /$1/$name holds: $(cat "$work/saved-$1.txt")"
+	[ "$(awk '{ print $2 }' "$work/saved-$1.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
+		die "saved files are not private (0600): $(cat "$work/saved-$1.txt")"
+	echo "$name"
+}
+file_size() {	# file_size LIST NAME
+	v=$(awk -v n="$2" '$1 == n { print $3 }' "$1")
+	case $v in ''|*[!0-9]*|0) die "bad $2 size in: $(cat "$1")" ;; esac
+	echo "$v"
+}
+saved_name=$(saved_dir "$DUMP_DIR")
+elf_name=$(saved_dir "$DUMP_DIR-elf")
+mv "$work/saved-$DUMP_DIR.txt" "$work/saved.txt"
+kdump_size=$(file_size "$work/saved.txt" vmcore)
+vmcore_size=$(file_size "$work/saved-$DUMP_DIR-elf.txt" vmcore)
+rm -f "$work/saved-$DUMP_DIR-elf.txt"
+dfs "cat /$DUMP_DIR/$saved_name/vmcore" >"$work/kdump"
+[ "$(stat -c %s "$work/kdump")" = "$kdump_size" ] || die "short kdump copy"
+[ "$(head -c 8 "$work/kdump")" = "KDUMP   " ] ||
+	die "the default capture did not save a kdump-compressed file"
 # Sparse copy: most of the guest's memory is zero pages.
-dfs "cat /$DUMP_DIR/$saved_name/vmcore" |
+dfs "cat /$DUMP_DIR-elf/$elf_name/vmcore" |
 	dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
 dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
 rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz" "$work/dirs"
@@ -160,15 +170,7 @@ rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz" "$work/dirs"
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
 vmcore=$work/vmcore
-check_elf_loads "$vmcore"
-vmcoreinfo=$work/vmcoreinfo.txt
-read_notes "$vmcore" "$vmcoreinfo"
-nprs=$(echo "$prs_pids" | tr ',' '\n' | grep -c . || true)
-[ "$nprs" = 2 ] || die "expected 2 NT_PRSTATUS notes, found $nprs"
-kernel_offset=$(vci KERNELOFFSET)
-[ -n "$kernel_offset" ] || die "no KERNELOFFSET in the VMCOREINFO note"
-[ "$(vci OSRELEASE)" = "$kver" ] ||
-	die "VMCOREINFO OSRELEASE '$(vci OSRELEASE)' is not $kver"
+check_kdump_notes
 l5=$(vci 'NUMBER(pgtable_l5_enabled)')
 [ "$l5" = $((levels == 5)) ] ||
 	die "VMCOREINFO says pgtable_l5_enabled=$l5, wanted $levels-level paging"
@@ -192,6 +194,8 @@ esac
 	meta_common kdump
 	echo "VMCORE=$dumpdir/vmcore"
 	echo "VMCORE_SIZE=$vmcore_size"
+	echo "KDUMP=$dumpdir/kdump"
+	echo "KDUMP_SIZE=$kdump_size"
 	echo "SAVED_DIR=$DUMP_DIR/$saved_name"
 	echo "SAVED_DMESG=$dumpdir/dmesg.txt"
 	echo "KERNELOFFSET=0x$kernel_offset"

@@ -13,7 +13,8 @@
 #   vmcore-kdump-zlib dump-guest-memory format=kdump-zlib (flattened stream)
 # With --no-vmcoreinfo the guest has no "-device vmcoreinfo", so the dump
 # has no VMCOREINFO note, and only vmcore-elf is written.  The result is in
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-qemu[-novmci]-v<FIXTURE_VERSION>/
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-qemu[-novmci]-v<FIXTURE_VERSION>-k<key>/
+# (<key>: a hash of the fixture scripts; nothing of ours runs in the guest)
 # The only thing printed on stdout is that directory; progress goes to
 # stderr.  A complete set (its "done" stamp exists) is reused as it is.
 #
@@ -51,7 +52,8 @@ suffix=qemu
 [ $vmcoreinfo_dev = 1 ] || suffix=qemu-novmci
 
 pick_kver $print_only
-dumpdir=$cache/dumps/$kver-x86_64-$suffix-v$FIXTURE_VERSION
+# shellcheck disable=SC2086 # a word list
+fixture_dir "$kver-x86_64-$suffix-v$FIXTURE_VERSION" $X86_64_FIXTURE_FILES tests/real/qmp.py
 print_or_reuse $print_only
 
 need apt-get dpkg-deb tar cpio gzip xz readelf od dd timeout flock \

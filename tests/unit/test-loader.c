@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* The loader's parsers: crashkernel=, /proc/iomem, the capture command line. */
+/* The loader's parsers: crashkernel=, /proc/iomem, the capture command
+ * line, save's options; save's refusal to overwrite. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../../libvmcore/kdumpwrite.h"
 #include "../../loader/cmdline.h"
 #include "../../loader/crashkernel.h"
 #include "../../loader/iomem.h"
+#include "../../loader/loader.h"
 #include "unit.h"
 
 #define M (UINT64_C(1) << 20)
@@ -441,4 +448,165 @@ TEST(corehdr_no_crash_memory)
 	vmc_error_destroy(err);
 	free(ram);
 	iomem_free(&io);
+}
+
+/* ---- save's options ---------------------------------------------------- */
+
+#define SAVE_ARGS(...) save_args((const char *[]){ "save", __VA_ARGS__, NULL })
+
+static int save_args_o(const char **argv, struct save_opts *o,
+		       enum final_action *then)
+{
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	return save_parse_args(argc, (char **)argv, o, then);
+}
+
+static int save_args(const char **argv)
+{
+	struct save_opts o;
+	enum final_action then;
+
+	return save_args_o(argv, &o, &then);
+}
+
+TEST(save_args_defaults)
+{
+	const char *argv[] = { "save", NULL };
+	struct save_opts o;
+	enum final_action then = FINAL_SHELL;
+
+	CHECK_I64(save_args_o(argv, &o, &then), -1);
+	CHECK_STR(o.vmcore, "/proc/vmcore");
+	CHECK_STR(o.dir, "/var/crash");
+	CHECK(!o.kdump, "the command line's default is today's ELF copy");
+	CHECK_I64(o.compress, VMC_COMPRESS_ZSTD);
+	CHECK_I64(o.dump_level, 0);
+	CHECK_I64(o.keep, 0);
+	CHECK_I64(then, FINAL_NONE);
+}
+
+TEST(save_args_kdump)
+{
+	const char *argv[] = { "save", "--format", "kdump", "--compress", "lzo",
+		"--dump-level", "31", "--dir", "/mnt/crash", "--vmcore", "/x",
+		"--keep", "3", "--then", "poweroff", "--host", "h", "--quiet",
+		NULL };
+	const char *elf[] = { "save", "--format=kdump", "--format", "elf",
+			      NULL };
+	static const char *const algs[] = { "zstd", "lzo", "snappy", "zlib",
+					     "none" };
+	static const int want[] = { VMC_COMPRESS_ZSTD, VMC_COMPRESS_LZO,
+		VMC_COMPRESS_SNAPPY, VMC_COMPRESS_ZLIB, VMC_COMPRESS_NONE };
+	struct save_opts o;
+	enum final_action then;
+
+	CHECK_I64(save_args_o(argv, &o, &then), -1);
+	CHECK(o.kdump);
+	CHECK_I64(o.compress, VMC_COMPRESS_LZO);
+	CHECK_I64(o.dump_level, 31);
+	CHECK_STR(o.dir, "/mnt/crash");
+	CHECK_STR(o.vmcore, "/x");
+	CHECK_STR(o.host, "h");
+	CHECK_I64(o.keep, 3);
+	CHECK(o.quiet);
+	CHECK_I64(then, FINAL_POWEROFF);
+	CHECK_I64(save_args_o(elf, &o, &then), -1);
+	CHECK(!o.kdump, "the last --format wins");
+	for (size_t i = 0; i < 5; i++) {
+		const char *a[] = { "save", "--format", "kdump", "--compress",
+				    algs[i], NULL };
+
+		CHECK_I64(save_args_o(a, &o, &then), -1);
+		CHECK_I64(o.compress, want[i]);
+	}
+}
+
+TEST(save_args_refused)
+{
+	CHECK_I64(SAVE_ARGS("--compress", "zstd"), 2);	/* not kdump */
+	CHECK_I64(SAVE_ARGS("--dump-level", "31"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "elf", "--dump-level", "1"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", "32"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", "-1"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", "3x"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", ""), 2);
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--compress", "gzip"), 2);
+	CHECK_I64(SAVE_ARGS("--format", "xml"), 2);
+	CHECK_I64(SAVE_ARGS("--keep", "many"), 2);
+	CHECK_I64(SAVE_ARGS("--then", "explode"), 2);
+	CHECK_I64(SAVE_ARGS("--no-such-option"), 2);
+	CHECK_I64(SAVE_ARGS("/proc/vmcore"), 2);	/* a stray word */
+	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", "0",
+			    "--compress", "none"), -1);
+}
+
+/* ---- save never overwrites --------------------------------------------- */
+
+static bool file_is(const char *path, const char *want)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n >= 0 && !strcmp(buf, want);
+}
+
+static void put(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+TEST(save_never_overwrites)
+{
+	char dir[256], tmp[300], final[300];
+	struct vmc_error *err;
+	int fd = -1;
+
+	if (!CHECK(unit_tmpdir(dir, sizeof(dir))))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/vmcore-incomplete", dir);
+	snprintf(final, sizeof(final), "%s/vmcore", dir);
+	/* An incomplete file already there is not reused. */
+	put(tmp, "older");
+	err = save_create(tmp, &fd);
+	if (CHECK(err)) {
+		CHECK_I64(err->errnum, EEXIST);
+		CHECK_CONTAINS(err->message, "never overwritten");
+		vmc_error_destroy(err);
+	}
+	CHECK(file_is(tmp, "older"), "the existing file is untouched");
+	unlink(tmp);
+	if (!CHECK_OK(save_create(tmp, &fd)))
+		goto out;
+	CHECK(write(fd, "new", 3) == 3);
+	close(fd);
+	/* A complete dump of that name is never replaced... */
+	put(final, "first");
+	err = save_publish(tmp, final);
+	if (CHECK(err)) {
+		CHECK_I64(err->errnum, EEXIST);
+		CHECK_CONTAINS(err->message, "never overwritten");
+		vmc_error_destroy(err);
+	}
+	CHECK(file_is(final, "first"), "the complete dump is untouched");
+	CHECK(file_is(tmp, "new"), "the new one stays incomplete");
+	/* ...and without one the rename goes through. */
+	unlink(final);
+	CHECK_OK(save_publish(tmp, final));
+	CHECK(file_is(final, "new"));
+	CHECK(access(tmp, F_OK) < 0, "no incomplete file left");
+out:
+	unlink(tmp);
+	unlink(final);
+	rmdir(dir);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The module-list walk (gdbserver-vmcore/modules.c) on synthetic dumps
+ * The module-list walk (libkernel/modules.c) on synthetic dumps
  * with a made-up struct module layout: modules with their section tables,
  * one without, and damaged lists (a loop, a pointer into nothing, a
  * section table that does not read): each walk ends, keeps what it read
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../gdbserver-vmcore/modules.h"
+#include "../../libkernel/modules.h"
 #include "corefile.h"
 #include "unit.h"
 

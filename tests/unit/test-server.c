@@ -175,6 +175,8 @@ TEST(supported_and_basics)
 	CHECK_CONTAINS(r, "QStartNoAckMode+");
 	CHECK_CONTAINS(r, "qXfer:features:read+");
 	CHECK_CONTAINS(r, "qXfer:threads:read+");
+	/* gdb 16 reads memory with 'x' only when told. */
+	CHECK_CONTAINS(r, ";binary-upload+");
 	{
 		/* PacketSize is hex, and what the parser accepts. */
 		const char *ps = strstr(r, "PacketSize=");
@@ -192,7 +194,7 @@ TEST(supported_and_basics)
 TEST(unknown_packets_get_empty_reply)
 {
 	static const char *const pkts[] = {
-		"qFooBar", "vFile:open:2f6574632f706173737764,0,0", "Qbla",
+		"qFooBar", "vFile:unlink:2f6574632f706173737764", "Qbla",
 		"!", "b", "vCont", "qSupportedX", "", "qXfer:memory-map:read::0,10",
 		"qTStatus", "A", "i", "vRun;",
 	};
@@ -210,6 +212,26 @@ TEST(unknown_packets_get_empty_reply)
 			continue;
 		CHECK(replied && *r == '\0', "\"%s\" -> \"%s\"", pkts[i], r);
 	}
+	teardown(&fx);
+}
+
+/* Module files are the only files served: without a vmlinux, none. */
+TEST(libraries_and_vfile)
+{
+	struct fixture fx;
+
+	if (!setup(&fx))
+		return;
+	CHECK_CONTAINS(req(&fx, "qSupported:multiprocess+"),
+		       "qXfer:libraries-svr4:read+");
+	CHECK_STR(req(&fx, "qXfer:libraries-svr4:read::0,1000"),
+		  "l<library-list-svr4 version=\"1.0\"/>\n");
+	CHECK_STR(req(&fx, "vFile:setfs:0"), "F0");
+	CHECK_STR(req(&fx, "vFile:open:2f6574632f706173737764,0,0"), "F-1,2");
+	CHECK_STR(req(&fx, "vFile:open:2f6574632f706173737764"), "F-1,16");
+	CHECK_STR(req(&fx, "vFile:pread:0,10,0"), "F-1,9");
+	CHECK_STR(req(&fx, "vFile:fstat:3"), "F-1,9");
+	CHECK_STR(req(&fx, "vFile:close:0"), "F-1,9");
 	teardown(&fx);
 }
 
@@ -364,6 +386,58 @@ TEST(memory)
 	/* A huge length is capped to what fits in a packet. */
 	snprintf(pkt, sizeof(pkt), "m%" PRIx64 ",ffffffffffffffff", DATA_VA);
 	CHECK_U64(strlen(req(&fx, pkt)), 2 * 0x1000);
+	teardown(&fx);
+}
+
+/* The reply to PKT and its length (binary replies hold NULs). */
+static size_t req_bin(struct fixture *fx, const char *pkt, const char **r)
+{
+	server_handle(fx->s, pkt, strlen(pkt));
+	*r = fx->s->reply.data ? fx->s->reply.data : "";
+	return fx->s->reply.len;
+}
+
+/* x (binary-upload): 'b' and the raw bytes; errors as for m. */
+TEST(memory_binary)
+{
+	struct fixture fx;
+	char pkt[64];
+	uint8_t want[0x1000];
+	const char *r;
+	size_t n;
+
+	if (!setup(&fx))
+		return;
+	/* The whole readable page: every byte value the data holds, raw
+	 * (rsp_send escapes; server_handle's reply is unescaped). */
+	snprintf(pkt, sizeof(pkt), "x%" PRIx64 ",1000", DATA_VA);
+	for (unsigned i = 0; i < sizeof(want); i++)
+		want[i] = data_byte(i);
+	n = req_bin(&fx, pkt, &r);
+	if (CHECK_U64(n, 1 + sizeof(want)) && CHECK(r[0] == 'b'))
+		CHECK_MEM(r + 1, want, sizeof(want));
+	/* Short read before the unmapped page. */
+	snprintf(pkt, sizeof(pkt), "x%" PRIX64 ",20", HOLE_VA - 8);
+	n = req_bin(&fx, pkt, &r);
+	if (CHECK_U64(n, 9) && CHECK(r[0] == 'b'))
+		CHECK_MEM(r + 1, want + 0xff8, 8);
+	/* Length 0: "b" and nothing (lldb's probe "x0,0" wants "OK": it
+	 * then keeps to m, as it should with this reply format). */
+	CHECK_U64(req_bin(&fx, "x0,0", &r), 1);
+	CHECK_STR(r, "b");
+	/* Unreadable first byte, malformed requests. */
+	snprintf(pkt, sizeof(pkt), "x%" PRIx64 ",8", HOLE_VA);
+	CHECK_REPLY(&fx, pkt, "E0e");
+	CHECK_REPLY(&fx, "x0,8", "E0e");
+	CHECK_REPLY(&fx, "x", "E16");
+	CHECK_REPLY(&fx, "x10", "E16");
+	CHECK_REPLY(&fx, "x10,", "E16");
+	CHECK_REPLY(&fx, "x,10", "E16");
+	CHECK_REPLY(&fx, "x10,1:", "E16");
+	/* A huge length is capped to what the page holds here, and never
+	 * past one packet. */
+	snprintf(pkt, sizeof(pkt), "x%" PRIx64 ",ffffffffffffffff", DATA_VA);
+	CHECK_U64(req_bin(&fx, pkt, &r), 1 + 0x1000);
 	teardown(&fx);
 }
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../gdbserver-vmcore/strbuf.h"
+#include "../../libkernel/strbuf.h"
 #include "unit.h"
 
 TEST(hex_encode)

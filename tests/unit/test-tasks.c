@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The task-list walk (gdbserver-vmcore/tasks.c) on synthetic dumps whose
+ * The task-list walk (libkernel/tasks.c) on synthetic dumps whose
  * tasks use a made-up struct task_struct layout: a good list, thread
  * groups, and damaged lists (a loop, a pointer into nothing, a thread
  * group that loops): each walk must end, keep what it read and warn.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "../../gdbserver-vmcore/tasks.h"
+#include "../../libkernel/tasks.h"
 #include "corefile.h"
 #include "unit.h"
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../gdbserver-vmcore/vmlinux-find.h"
+#include "../../libkernel/vmlinux-find.h"
 #include "corefile.h"
 #include "unit.h"
 
@@ -267,7 +267,8 @@ TEST(extra_dir_first)
 static const char gdb_args[] = "gdb\0-nx\0-x\0script.py\0old/vmlinux\0"
 	"--se=vmlinux\0-ex\0target remote | gdbserver-vmcore vmcore";
 
-static void fake_proc(const char *dir, const char *gdb, size_t gdb_len)
+static void fake_proc_exe(const char *dir, const char *gdb, size_t gdb_len,
+			  const char *exe)
 {
 	static const char sh[] = "sh\0-c\0gdbserver-vmcore x/vmcore";
 	static const struct { const char *name, *text; } files[] = {
@@ -294,10 +295,15 @@ static void fake_proc(const char *dir, const char *gdb, size_t gdb_len)
 	snprintf(p, sizeof(p), "%s/proc/99/exe", dir);
 	CHECK(symlink("/usr/bin/dash", p) == 0);
 	snprintf(p, sizeof(p), "%s/proc/98/exe", dir);
-	CHECK(symlink("/usr/bin/gdb-multiarch", p) == 0);
+	CHECK(symlink(exe, p) == 0);
 	snprintf(p, sizeof(p), "%s/proc/98/cwd", dir);
 	snprintf(t, sizeof(t), "%s/work", dir);
 	CHECK(symlink(t, p) == 0);
+}
+
+static void fake_proc(const char *dir, const char *gdb, size_t gdb_len)
+{
+	fake_proc_exe(dir, gdb, gdb_len, "/usr/bin/gdb-multiarch");
 }
 
 TEST(gdb_exec_file)
@@ -361,6 +367,57 @@ TEST(gdb_symbol_commands)
 	CHECK_CONTAINS(r.data, "a file on gdb's command line (pid 98)");
 	free(got);
 	strbuf_deinit(&r);
+	vmcore_close(vc);
+	rm_rf(dir);
+}
+
+/* gdb run through another system's dynamic loader (a Debian 13 root's
+ * gdb 16 on a Debian 12 host): /proc/PID/exe is ld.so, the loader's
+ * options and the gdb program come first on the command line.  The
+ * vmlinux is found; the loader's files and the gdb program are not
+ * taken for gdb's arguments. */
+TEST(gdb_through_loader)
+{
+	static const char gdb[] = "/r/lib64/ld-linux-x86-64.so.2\0"
+		"--library-path\0/r/lib/x86_64-linux-gnu:/r/usr/lib\0"
+		"r/usr/bin/gdb\0--data-directory=/r/usr/share/gdb\0-nx\0"
+		"old/vmlinux\0-ex\0target remote | gdbserver-vmcore vmcore";
+	struct vmcore *vc;
+	struct strbuf r;
+	char dir[256], proc[300], want[512];
+	char *got;
+
+	if (!CHECK(unit_tmpdir(dir, sizeof(dir))) || !open_dump(VMCI, &vc))
+		return;
+	fake_proc_exe(dir, gdb, sizeof(gdb),
+		      "/r/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+	/* The gdb program (relative to gdb's cwd here): an ELF file, which
+	 * would be tried and reported if taken for an argument. */
+	put_elf(dir, "work/r/usr/bin/gdb", OTHER_ID);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	/* old/vmlinux is the other kernel's: nothing matches, and the
+	 * report names only gdb's own file argument. */
+	got = search(vc, dir, proc, 100, NULL, &r);
+	CHECK(got == NULL, "took %s", got);
+	snprintf(want, sizeof(want), "%s/work/old/vmlinux (build-id "
+		 OTHER_ID ")", dir);
+	CHECK_CONTAINS(r.data, want);
+	CHECK(!strstr(r.data, "r/usr/bin/gdb"), "%s", r.data);
+	free(got);
+	strbuf_deinit(&r);
+	/* With the dump's vmlinux after it: found, from gdb's arguments. */
+	{
+		static const char gdb2[] = "/r/lib64/ld-linux-x86-64.so.2\0"
+			"--library-path\0/r/lib\0/r/usr/bin/gdb\0-nx\0"
+			"vmlinux\0-ex\0target remote | gdbserver-vmcore x";
+		put_text(dir, "proc/98/cmdline", gdb2, sizeof(gdb2));
+		got = search(vc, dir, proc, 100, NULL, &r);
+		snprintf(want, sizeof(want), "%s/work/vmlinux", dir);
+		CHECK_STR(got, want);
+		CHECK_CONTAINS(r.data, "a file on gdb's command line (pid 98)");
+		free(got);
+		strbuf_deinit(&r);
+	}
 	vmcore_close(vc);
 	rm_rf(dir);
 }

@@ -17,7 +17,7 @@
 
 #include "../../arch/arch.h"
 #include "../../gdbserver-vmcore/server.h"
-#include "../../gdbserver-vmcore/vmlinux.h"
+#include "../../libkernel/vmlinux.h"
 #include "corefile.h"
 #include "unit.h"
 

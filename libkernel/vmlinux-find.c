@@ -64,7 +64,7 @@ static bool note_build_id(Elf_Data *data, char *hex, size_t hexsz)
 	return false;
 }
 
-static bool elf_build_id(Elf *elf, char *hex, size_t hexsz)
+bool vmlinux_elf_build_id(Elf *elf, char *hex, size_t hexsz)
 {
 	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn;
 	     scn = elf_nextscn(elf, scn)) {
@@ -92,7 +92,7 @@ struct vmc_error *vmlinux_build_id(const char *path, char *hex, size_t hexsz)
 	if (!elf || elf_kind(elf) != ELF_K_ELF)
 		err = vmc_error_create(VMC_ERR_INVALID, "%s is not an ELF "
 				       "file", path);
-	else if (!elf_build_id(elf, hex, hexsz))
+	else if (!vmlinux_elf_build_id(elf, hex, hexsz))
 		err = vmc_error_create(VMC_ERR_NOT_FOUND, "%s has no build-id "
 				       "note", path);
 	if (elf)
@@ -253,13 +253,19 @@ static bool gdb_name(const char *word)
 	       !strchr(base, ' ');
 }
 
-/* Is PID gdb?  Its executable's name says so, or, run through the
- * dynamic loader (ld.so [options] /path/gdb ...), an argument's. */
-static bool is_gdb(const char *proc, pid_t pid, const char *args, size_t len)
+/*
+ * Is PID gdb?  Its executable's name says so, or, run through the
+ * dynamic loader (ld.so [options] /path/gdb ARGS...), an argument's.
+ * *ARGS_RET: where gdb's own arguments start in ARGS (after argv[0], or
+ * after the loader's options and the gdb program).
+ */
+static bool is_gdb(const char *proc, pid_t pid, const char *args, size_t len,
+		   size_t *args_ret)
 {
 	char path[PATH_MAX], exe[PATH_MAX];
 	ssize_t n;
 
+	*args_ret = strlen(args) + 1;
 	snprintf(path, sizeof(path), "%s/%d/exe", proc, (int)pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n > 0) {
@@ -269,9 +275,12 @@ static bool is_gdb(const char *proc, pid_t pid, const char *args, size_t len)
 		if (!strstr(exe, "/ld-"))
 			return false;
 	}
-	for (size_t i = 0; i < len; i += strlen(args + i) + 1)
-		if (gdb_name(args + i))
+	for (size_t i = 0; i < len; i += strlen(args + i) + 1) {
+		if (gdb_name(args + i)) {
+			*args_ret = i + strlen(args + i) + 1;
 			return true;
+		}
+	}
 	return false;
 }
 
@@ -305,8 +314,10 @@ static bool command_file(const char *cmd, char *buf, size_t bufsz)
 	return false;
 }
 
-/* Each file argument of gdb PID's command line, against its cwd. */
-static void gdb_files(struct finder *f, pid_t pid, char *args, size_t len)
+/* Each file argument of gdb PID's command line (ARGS, gdb's own from
+ * FIRST on), against its cwd. */
+static void gdb_files(struct finder *f, pid_t pid, char *args, size_t len,
+		      size_t first)
 {
 	const char *proc = f->search->proc;
 	char path[PATH_MAX], cwd[PATH_MAX], file[2 * PATH_MAX], origin[64];
@@ -318,9 +329,9 @@ static void gdb_files(struct finder *f, pid_t pid, char *args, size_t len)
 	cwd[n > 0 ? n : 0] = '\0';
 	snprintf(origin, sizeof(origin), "a file on gdb's command line "
 		 "(pid %d)", (int)pid);
-	/* Skip argv[0]; "-e=FILE" style options give their value, and
-	 * commands that load symbols (-ex 'add-symbol-file F') their file. */
-	for (size_t i = strlen(args) + 1; i < len && !f->found;
+	/* "-e=FILE" style options give their value, and commands that
+	 * load symbols (-ex 'add-symbol-file F') their file. */
+	for (size_t i = first; i < len && !f->found;
 	     i += strlen(args + i) + 1) {
 		const char *a = args + i, *eq = strchr(a, '=');
 
@@ -346,6 +357,7 @@ static void search_gdb(struct finder *f)
 	if (!args)
 		return;
 	for (int depth = 0; depth < MAX_ANCESTORS && !f->found; depth++) {
+		size_t first;
 		ssize_t n;
 
 		pid = parent_of(proc, pid);
@@ -356,8 +368,8 @@ static void search_gdb(struct finder *f)
 		if (n <= 0)
 			continue;
 		args[n] = '\0';	/* the last word ends even when cut */
-		if (is_gdb(proc, pid, args, (size_t)n))
-			gdb_files(f, pid, args, (size_t)n);
+		if (is_gdb(proc, pid, args, (size_t)n, &first))
+			gdb_files(f, pid, args, (size_t)n, first);
 	}
 	free(args);
 }

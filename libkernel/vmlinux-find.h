@@ -9,6 +9,8 @@
 #ifndef VMC_VMLINUX_FIND_H
 #define VMC_VMLINUX_FIND_H
 
+#include <libelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,6 +32,8 @@ struct vmlinux_search {
 #define VMLINUX_BUILD_ID_MAX 64
 struct vmc_error *vmlinux_build_id(const char *path, char *hex_ret,
 				   size_t hexsz);
+/* The same for an ELF file already open in libelf; false: none. */
+bool vmlinux_elf_build_id(Elf *elf, char *hex_ret, size_t hexsz);
 
 /*
  * Find the vmlinux of the kernel VC dumped.  *PATH_RET gets a malloc'ed

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/* save's command line (main.c runs it; the unit tests call it directly). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../libvmcore/kdumpwrite.h"
+#include "loader.h"
+
+enum { USAGE = 2 };
+
+static int bad(const char *msg)
+{
+	fprintf(stderr, "vmcore-loader save: %s\n", msg);
+	return USAGE;
+}
+
+static int parse_then(const char *s, enum final_action *then)
+{
+	static const char *const actions[] = { "none", "reboot", "poweroff",
+					       "shell" };
+
+	for (unsigned a = 0; a < 4; a++) {
+		if (!strcmp(s, actions[a])) {
+			*then = (enum final_action)a;
+			return -1;
+		}
+	}
+	return bad("--then is none, reboot, poweroff or shell");
+}
+
+static int parse_number(const char *s, long max, long *ret)
+{
+	char *end;
+	long v;
+
+	if (!*s || *s == '-' || *s == '+')
+		return USAGE;
+	v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > max)
+		return USAGE;
+	*ret = v;
+	return -1;
+}
+
+/* One option; -1 to go on, else the exit status. */
+static int parse_one(int c, const char *arg, struct save_opts *o,
+		     enum final_action *then, unsigned *given)
+{
+	long v;
+
+	switch (c) {
+	case 'd': o->dir = arg; return -1;
+	case 'v': o->vmcore = arg; return -1;
+	case 'H': o->host = arg; return -1;
+	case 'q': o->quiet = true; return -1;
+	case 't': return parse_then(arg, then);
+	case 'k':
+		if (parse_number(arg, 1000000, &v) >= 0)
+			return bad("--keep takes a number");
+		o->keep = (unsigned)v;
+		return -1;
+	case 'F':
+		if (strcmp(arg, "elf") && strcmp(arg, "kdump"))
+			return bad("--format is elf or kdump");
+		o->kdump = !strcmp(arg, "kdump");
+		return -1;
+	case 'z':
+		if ((o->compress = vmc_compress_from_name(arg)) < 0)
+			return bad("--compress is zstd, lzo, snappy, zlib or "
+				   "none");
+		*given |= 1;
+		return -1;
+	case 'l':
+		if (parse_number(arg, 31, &v) >= 0)
+			return bad("--dump-level is 0 to 31 (a sum of "
+				   "makedumpfile's bits 1, 2, 4, 8, 16)");
+		o->dump_level = (int)v;
+		*given |= 2;
+		return -1;
+	default:
+		return USAGE;
+	}
+}
+
+int save_parse_args(int argc, char **argv, struct save_opts *o,
+		    enum final_action *then)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "vmcore", required_argument, NULL, 'v' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "then", required_argument, NULL, 't' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "compress", required_argument, NULL, 'z' },
+		{ "dump-level", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned given = 0;
+	int c, rc;
+
+	*o = (struct save_opts){ .vmcore = "/proc/vmcore", .dir = "/var/crash",
+				 .compress = VMC_COMPRESS_ZSTD };
+	*then = FINAL_NONE;
+	optind = 0;	/* GNU getopt: start over (the unit tests call us
+			 * more than once) */
+	while ((c = getopt_long(argc, argv, "d:v:k:t:H:qF:z:l:", opts,
+				NULL)) != -1) {
+		if ((rc = parse_one(c, optarg, o, then, &given)) >= 0)
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmcore-loader save: unexpected '%s'\n",
+			argv[optind]);
+		return USAGE;
+	}
+	if (!o->kdump && (given & 1))
+		return bad("--compress is for --format kdump");
+	if (!o->kdump && (given & 2))
+		return bad("--dump-level is for --format kdump");
+	return -1;
+}
