@@ -23,7 +23,7 @@ PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32 \
            $(BUILD)/tests/mkmemmap
 
-.PHONY: all deps check check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
+.PHONY: all deps check $(REAL_PARTS) check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
         check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
@@ -65,11 +65,10 @@ install: all static
 	install -m 644 gdbserver-vmcore/vmcore-gdb.py gdbserver-vmcore/vmcore-orc.py \
 	  gdbserver-vmcore/vmcore-arm64.py \
 	  $(DESTDIR)$(PREFIX)/share/gdbserver-vmcore/
-	sed 's|@DATADIR@|$(PREFIX)/share/gdbserver-vmcore|' gdbserver-vmcore/gdbinit-loader.py \
-	  >$(BUILD)/gdbinit-loader.py
 	$(if $(GDBINIT_DIR),install -d $(DESTDIR)$(GDBINIT_DIR))
-	$(if $(GDBINIT_DIR),install -m 644 $(BUILD)/gdbinit-loader.py \
-	  $(DESTDIR)$(GDBINIT_DIR)/gdbserver-vmcore.py)
+	$(if $(GDBINIT_DIR),sed 's|@DATADIR@|$(PREFIX)/share/gdbserver-vmcore|' \
+	  gdbserver-vmcore/gdbinit-loader.py >$(DESTDIR)$(GDBINIT_DIR)/gdbserver-vmcore.py)
+	$(if $(GDBINIT_DIR),chmod 644 $(DESTDIR)$(GDBINIT_DIR)/gdbserver-vmcore.py)
 	install -m 644 docs/gdbserver-vmcore.1 docs/elfconv.1 docs/vmcore-loader.1 \
 	  docs/vmcore-mkinitramfs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
@@ -100,20 +99,23 @@ $(BUILD)/tests/test-%: $(BUILD)/obj/tests/unit/test-%.o $(UNIT_SUPPORT) $(SRV_OB
 deps:
 	@mk/install-deps.sh test
 
-CHECKS = check-gen check-unit check-proto check-wrap check-gdb check-real \
-	check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide asan check-fuzz
+# The parts of `make check`, longest first: they run CHECK_JOBS at a time
+# (mk/run-checks.sh), each part's output printed whole when it ends.
+CHECKS = check-real-x86_64 asan check-tasks check-oops check-ide check-lx \
+	check-irq check-real-aarch64 check-real-i386 check-kexec-load check-kdump \
+	check-fuzz check-cross-aarch64 check-cross-i386 check-loader check-elfconv \
+	check-kdump-write check-dumplevel check-gdb check-wrap check-unit \
+	check-gen check-proto
+CHECK_JOBS ?= $(shell n=$$(nproc); [ $$n -gt 4 ] && n=4; echo $$n)
 
-# Each part in turn, with its time (a CI log then says where time went).
+# deps and the build first, then the parts; the log says where time went.
 check:
 	@start=$$(date +%s); $(MAKE) deps || exit 1; \
 	echo "check: deps done in $$(($$(date +%s) - start)) s"; \
-	$(MAKE) all $(UNIT_BINS) || exit 1; \
-	for t in $(CHECKS); do \
-		t0=$$(date +%s); \
-		$(MAKE) $$t || { echo "check: $$t failed after $$(($$(date +%s) - t0)) s"; exit 1; }; \
-		echo "check: $$t passed in $$(($$(date +%s) - t0)) s (total $$(($$(date +%s) - start)) s)"; \
-	done; \
-	echo "check: everything passed in $$(($$(date +%s) - start)) s"
+	$(MAKE) all static $(UNIT_BINS) $(BUILD)/tests/cmppages $(BUILD)/tests/mkkdump \
+	  $(BUILD)/tests/dlcheck || exit 1; \
+	echo "check: build done (total $$(($$(date +%s) - start)) s)"; \
+	CHECK_START=$$start MAKE="$(MAKE)" mk/run-checks.sh $(CHECK_JOBS) $(CHECKS)
 
 # The synthetic dump generator every synthetic test trusts, checked by
 # binutils and an independent Python page walker (tests/gen/).
@@ -148,16 +150,32 @@ check-lx: all
 check-gdb: all
 	@tests/gdb/run-synthetic.sh $(BUILD)
 
-check-real: all $(BUILD)/tests/cmppages
+# The real-dump sessions, one target each so `make check` can run them
+# side by side; check-real runs them all in turn.
+REAL_PARTS = check-real-x86_64 check-irq check-oops check-tasks check-lx \
+	check-real-aarch64 check-real-i386 check-cross-aarch64 check-cross-i386 \
+	check-kexec-load
+check-real: $(REAL_PARTS)
+
+check-real-x86_64: all $(BUILD)/tests/cmppages
 	@tests/gdb/run-real.sh $(BUILD)
+
+check-irq: all
 	@tests/gdb/run-real-irq.sh $(BUILD)
-	@tests/gdb/run-real-oops.sh $(BUILD)
-	@tests/gdb/run-real-tasks.sh $(BUILD)
-	@tests/gdb/run-real-lx.sh $(BUILD)
+
+check-real-aarch64: all
 	@tests/gdb/run-real-aarch64.sh $(BUILD)
+
+check-real-i386: all
 	@tests/gdb/run-real-i386.sh $(BUILD)
+
+check-cross-aarch64:
 	@tests/loader/qemu-cross.sh aarch64
+
+check-cross-i386:
 	@tests/loader/qemu-cross.sh i386
+
+check-kexec-load: all
 	@tests/loader/qemu-kexec-load.sh $(BUILD)
 
 asan:

@@ -27,6 +27,11 @@ done
 # ---- static libraries: the -dev packages, unpacked once per set.
 devpkgs="libelf-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev"
 mkdir -p "$cache/debs" "$cache/sysroot"
+# One cross build at a time fetches and unpacks (make check runs parts side
+# by side; the fixture scripts call this while holding the cache lock, so
+# this lock is another file).
+exec 7>"$cache/sysroot/.lock"
+flock 7
 debs=""
 for p in $devpkgs; do
 	deb=$(ls "$cache/debs/${p}"_*_"$debarch".deb 2>/dev/null | sort -V | tail -n 1 || true)
@@ -54,6 +59,7 @@ if [ ! -e "$sysroot/done" ]; then
 	rm -rf "$sysroot"
 	mv "$sysroot.tmp" "$sysroot"
 fi
+exec 7>&-
 
 # ---- cross build, static, in the build directory given.
 inc=$sysroot/usr/include

@@ -21,6 +21,9 @@ vmlinux=$(meta VMLINUX)
 	die "$dumpdir/meta.txt has no KVER, KERNEL_PACKAGE_VERSION or VMLINUX"
 cache=${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/gdbserver-vmcore
 root=$cache/module-debug/$kver-$pkgver-v1
+mkdir -p "$cache/module-debug"
+exec 7>"$cache/module-debug/.lock"	# parts of make check run side by side
+flock 7
 if [ ! -e "$root/done" ]; then
 	# The fixture script downloaded the package: its .deb is cached.
 	deb=""
