@@ -866,11 +866,27 @@ class _ZeroFrameFilter:
 
     def _frames(self, frames):
         last = None
+        inlined = []    # inline frames before the frame they are inlined in
         for fd in frames:
             if self._after_end(fd):
                 continue
+            frame = fd.inferior_frame()
+            if frame.type() == gdb.INLINE_FRAME:
+                inlined.append(fd)
+                continue
+            if inlined and _interrupted(frame):
+                # gdb found these at pc - 1: keep those at the exact pc.
+                at = _functions_at(frame.pc())
+                inlined = [i for i in inlined
+                           if i.inferior_frame().name() in at]
+            for i in inlined:
+                yield _Named(i)
+            inlined = []
             last = fd
             yield _Named(fd)
+        for i in inlined:
+            last = i
+            yield _Named(i)
         # gdb prints no "Backtrace stopped: ..." line for a filtered
         # backtrace: say it as gdb would have.
         if last is not None:
@@ -890,6 +906,21 @@ class _ZeroFrameFilter:
         sp = int(newer.read_register(
             {"i386": "esp", "aarch64": "sp"}.get(arch, "rsp"))) & _MASK
         return (sp, newer.pc()) in self.unwinder.ends
+
+
+def _functions_at(pc):
+    """The functions whose code is at PC, innermost first: the inlined
+    ones, then the one they are inlined in."""
+    try:
+        block = gdb.block_for_pc(pc)
+    except RuntimeError:
+        return []
+    out = []
+    while block is not None and not block.is_global and not block.is_static:
+        if block.function is not None:
+            out.append(block.function.name)
+        block = block.superblock
+    return out
 
 
 class _Named(FrameDecorator):
@@ -912,23 +943,50 @@ class _Named(FrameDecorator):
             func = self.inferior_frame().name() or "??"
         return func
 
+    # An interrupted frame's line is the one at its pc, not at pc - 1.
+    def _exact_sal(self):
+        frame = self.inferior_frame()
+        if not _interrupted(frame):
+            return None
+        sal = gdb.find_pc_line(frame.pc())
+        return sal if sal.symtab is not None and sal.line else None
+
+    def filename(self):
+        sal = self._exact_sal()
+        return sal.symtab.filename if sal else super().filename()
+
+    def line(self):
+        sal = self._exact_sal()
+        return sal.line if sal else super().line()
+
+
+def _interrupted(frame):
+    """Whether FRAME is a kernel context an interrupt or exception
+    interrupted (the caller of a pt_regs frame): its pc is the
+    interrupted instruction's, where gdb looks up every frame but the
+    newest at pc - 1 (a return address; a Python unwinder cannot mark
+    its frames as signal frames, which gdb looks up at the pc)."""
+    if frame.level() == 0 or frame.type() != gdb.NORMAL_FRAME:
+        return False
+    arch = frame.architecture().name()
+    if arch not in ("i386", "i386:x86-64"):
+        return False
+    try:
+        sp = int(frame.read_register("esp" if arch == "i386" else "rsp"))
+    except gdb.error:
+        return False
+    # False: interrupted in the kernel; True: in user mode; absent: not
+    # interrupted.
+    return _UNWINDER.exact.get((sp & _MASK, frame.pc())) is False
+
 
 def _exact_name(frame):
     """The symbol at an interrupted kernel frame's pc when the pc is its
     first byte (where gdb's pc - 1 lookup names the wrong function), else
     None."""
-    if frame.level() == 0 or frame.type() != gdb.NORMAL_FRAME:
-        return None
-    arch = frame.architecture().name()
-    if arch not in ("i386", "i386:x86-64"):
-        return None
-    try:
-        sp = int(frame.read_register("esp" if arch == "i386" else "rsp"))
-    except gdb.error:
+    if not _interrupted(frame):
         return None
     pc = frame.pc()
-    if _UNWINDER.exact.get((sp & _MASK, pc)) is not False:
-        return None             # not interrupted, or in user mode
     try:
         text = gdb.format_address(pc)
     except (AttributeError, gdb.error):

@@ -120,6 +120,22 @@ def check_idle_bt(bt, what="idle thread bt", outermost="secondary_startup_64"):
           and "?? (" not in bt and "in  (" not in bt, bt)
 
 
+def interrupted_on_irq_stack(trace_file, entry):
+    """From the kernel's own report of the crash (its call trace as the
+    fixture saved it, one entry or stack marker per line): whether the
+    context the interrupt entry code ENTRY (asm_common_interrupt, ...)
+    interrupted was already on the IRQ stack (a softirq run at the end of
+    an earlier interrupt), i.e. no </IRQ> before ENTRY's frame.  None if
+    the report has no ENTRY frame.  Where a guest CPU was when the
+    interrupt came is chance: the tests take it from this reference."""
+    with open(trace_file) as f:
+        report = [ln.strip() for ln in f]
+    at = [i for i, ln in enumerate(report) if ln.startswith(entry + "+")]
+    if not at:
+        return None
+    return "</IRQ>" not in report[:at[0]]
+
+
 def finish():
     print("%d passed, %d failed%s" % (
         _passes, len(_failures),

@@ -20,7 +20,8 @@ import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import (bt_functions, check, check_busy_cpu, check_eq,  # noqa
-                    check_idle_bt, check_in, finish, meta, run, value)
+                    check_idle_bt, check_in, finish, interrupted_on_irq_stack,
+                    meta, run, value)
 from btcompare import compare_refs, frame_functions, norm  # noqa
 
 m = meta()
@@ -104,9 +105,14 @@ if at[0] >= 0 and entry >= 0 and entry + 1 < len(lines):
     check("sysrq_handle_crash ran on the IRQ stack",
           irq_top - 16384 <= crash_sp <= irq_top,
           "sp 0x%x, hardirq_stack_ptr 0x%x" % (crash_sp, irq_top))
-    check("the interrupted frame is on another stack",
-          not irq_top - 16384 <= below_sp <= irq_top + 8,
-          "sp 0x%x, hardirq_stack_ptr 0x%x" % (below_sp, irq_top))
+    # Unless the kernel's report says the interrupt came while the CPU was
+    # on its IRQ stack already (a softirq at the end of another interrupt).
+    nested = interrupted_on_irq_stack(m["PANIC_TRACE"], "asm_common_interrupt")
+    if check("the entry frame is in the kernel's report", nested is not None):
+        check("the interrupted frame is %s, as in the kernel's report"
+              % ("on the IRQ stack too" if nested else "on another stack"),
+              (irq_top - 16384 <= below_sp <= irq_top + 8) == nested,
+              "sp 0x%x, hardirq_stack_ptr 0x%x" % (below_sp, irq_top))
 
 
 # --- the same functions as independent unwinders -----------------------------

@@ -21,8 +21,8 @@ import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from checks import (bt_functions, check, check_busy_cpu, check_eq,  # noqa
-                    check_idle_bt, check_in, check_match, finish, meta, run,
-                    value)
+                    check_idle_bt, check_in, check_match, finish,
+                    interrupted_on_irq_stack, meta, run, value)
 from btcompare import compare_refs, frame_functions, norm  # noqa
 
 m = meta()
@@ -92,8 +92,8 @@ else:
 CHAIN = {
     "null": ["oops_null_write", "oops_write", "proc_reg_write", "vfs_write",
              "ksys_write", "do_syscall_64", "entry_SYSCALL_64"],
-    "timer": ["oops_timer_fn", "call_timer_fn", "__run_timers",
-              "run_timer_softirq", "__irq_exit_rcu",
+    "timer": ["oops_timer_fn", "__hrtimer_run_queues",
+              "__sysvec_apic_timer_interrupt",
               "sysvec_apic_timer_interrupt",
               "asm_sysvec_apic_timer_interrupt"],
     "bug": ["oops_bug", "oops_write", "proc_reg_write", "ksys_write",
@@ -126,12 +126,20 @@ if case == "timer":
     check("oops_timer_fn ran on the IRQ stack",
           irq_top - 16384 <= sp0 <= irq_top,
           "sp 0x%x, hardirq_stack_ptr 0x%x" % (sp0, irq_top))
+    # The interrupted frame is on another stack unless the interrupt came
+    # while the CPU was already on its IRQ stack (a softirq run at the end
+    # of an earlier interrupt): the kernel's report says which, by leaving
+    # the IRQ stack (</IRQ>) before the entry code's frame or not.
+    nested = interrupted_on_irq_stack(m["PANIC_TRACE"],
+                                      "asm_sysvec_apic_timer_interrupt")
     if check("the entry frame is in the bt", bool(entry), bt) and \
-            entry[0] + 1 < len(lines):
+            check("the entry frame is in the kernel's report",
+                  nested is not None) and entry[0] + 1 < len(lines):
         run("frame %d" % (entry[0] + 1))
         below = int(value("(unsigned long)$sp"))
-        check("the interrupted frame is on another stack",
-              not irq_top - 16384 <= below <= irq_top + 8,
+        check("the interrupted frame is %s, as in the kernel's report"
+              % ("on the IRQ stack too" if nested else "on another stack"),
+              (irq_top - 16384 <= below <= irq_top + 8) == nested,
               "sp 0x%x, hardirq_stack_ptr 0x%x" % (below, irq_top))
     run("frame 0")
 

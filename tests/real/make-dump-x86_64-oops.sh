@@ -14,7 +14,8 @@
 # (guest-init-oops.sh) crashes it the next way, until every case has its
 # dump:
 #   null      NULL write in process context (the write(2) to /proc)
-#   timer     NULL write in a timer callback (softirq on the IRQ stack)
+#   timer     NULL write in a hard hrtimer callback (in the timer interrupt,
+#             on the IRQ stack)
 #   bug       BUG()
 #   warn      WARN() with panic_on_warn=1
 #   overflow  unbounded recursion: kernel stack overflow, #DF on its IST stack
@@ -293,7 +294,7 @@ for case in $CASES; do
 		die "overflow: dmesg.txt has no 'BUG: TASK stack guard page was hit'"
 	case $case in
 	null) check_case null '^oops_null_write\+.* \[vmcore_oops\]$' '^oops_write\+' '^ksys_write\+' ;;
-	timer) check_case timer '^<IRQ>$' '^oops_timer_fn\+.* \[vmcore_oops\]$' '^call_timer_fn\+' ;;
+	timer) check_case timer '^<IRQ>$' '^oops_timer_fn\+.* \[vmcore_oops\]$' '^__hrtimer_run_queues\+' ;;
 	bug) check_case bug '^oops_bug\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
 	warn) check_case warn '^panic\+' '^asm_exc_invalid_op\+' '^oops_warn\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
 	overflow) check_case overflow '^oops_recurse\+.* \[vmcore_oops\]$' '^oops_write\+' ;;

@@ -5,9 +5,12 @@
  * /proc/vmcore-oops picks the crash:
  *
  *   null      a NULL write in process context (page fault, oops)
- *   timer     a NULL write in a timer callback, 10 ms later: the timer
- *             softirq runs at the end of the timer interrupt, on the IRQ
- *             stack of the CPU that armed it (the writer's)
+ *   timer     a NULL write in an hrtimer callback 10 ms later, in hard
+ *             interrupt mode: it runs inside the timer interrupt, on the
+ *             IRQ stack of the CPU that armed it (the writer's).  Not a
+ *             timer_list: its softirq runs at the end of the interrupt
+ *             only while softirqs keep up, otherwise in ksoftirqd, on a
+ *             task stack, and which one happens depends on timing.
  *   bug       BUG(): ud2, asm_exc_invalid_op, oops
  *   warn      WARN(): ud2, asm_exc_invalid_op, a warning that panics with
  *             panic_on_warn=1 (panic() from inside the exception handler)
@@ -21,27 +24,28 @@
  * its own in the backtraces the tests compare.
  */
 #include <linux/bug.h>
-#include <linux/jiffies.h>
+#include <linux/hrtimer.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
 #include <linux/string.h>
-#include <linux/timer.h>
+#include <linux/ktime.h>
 #include <linux/uaccess.h>
 
 /* Through a volatile pointer: the compiler may not assume it is NULL. */
 static int *volatile oops_target;
 /* Not a constant: the recursion has no bound the compiler can see. */
 static int oops_depth_limit = INT_MAX;
-static struct timer_list oops_timer;
+static struct hrtimer oops_timer;
 
 static noinline void oops_null_write(void)
 {
 	*oops_target = 1;
 }
 
-static noinline void oops_timer_fn(struct timer_list *t)
+static noinline enum hrtimer_restart oops_timer_fn(struct hrtimer *t)
 {
 	*oops_target = 2;
+	return HRTIMER_NORESTART;
 }
 
 static noinline void oops_bug(void)
@@ -77,7 +81,7 @@ static ssize_t oops_write(struct file *file, const char __user *ubuf,
 	if (!strcmp(word, "null"))
 		oops_null_write();
 	else if (!strcmp(word, "timer"))
-		mod_timer(&oops_timer, jiffies + msecs_to_jiffies(10));
+		hrtimer_start(&oops_timer, ms_to_ktime(10), HRTIMER_MODE_REL_HARD);
 	else if (!strcmp(word, "bug"))
 		oops_bug();
 	else if (!strcmp(word, "warn"))
@@ -95,7 +99,8 @@ static const struct proc_ops oops_proc_ops = {
 
 static int __init vmcore_oops_init(void)
 {
-	timer_setup(&oops_timer, oops_timer_fn, 0);
+	hrtimer_init(&oops_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	oops_timer.function = oops_timer_fn;
 	if (!proc_create("vmcore-oops", 0200, NULL, &oops_proc_ops))
 		return -ENOMEM;
 	return 0;
@@ -104,7 +109,7 @@ static int __init vmcore_oops_init(void)
 static void __exit vmcore_oops_exit(void)
 {
 	remove_proc_entry("vmcore-oops", NULL);
-	del_timer_sync(&oops_timer);
+	hrtimer_cancel(&oops_timer);
 }
 
 module_init(vmcore_oops_init);
