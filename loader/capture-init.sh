@@ -125,13 +125,16 @@ if [ -n "$SSH" ]; then
 	net_up || finish "FAILED: no network for $SSH (interface ${NET_IFACE:-none found}, $NET)"
 	say "network up: $NET_IFACE $(ip -4 -o addr show dev "$NET_IFACE" | awk '{ print $4 }')"
 	say "saving to $SSH:$SSH_DIR ($how)"
+	# Known hosts from the image: the host key is checked against them.
+	[ ! -s /root/.ssh/known_hosts ] || set -- "$@" --ssh-known-hosts /root/.ssh/known_hosts
 	rc=0
 	vmcore-loader save --ssh "$SSH" --ssh-key "$SSH_KEY" --dir "$SSH_DIR" "$@" || rc=$?
 	if [ $rc = 2 ]; then
 		say "warning: bad settings (see above): saving kdump, zstd, dump level 31"
 		rc=0
-		vmcore-loader save --ssh "$SSH" --ssh-key "$SSH_KEY" --dir "$SSH_DIR" \
-			--format kdump --compress zstd --dump-level 31 || rc=$?
+		set -- --format kdump --compress zstd --dump-level 31
+		[ ! -s /root/.ssh/known_hosts ] || set -- "$@" --ssh-known-hosts /root/.ssh/known_hosts
+		vmcore-loader save --ssh "$SSH" --ssh-key "$SSH_KEY" --dir "$SSH_DIR" "$@" || rc=$?
 	fi
 	[ $rc = 0 ] && finish "dump saved"
 	finish "FAILED: vmcore-loader save --ssh exited with status $rc"

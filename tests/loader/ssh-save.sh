@@ -214,6 +214,8 @@ expect "image with --ssh: says the client and its size" 0 \
 	"busybox, vmcore-loader, dbclient \([0-9]+ KiB with its libraries\), 0 module\(s\); dumps go to $dest:/srv/dumps over SSH \(dbclient, network dhcp\)" \
 	"$top/loader/vmcore-mkinitramfs" --loader "$static" -o "$tmp/ssh.img" --ssh "$dest" \
 	--ssh-key "$k" --ssh-dir /srv/dumps --ssh-known-hosts "$dbkh" --ssh-client "$(command -v dbclient)"
+[ "$(stat -c %a "$tmp/ssh.img")" = 600 ] && ok "the image (it holds a key) is 0600" ||
+	bad "image mode $(stat -c %a "$tmp/ssh.img")"
 gzip -dc "$tmp/ssh.img" | cpio -itv --quiet 2>/dev/null >"$tmp/list"
 for f in bin/dbclient etc/vmcore-ssh/key root/.ssh/known_hosts etc/passwd etc/vmcore-udhcpc.sh \
 	"$(readelf -lW "$(command -v dbclient)" | sed -n 's/.*interpreter: \/\(.*\)\]/\1/p')"; do
