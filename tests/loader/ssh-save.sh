@@ -13,6 +13,8 @@
 #   - remote disk full (an authorized key whose forced command runs the
 #     step under `ulimit -f`: deterministic and unprivileged): exit status
 #     1, vmcore-incomplete left, no vmcore;
+#   - the connection lost in the middle (a forced command kills its sshd
+#     session after 1 MiB): exit status 1, vmcore-incomplete left;
 #   - a stream cut short (VMCORE_LOADER_STOP_AFTER): the remote cat sees
 #     an ordinary end of input, yet no vmcore: only the byte count sent at
 #     commit renames it;
@@ -157,6 +159,7 @@ echo "== remote disk full, stream cut short"
 # commit step (another save that got there first).
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/small"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/race"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/drop"
 cat >"$tmp/small.sh" <<'EOF'
 ulimit -f 4096
 exec sh -c "$SSH_ORIGINAL_COMMAND"
@@ -168,7 +171,18 @@ case \$SSH_ORIGINAL_COMMAND in
 esac
 exec sh -c "\$SSH_ORIGINAL_COMMAND"
 EOF
+# The fourth drops the connection in the middle of the dump: the put step
+# gets the first MiB, then the sshd session serving it is killed.
+cat >"$tmp/drop.sh" <<'EOF'
+case $SSH_ORIGINAL_COMMAND in
+*"vmcore-loader put "*)
+	head -c 1048576 | sh -c "$SSH_ORIGINAL_COMMAND"
+	kill -9 $PPID ;;
+*) exec sh -c "$SSH_ORIGINAL_COMMAND" ;;
+esac
+EOF
 {
+	echo "command=\"dash $tmp/drop.sh\" $(cat "$tmp/drop.pub")"
 	echo "command=\"dash $tmp/small.sh\" $(cat "$tmp/small.pub")"
 	echo "command=\"dash $tmp/race.sh\" $(cat "$tmp/race.pub")"
 } >>"$tmp/sshd/authorized_keys"
@@ -181,6 +195,12 @@ d=$(ls -d "$remote"/full-* | head -n 1)
 sz=$(stat -c %s "$d/vmcore-incomplete" 2>/dev/null || echo 0)
 [ -e "$d/vmcore-incomplete" ] && [ ! -e "$d/vmcore" ] && [ "$sz" -le 2097152 ] &&
 	ok "remote disk full: vmcore-incomplete ($sz bytes) left, no vmcore" || bad "disk full left: $(ls -l "$d")"
+expect "connection lost: exit 1, says where" 1 \
+	"save failed: $user@127.0.0.1:$remote/drop-[^ ]*/vmcore-incomplete left incomplete: writing the dump on $dest: [^ ]*ssh exited with status 255" \
+	S --ssh-key "$tmp/drop" --ssh-known-hosts "$kh" --host drop
+d=$(ls -d "$remote"/drop-* | head -n 1)
+[ "$(stat -c %s "$d/vmcore-incomplete" 2>/dev/null)" = 1048576 ] && [ ! -e "$d/vmcore" ] &&
+	ok "connection lost: 1 MiB in vmcore-incomplete, no vmcore" || bad "drop left: $(ls -l "$d")"
 VMCORE_LOADER_STOP_AFTER=10000000 expect "stream cut short: exit 1" 1 \
 	"vmcore-incomplete left incomplete: stopped after 10485760 bytes" \
 	S --ssh-key "$k" --ssh-known-hosts "$kh" --host cut
