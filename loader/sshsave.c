@@ -309,6 +309,8 @@ static void client_argv(const struct ssh_conn *c, char *cmd,
 		argv[n++] = c->known_hosts ? "StrictHostKeyChecking=yes"
 					   : "StrictHostKeyChecking=accept-new";
 		argv[n++] = "-o";
+		argv[n++] = "ConnectTimeout=30";
+		argv[n++] = "-o";
 		argv[n++] = "ServerAliveInterval=15";
 		argv[n++] = "-o";
 		argv[n++] = "ServerAliveCountMax=4";
@@ -326,12 +328,21 @@ static void client_argv(const struct ssh_conn *c, char *cmd,
 	argv[n] = NULL;
 }
 
+/* FROM as TO across exec (FROM may already be TO: the pipe took a
+ * descriptor the loader was started without). */
+static int move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) < 0 ? -1 : 0;
+}
+
 /* In the child: stdin from IN, stdout to OUT, no terminal, exec. */
 static void child(const struct ssh_conn *c, int in, int out,
 		  char *const *argv)
 {
 	setsid();	/* no controlling terminal: no password prompts */
-	if (dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0)
+	if (move_fd(in, STDIN_FILENO) < 0 || move_fd(out, STDOUT_FILENO) < 0)
 		_exit(127);
 	if (c->dropbear && c->known_hosts) {
 		/* HOME such that HOME/.ssh/known_hosts is the file
