@@ -15,6 +15,8 @@
 #     1, vmcore-incomplete left, no vmcore;
 #   - the connection lost in the middle (a forced command kills its sshd
 #     session after 1 MiB): exit status 1, vmcore-incomplete left;
+#   - bytes lost on the way with every status 0 (a forced command drops
+#     all but the first MiB): the commit step's byte count refuses;
 #   - a stream cut short (VMCORE_LOADER_STOP_AFTER): the remote cat sees
 #     an ordinary end of input, yet no vmcore: only the byte count sent at
 #     commit renames it;
@@ -160,6 +162,7 @@ echo "== remote disk full, stream cut short"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/small"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/race"
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/drop"
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/lossy"
 cat >"$tmp/small.sh" <<'EOF'
 ulimit -f 4096
 exec sh -c "$SSH_ORIGINAL_COMMAND"
@@ -181,7 +184,19 @@ case $SSH_ORIGINAL_COMMAND in
 *) exec sh -c "$SSH_ORIGINAL_COMMAND" ;;
 esac
 EOF
+# The fifth loses the dump's end and says nothing (the put step gets its
+# first MiB, the rest is thrown away, status 0): the commit step's byte
+# count must catch it.
+cat >"$tmp/lossy.sh" <<'EOF'
+case $SSH_ORIGINAL_COMMAND in
+*"vmcore-loader put "*)
+	head -c 1048576 | sh -c "$SSH_ORIGINAL_COMMAND"
+	cat >/dev/null ;;
+*) exec sh -c "$SSH_ORIGINAL_COMMAND" ;;
+esac
+EOF
 {
+	echo "command=\"dash $tmp/lossy.sh\" $(cat "$tmp/lossy.pub")"
 	echo "command=\"dash $tmp/drop.sh\" $(cat "$tmp/drop.pub")"
 	echo "command=\"dash $tmp/small.sh\" $(cat "$tmp/small.pub")"
 	echo "command=\"dash $tmp/race.sh\" $(cat "$tmp/race.pub")"
@@ -201,6 +216,12 @@ expect "connection lost: exit 1, says where" 1 \
 d=$(ls -d "$remote"/drop-* | head -n 1)
 [ "$(stat -c %s "$d/vmcore-incomplete" 2>/dev/null)" = 1048576 ] && [ ! -e "$d/vmcore" ] &&
 	ok "connection lost: 1 MiB in vmcore-incomplete, no vmcore" || bad "drop left: $(ls -l "$d")"
+expect "bytes lost on the way: the commit refuses, exit 1" 1 \
+	"vmcore-loader \(remote [^)]*\): $remote/lossy-[^ ]*/vmcore-incomplete holds 1048576 bytes of the [0-9]+ sent: left incomplete" \
+	S --ssh-key "$tmp/lossy" --ssh-known-hosts "$kh" --host lossy
+d=$(ls -d "$remote"/lossy-* | head -n 1)
+[ -e "$d/vmcore-incomplete" ] && [ ! -e "$d/vmcore" ] &&
+	ok "bytes lost: vmcore-incomplete, no vmcore" || bad "lossy left: $(ls -l "$d")"
 VMCORE_LOADER_STOP_AFTER=10000000 expect "stream cut short: exit 1" 1 \
 	"vmcore-incomplete left incomplete: stopped after 10485760 bytes" \
 	S --ssh-key "$k" --ssh-known-hosts "$kh" --host cut
