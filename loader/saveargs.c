@@ -8,7 +8,7 @@
 
 #include "../libvmcore/kdumpwrite.h"
 #include "loader.h"
-#include "sshsave.h"
+#include "sshremote.h"
 
 enum { USAGE = 2 };
 

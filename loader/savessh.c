@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * save --ssh: the dump streamed to USER@HOST:DIR/<host>-<time>[.N]/ in
- * three remote steps (sshsave.c has the remote script): begin (the
+ * three remote steps (sshremote.c has the remote script): begin (the
  * directory, and dmesg.txt.incomplete), put (vmcore-incomplete, the dump
  * as it is read: the flattened kdump stream, or the ELF file's bytes in
  * order) and commit (both renamed, if the remote files hold the bytes
@@ -20,7 +20,7 @@
 
 #include "../libvmcore/vmcore.h"
 #include "saveint.h"
-#include "sshsave.h"
+#include "sshremote.h"
 
 #define CHUNK (1024u * 1024)
 

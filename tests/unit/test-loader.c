@@ -13,7 +13,7 @@
 #include "../../loader/crashkernel.h"
 #include "../../loader/iomem.h"
 #include "../../loader/loader.h"
-#include "../../loader/sshsave.h"
+#include "../../loader/sshremote.h"
 #include "unit.h"
 
 #define M (UINT64_C(1) << 20)

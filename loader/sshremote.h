@@ -3,10 +3,10 @@
  * save --ssh: the dump streamed to another machine through an ssh client
  * (OpenSSH's ssh or dropbear's dbclient), written there by a small POSIX
  * sh script as DIR/vmcore-incomplete and renamed to vmcore only when the
- * byte count the remote side wrote is the one sent (sshsave.c).
+ * byte count the remote side wrote is the one sent (sshremote.c).
  */
-#ifndef LOADER_SSHSAVE_H
-#define LOADER_SSHSAVE_H
+#ifndef LOADER_SSHREMOTE_H
+#define LOADER_SSHREMOTE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * save --ssh: the ssh client and the remote side (sshsave.h).
+ * save --ssh: the ssh client and the remote side (sshremote.h).
  *
  * The remote side is a POSIX sh script sent with every connection (no
  * program to install on the dump server), run as
@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sshsave.h"
+#include "sshremote.h"
 
 enum { SCRIPT_FAILED = 3 };
 
