@@ -24,7 +24,7 @@ TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32
            $(BUILD)/tests/mkmemmap
 
 .PHONY: all deps check $(REAL_PARTS) check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
-        check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap build-asan-units build-asan-kdump \
+        check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap check-ssh-save build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static
 
 all: $(PROGRAMS) $(TOOLS)
@@ -104,7 +104,7 @@ deps:
 CHECKS = check-real-x86_64 asan check-tasks check-oops check-ide check-lx \
 	check-irq check-real-aarch64 check-real-i386 check-kexec-load check-kdump \
 	check-fuzz check-cross-aarch64 check-cross-i386 check-loader check-elfconv \
-	check-kdump-write check-dumplevel check-gdb check-wrap check-unit \
+	check-kdump-write check-dumplevel check-gdb check-wrap check-ssh-save check-unit \
 	check-gen check-proto
 CHECK_JOBS ?= $(shell n=$$(nproc); [ $$n -gt 4 ] && n=4; echo $$n)
 
@@ -250,6 +250,11 @@ check-kdump-write: all $(BUILD)/tests/mkkdump $(BUILD)/tests/cmppages
 # vmcore-loader without a crash: status, sizing, dry-run, save.
 check-loader: all $(BUILD)/tests/cmppages
 	@tests/loader/run.sh $(BUILD)
+
+# save --ssh against an sshd on 127.0.0.1 (ssh and dbclient, refusals,
+# remote disk full, never overwriting) and the capture image with --ssh.
+check-ssh-save: all static $(BUILD)/tests/cmppages
+	@tests/loader/ssh-save.sh $(BUILD)
 
 # IDE front ends on the real x86_64 kdump: a gdb/MI session as cpptools
 # drives it, a DAP session through cdt-gdb-adapter (npm packages in the

@@ -53,6 +53,9 @@ struct vmc_kdump_stats {
 	uint64_t zero;		/* of those, zero pages (shared data) */
 	uint64_t raw;		/* stored uncompressed (did not shrink) */
 	uint64_t bytes;		/* size of the kdump file */
+	uint64_t stream_bytes;	/* written to FD: with flat, the flattened
+				 * stream's size (what a receiver must
+				 * have), else BYTES */
 };
 
 /*

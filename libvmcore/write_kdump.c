@@ -165,12 +165,14 @@ static uint64_t div_up(uint64_t v, uint64_t d)
 
 /* ---- output ------------------------------------------------------------ */
 
-static struct vmc_error *write_all(int fd, const void *buf, size_t len)
+/* In order, for the flattened stream (counted in st.stream_bytes). */
+static struct vmc_error *write_all(struct kw *w, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
+	w->st.stream_bytes += len;
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = write(w->fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -197,9 +199,9 @@ static struct vmc_error *put(struct kw *w, uint64_t off, const void *buf,
 	if (w->o->flat) {
 		put_be64(rec, off);
 		put_be64(rec + 8, len);
-		if ((err = write_all(w->fd, rec, sizeof(rec))))
+		if ((err = write_all(w, rec, sizeof(rec))))
 			return err;
-		return write_all(w->fd, buf, len);
+		return write_all(w, buf, len);
 	}
 	while (len) {
 		ssize_t n = pwrite(w->fd, p, len, (off_t)off);
@@ -618,7 +620,7 @@ static struct vmc_error *write_flat_header(struct kw *w)
 	memcpy(h, "makedumpfile", 12);	/* NUL-padded to 16 */
 	put_be64(h + 16, 1);		/* type: flattened */
 	put_be64(h + 24, 1);		/* version */
-	return write_all(w->fd, h, sizeof(h));
+	return write_all(w, h, sizeof(h));
 }
 
 /* ---- pages ------------------------------------------------------------- */
@@ -819,11 +821,13 @@ static struct vmc_error *write_file(struct kw *w)
 		return err;
 	w->st.dumped = total;
 	w->st.bytes = w->data_pos;
+	if (!w->o->flat)
+		w->st.stream_bytes = w->data_pos;
 	if (w->o->flat) {
 		uint8_t fin[16];
 
 		memset(fin, 0xff, sizeof(fin));	/* offset -1, size -1 */
-		return write_all(w->fd, fin, sizeof(fin));
+		return write_all(w, fin, sizeof(fin));
 	}
 	if (ftruncate(w->fd, (off_t)w->data_pos) < 0)
 		return vmc_error_errno(errno, "setting the size to %" PRIu64,

@@ -8,6 +8,13 @@
 # vmcore-mkinitramfs) and can be overridden on the capture kernel's command
 # line: vmcore.device= vmcore.fstype= vmcore.dir= vmcore.keep= vmcore.then=
 # vmcore.format= vmcore.compress= vmcore.dump_level=
+# vmcore.ssh= vmcore.ssh_dir= vmcore.net= vmcore.net_iface=
+#
+# With SSH= (USER@HOST[:PORT]) the dump goes there instead of to a disk:
+# the network comes up (NET=dhcp through busybox udhcpc, or
+# NET=ADDRESS/PREFIX[,GATEWAY] on NET_IFACE, default the first interface
+# that is not lo) and `vmcore-loader save --ssh` streams it to SSH_DIR
+# with the key SSH_KEY through the client the image holds.
 #
 # The dump is saved as distributions' kdump services save it (Debian's
 # kdump-tools runs makedumpfile -z -d 31): kdump-compressed, zstd, dump
@@ -31,6 +38,11 @@ WAIT=30
 FORMAT=kdump
 COMPRESS=zstd
 DUMP_LEVEL=31
+SSH=""
+SSH_KEY=/etc/vmcore-ssh/key
+SSH_DIR=/var/crash
+NET=dhcp
+NET_IFACE=""
 # shellcheck disable=SC1091 # written by vmcore-mkinitramfs
 [ -r /etc/vmcore-capture.conf ] && . /etc/vmcore-capture.conf
 
@@ -49,6 +61,10 @@ for word in $(cat /proc/cmdline); do
 	vmcore.format=*) FORMAT=${word#*=} ;;
 	vmcore.compress=*) COMPRESS=${word#*=} ;;
 	vmcore.dump_level=*) DUMP_LEVEL=${word#*=} ;;
+	vmcore.ssh=*) SSH=${word#*=} ;;
+	vmcore.ssh_dir=*) SSH_DIR=${word#*=} ;;
+	vmcore.net=*) NET=${word#*=} ;;
+	vmcore.net_iface=*) NET_IFACE=${word#*=} ;;
 	esac
 done
 
@@ -74,6 +90,56 @@ for m in /lib/vmcore-modules/*.ko; do
 	insmod "$m" || say "warning: insmod $m failed"
 done
 
+if [ "$FORMAT" = elf ]; then
+	set -- --format elf
+	how="ELF, every page"
+else
+	set -- --format "$FORMAT" --compress "$COMPRESS" --dump-level "$DUMP_LEVEL"
+	how="$FORMAT, $COMPRESS, dump level $DUMP_LEVEL"
+fi
+
+# ---- over SSH ----------------------------------------------------------
+net_up() {	# the interface (it appears asynchronously), then its address
+	i=0
+	while [ -z "$NET_IFACE" ] && [ $i -lt $((WAIT * 10)) ]; do
+		for n in /sys/class/net/*; do
+			n=${n##*/}
+			[ "$n" = lo ] || [ "$n" = '*' ] || { NET_IFACE=$n; break; }
+		done
+		i=$((i + 1))
+		[ -n "$NET_IFACE" ] || sleep 0.1
+	done
+	[ -n "$NET_IFACE" ] || return 1
+	ip link set lo up
+	ip link set "$NET_IFACE" up || return 1
+	case $NET in
+	dhcp) udhcpc -i "$NET_IFACE" -n -q -t 10 -s /etc/vmcore-udhcpc.sh ;;
+	*)
+		ip addr add "${NET%%,*}" dev "$NET_IFACE" || return 1
+		case $NET in *,*) ip route add default via "${NET#*,}" dev "$NET_IFACE" ;; esac ;;
+	esac
+}
+if [ -n "$SSH" ]; then
+	HOME=/root	# dbclient's known_hosts: /root/.ssh/known_hosts
+	export HOME
+	net_up || finish "FAILED: no network for $SSH (interface ${NET_IFACE:-none found}, $NET)"
+	say "network up: $NET_IFACE $(ip -4 -o addr show dev "$NET_IFACE" | awk '{ print $4 }')"
+	say "saving to $SSH:$SSH_DIR ($how)"
+	# Known hosts from the image: the host key is checked against them.
+	[ ! -s /root/.ssh/known_hosts ] || set -- "$@" --ssh-known-hosts /root/.ssh/known_hosts
+	rc=0
+	vmcore-loader save --ssh "$SSH" --ssh-key "$SSH_KEY" --dir "$SSH_DIR" "$@" || rc=$?
+	if [ $rc = 2 ]; then
+		say "warning: bad settings (see above): saving kdump, zstd, dump level 31"
+		rc=0
+		set -- --format kdump --compress zstd --dump-level 31
+		[ ! -s /root/.ssh/known_hosts ] || set -- "$@" --ssh-known-hosts /root/.ssh/known_hosts
+		vmcore-loader save --ssh "$SSH" --ssh-key "$SSH_KEY" --dir "$SSH_DIR" "$@" || rc=$?
+	fi
+	[ $rc = 0 ] && finish "dump saved"
+	finish "FAILED: vmcore-loader save --ssh exited with status $rc"
+fi
+
 # The disk appears asynchronously; LABEL= and UUID= go through findfs.
 [ -n "$DEVICE" ] || finish "no dump device configured (vmcore.device=)"
 dev=""
@@ -95,13 +161,7 @@ if [ "$FSTYPE" = auto ]; then
 else
 	mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
 fi
-if [ "$FORMAT" = elf ]; then
-	set -- --format elf
-	say "saving to $dev:/${DIR#/} (ELF, every page)"
-else
-	set -- --format "$FORMAT" --compress "$COMPRESS" --dump-level "$DUMP_LEVEL"
-	say "saving to $dev:/${DIR#/} ($FORMAT, $COMPRESS, dump level $DUMP_LEVEL)"
-fi
+say "saving to $dev:/${DIR#/} ($how)"
 rc=0
 vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP" "$@" || rc=$?
 if [ $rc = 2 ]; then

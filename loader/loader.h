@@ -91,6 +91,12 @@ struct save_opts {
 	bool kdump;
 	int compress;
 	int dump_level;
+	/* --ssh USER@HOST[:PORT]: streamed there (savessh.c), DIR being
+	 * the remote directory; NULL: saved locally. */
+	const char *ssh;
+	const char *ssh_key;		/* -i for the client */
+	const char *ssh_known_hosts;	/* NULL: a new host is accepted */
+	const char *ssh_client;		/* NULL: ssh, else dbclient */
 	/* For tests: stop (as if killed) after this many bytes; 0: never. */
 	uint64_t stop_after;
 };

@@ -320,7 +320,12 @@ static const struct cmd cmds[] = {
 	  "      [--dump-level 0-31]]\n"
 	  "                          in the capture kernel: save /proc/vmcore\n"
 	  "                          (elf: a sparse copy, the default; kdump:\n"
-	  "                          makedumpfile's format, default zstd, level 0)" },
+	  "                          makedumpfile's format, default zstd, level 0)\n"
+	  "  save --ssh USER@HOST[:PORT] --ssh-key F [--ssh-known-hosts F]\n"
+	  "     [--ssh-client ssh|dbclient] [--dir REMOTE_DIR] [save's other options]\n"
+	  "                          stream it through ssh or dbclient to\n"
+	  "                          REMOTE_DIR on HOST (kdump: the flattened\n"
+	  "                          format); --vmcore F ships an existing dump" },
 	{ "help", cmd_help, "help                    this text" },
 };
 

@@ -30,6 +30,7 @@
 #include "../libvmcore/kdumpwrite.h"
 #include "../libvmcore/vmcore.h"
 #include "loader.h"
+#include "saveint.h"
 
 #define CHUNK (1024u * 1024)
 #define PAGE 4096u
@@ -65,8 +66,8 @@ static struct vmc_error *write_all(int fd, const uint8_t *b, size_t n,
 	return NULL;
 }
 
-static void progress(const struct save_opts *o, uint64_t done, uint64_t total,
-		     time_t start)
+void save_progress(const struct save_opts *o, uint64_t done, uint64_t total,
+		   time_t start)
 {
 	double t = difftime(time(NULL), start);
 
@@ -117,7 +118,7 @@ static struct vmc_error *copy_sparse(const struct save_opts *o, int in,
 				PRIu64 " bytes (test)", off);
 		if (time(NULL) != last || off == size) {
 			last = time(NULL);
-			progress(o, off, size, start);
+			save_progress(o, off, size, start);
 		}
 	}
 	if (!err && ftruncate(out, (off_t)size) < 0)
@@ -128,16 +129,22 @@ static struct vmc_error *copy_sparse(const struct save_opts *o, int in,
 	return err;
 }
 
+void save_stamp(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%d-%H:%M:%S", &tm);
+}
+
 /* DIR/<host>-<time>[.N], created; never an existing one. */
 static struct vmc_error *make_dump_dir(const struct save_opts *o,
 				       const char *host, char **ret)
 {
 	char stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H:%M:%S", &tm);
+	save_stamp(stamp, sizeof(stamp));
 	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST)
 		return vmc_error_errno(errno, "creating %s", o->dir);
 	for (unsigned n = 0; n < 1000; n++) {
@@ -176,12 +183,8 @@ static struct vmc_error *check_space(const char *dir, uint64_t need)
 		(need - avail + (1 << 20) - 1) >> 20);
 }
 
-struct dmesg_out {
-	FILE *f;
-};
-
-static int dmesg_line(void *arg, uint64_t seq, uint64_t ts, const char *text,
-		      size_t len)
+int save_dmesg_line(void *arg, uint64_t seq, uint64_t ts, const char *text,
+		    size_t len)
 {
 	struct dmesg_out *d = arg;
 
@@ -219,7 +222,7 @@ static void save_dmesg(struct vmcore *vc, struct vmc_error *open_err,
 		}
 	}
 	if (!err)
-		err = vmcore_dmesg(vc, dmesg_line, &d);
+		err = vmcore_dmesg(vc, save_dmesg_line, &d);
 	if (d.f && (fflush(d.f) || fsync(fileno(d.f)) || fclose(d.f)) && !err)
 		err = vmc_error_errno(errno, "%s", tmp);
 	if (!err && rename(tmp, path) < 0)
@@ -320,8 +323,8 @@ static bool set_host(char *dst, size_t n, const char *src)
  * kernel's nodename read from the dump (the capture kernel's own is
  * usually "(none)"), else this system's, else "localhost".
  */
-static void pick_host(const struct save_opts *o, struct vmcore *vc,
-		      char *host, size_t n)
+void save_pick_host(const struct save_opts *o, struct vmcore *vc,
+		    char *host, size_t n)
 {
 	struct vmc_utsname u;
 	char here[256] = "";
@@ -387,7 +390,7 @@ static void kdump_progress(void *arg, uint64_t done, uint64_t total)
 	if (time(NULL) == p->last && done < total)
 		return;
 	p->last = time(NULL);
-	progress(p->o, done, total, p->start);
+	save_progress(p->o, done, total, p->start);
 }
 
 static struct vmc_error *filter_make(const struct save_opts *o,
@@ -434,15 +437,15 @@ static void kdump_report(const struct save_opts *o,
 	free(sum);
 }
 
-/* --format kdump: VC through the writer and the dump-level filter. */
-static struct vmc_error *write_kdump(const struct save_opts *o,
-				     struct vmcore *vc, int out)
+struct vmc_error *save_write_kdump(const struct save_opts *o,
+				   struct vmcore *vc, int out, bool flat,
+				   uint64_t *stream_bytes_ret)
 {
 	struct vmc_page_filter f;
 	struct kdump_progress pr = { o, time(NULL), 0 };
 	struct vmc_kdump_opts ko = {
 		.compress = (enum vmc_compress)o->compress, .filter = &f,
-		.progress = kdump_progress, .progress_arg = &pr,
+		.flat = flat, .progress = kdump_progress, .progress_arg = &pr,
 	};
 	struct vmc_kdump_stats st;
 	struct vmc_error *err = filter_make(o, vc, &f);
@@ -452,10 +455,12 @@ static struct vmc_error *write_kdump(const struct save_opts *o,
 	err = vmcore_write_kdump(vc, out, &ko, &st);
 	if (err && o->progress)
 		fputc('\n', stderr);
-	if (!err && fsync(out) < 0)
+	if (!err && !flat && fsync(out) < 0)
 		err = vmc_error_errno(errno, "fsync");
 	if (!err)
 		kdump_report(o, &f, &st);
+	if (stream_bytes_ret)
+		*stream_bytes_ret = st.stream_bytes;
 	dumplevel_destroy(f.ctx);
 	return err;
 }
@@ -465,8 +470,8 @@ static struct vmc_error *write_kdump(const struct save_opts *o,
  * log and the host name).  A source it cannot read is saved as a plain
  * copy, a truncated one with what it holds: warnings, never a lost dump.
  */
-static struct vmcore *open_source(const struct save_opts *o, bool *kdump,
-				  struct vmc_error **open_err)
+struct vmcore *save_open_source(const struct save_opts *o, bool *kdump,
+				struct vmc_error **open_err)
 {
 	struct vmcore *vc = NULL;
 
@@ -507,7 +512,7 @@ static struct vmc_error *save_vmcore(const struct save_opts *o, bool kdump,
 		fprintf(stderr, "vmcore-loader: saving %s (%" PRIu64 " MiB) to "
 			"%s%s\n", o->vmcore, size >> 20, final, kdump ?
 			" (kdump-compressed)" : "");
-	err = kdump ? write_kdump(o, vc, out)
+	err = kdump ? save_write_kdump(o, vc, out, false, NULL)
 		    : copy_sparse(o, in, out, size, tmp);
 	if (err) {
 		err = vmc_error_prefix(err, "%s left incomplete: ", tmp);
@@ -537,6 +542,11 @@ struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 	if (in < 0)
 		return vmc_error_errno(errno, "%s (is this the capture kernel?)",
 				       o->vmcore);
+	if (o->ssh) {
+		err = save_dump_ssh(o, in, saved_ret);
+		close(in);
+		return err;
+	}
 	if (fstat(in, &st) < 0 || st.st_size <= 0) {
 		err = vmc_error_create(VMC_ERR_INVALID, "%s is empty: there is "
 			"no dump to save", o->vmcore);
@@ -549,8 +559,8 @@ struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret)
 	/* The dump library reads the log and the host name, and the pages
 	 * for kdump; a plain copy needs none of it, so a dump it cannot
 	 * read is still saved. */
-	vc = open_source(o, &kdump, &open_err);
-	pick_host(o, vc, host, sizeof(host));
+	vc = save_open_source(o, &kdump, &open_err);
+	save_pick_host(o, vc, host, sizeof(host));
 	/* A kdump-compressed dump's size is not known before it is written
 	 * (that is the point of it): no check up front, ENOSPC says. */
 	if ((!kdump && (err = check_space(o->dir, (uint64_t)st.st_size))) ||

@@ -8,6 +8,7 @@
 
 #include "../libvmcore/kdumpwrite.h"
 #include "loader.h"
+#include "sshremote.h"
 
 enum { USAGE = 2 };
 
@@ -45,6 +46,30 @@ static int parse_number(const char *s, long max, long *ret)
 	return -1;
 }
 
+/* --ssh and its companions; -1 to go on, else the exit status. */
+static int check_ssh(const struct save_opts *o, unsigned given)
+{
+	struct ssh_dest d;
+	struct vmc_error *err;
+
+	if (!o->ssh)
+		return (given & 4) ? bad("--ssh-key, --ssh-known-hosts and "
+					 "--ssh-client go with --ssh") : -1;
+	if (o->keep)
+		return bad("--keep is for local dumps (a remote directory is "
+			   "never pruned)");
+	if ((err = ssh_dest_parse(o->ssh, &d))) {
+		fprintf(stderr, "vmcore-loader save: %s\n", err->message);
+		vmc_error_destroy(err);
+		return USAGE;
+	}
+	ssh_dest_deinit(&d);
+	for (const char *p = o->dir; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return bad("--dir has a control character");
+	return -1;
+}
+
 /* One option; -1 to go on, else the exit status. */
 static int parse_one(int c, const char *arg, struct save_opts *o,
 		     enum final_action *then, unsigned *given)
@@ -73,6 +98,10 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
 				   "none");
 		*given |= 1;
 		return -1;
+	case 'S': o->ssh = arg; return -1;
+	case 'K': o->ssh_key = arg; *given |= 4; return -1;
+	case 'N': o->ssh_known_hosts = arg; *given |= 4; return -1;
+	case 'C': o->ssh_client = arg; *given |= 4; return -1;
 	case 'l':
 		if (parse_number(arg, 31, &v) >= 0)
 			return bad("--dump-level is 0 to 31 (a sum of "
@@ -98,6 +127,10 @@ int save_parse_args(int argc, char **argv, struct save_opts *o,
 		{ "format", required_argument, NULL, 'F' },
 		{ "compress", required_argument, NULL, 'z' },
 		{ "dump-level", required_argument, NULL, 'l' },
+		{ "ssh", required_argument, NULL, 'S' },
+		{ "ssh-key", required_argument, NULL, 'K' },
+		{ "ssh-known-hosts", required_argument, NULL, 'N' },
+		{ "ssh-client", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned given = 0;
@@ -122,5 +155,5 @@ int save_parse_args(int argc, char **argv, struct save_opts *o,
 		return bad("--compress is for --format kdump");
 	if (!o->kdump && (given & 2))
 		return bad("--dump-level is for --format kdump");
-	return -1;
+	return check_ssh(o, given);
 }

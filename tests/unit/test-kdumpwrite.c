@@ -177,6 +177,17 @@ TEST(every_compression_reads_back)
 			CHECK_U64(st.missing, 0);
 			/* The random page never shrinks; with none, none do. */
 			CHECK_U64(st.raw, c == VMC_COMPRESS_NONE ? PAGES + 2 : 1);
+			/* What a receiver of the stream must hold (save
+			 * --ssh's commit checks it): the file's size. */
+			{
+				struct stat fs;
+
+				if (CHECK(stat(opath, &fs) == 0))
+					CHECK_U64(st.stream_bytes,
+						  (uint64_t)fs.st_size);
+				if (!flat)
+					CHECK_U64(st.stream_bytes, st.bytes);
+			}
 			if (CHECK_OK(vmcore_open(opath, &out))) {
 				CHECK_CONTAINS(vmcore_format(out),
 					c ? vmc_compress_name(c)

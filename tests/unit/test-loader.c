@@ -13,6 +13,7 @@
 #include "../../loader/crashkernel.h"
 #include "../../loader/iomem.h"
 #include "../../loader/loader.h"
+#include "../../loader/sshremote.h"
 #include "unit.h"
 
 #define M (UINT64_C(1) << 20)
@@ -541,6 +542,57 @@ TEST(save_args_refused)
 	CHECK_I64(SAVE_ARGS("/proc/vmcore"), 2);	/* a stray word */
 	CHECK_I64(SAVE_ARGS("--format", "kdump", "--dump-level", "0",
 			    "--compress", "none"), -1);
+}
+
+TEST(save_args_ssh)
+{
+	const char *argv[] = { "save", "--ssh", "u@h:2222", "--ssh-key", "/k",
+		"--ssh-known-hosts", "/kh", "--ssh-client", "dbclient", "--dir",
+		"/srv/dumps", NULL };
+	struct save_opts o;
+	enum final_action then;
+
+	CHECK_I64(save_args_o(argv, &o, &then), -1);
+	CHECK_STR(o.ssh, "u@h:2222");
+	CHECK_STR(o.ssh_key, "/k");
+	CHECK_STR(o.ssh_known_hosts, "/kh");
+	CHECK_STR(o.ssh_client, "dbclient");
+	CHECK_STR(o.dir, "/srv/dumps");
+	CHECK_I64(SAVE_ARGS("--ssh", "u@[fe80::1]:22"), -1);
+	CHECK_I64(SAVE_ARGS("--ssh", "host"), -1);
+	CHECK_I64(SAVE_ARGS("--ssh-key", "/k"), 2);	/* without --ssh */
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h", "--keep", "2"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h:0"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h:65536"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h:22x"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@::1"), 2);	/* IPv6 without [ ] */
+	CHECK_I64(SAVE_ARGS("--ssh", "u@[::1"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "@h"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "-oProxyCommand=x"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h;reboot"), 2);
+	CHECK_I64(SAVE_ARGS("--ssh", "u@h", "--dir", "a\nb"), 2);
+}
+
+TEST(ssh_dest_split)
+{
+	struct ssh_dest d;
+
+	if (!CHECK_OK(ssh_dest_parse("u@[fe80::1]:2222", &d)))
+		return;
+	CHECK_STR(d.login, "u@fe80::1");
+	CHECK_STR(d.port, "2222");
+	ssh_dest_deinit(&d);
+	if (!CHECK_OK(ssh_dest_parse("root@dumps.example:22", &d)))
+		return;
+	CHECK_STR(d.login, "root@dumps.example");
+	CHECK_STR(d.port, "22");
+	ssh_dest_deinit(&d);
+	if (!CHECK_OK(ssh_dest_parse("dumps", &d)))
+		return;
+	CHECK_STR(d.login, "dumps");
+	CHECK(d.port == NULL, "no port: the client's default");
+	ssh_dest_deinit(&d);
 }
 
 /* ---- save never overwrites --------------------------------------------- */
