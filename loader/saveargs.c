@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../libvmcore/kdumpwrite.h"
+#include "config.h"
 #include "loader.h"
 
 enum { USAGE = 2 };
@@ -85,8 +86,41 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
 	}
 }
 
-int save_parse_args(int argc, char **argv, struct save_opts *o,
-		    enum final_action *then)
+/*
+ * The configuration's values as save's defaults (the options override
+ * them): DUMP_DIR, KEEP, FORMAT, COMPRESS, DUMP_LEVEL, and FINAL_ACTION
+ * when CAPTURE (in a capture kernel: a save typed on a running system
+ * never reboots it).  COMPRESS and DUMP_LEVEL count only for kdump.
+ */
+static int apply_config(const struct vmc_config *c, bool capture,
+			struct save_opts *o, enum final_action *then)
+{
+	const char *v;
+
+	if (!c)
+		return -1;
+	if (config_get(c, CFG_SSH))
+		/* Remote targets: save --ssh, --ssh-key and --dir (SSH_DIR)
+		 * come with the remote writer; until then say so. */
+		return bad("SSH= in the configuration: this vmcore-loader "
+			   "saves to local directories only");
+	if ((v = config_get(c, CFG_DUMP_DIR)))
+		o->dir = v;
+	if ((v = config_get(c, CFG_KEEP)))
+		o->keep = (unsigned)atoi(v);
+	if ((v = config_get(c, CFG_FORMAT)))
+		o->kdump = !strcmp(v, "kdump");
+	if ((v = config_get(c, CFG_COMPRESS)))
+		o->compress = vmc_compress_from_name(v);
+	if ((v = config_get(c, CFG_DUMP_LEVEL)))
+		o->dump_level = atoi(v);
+	if (capture && (v = config_get(c, CFG_FINAL_ACTION)))
+		return parse_then(v, then);
+	return -1;
+}
+
+int save_parse_args(int argc, char **argv, const struct vmc_config *cfg,
+		    bool capture, struct save_opts *o, enum final_action *then)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -106,6 +140,8 @@ int save_parse_args(int argc, char **argv, struct save_opts *o,
 	*o = (struct save_opts){ .vmcore = "/proc/vmcore", .dir = "/var/crash",
 				 .compress = VMC_COMPRESS_ZSTD };
 	*then = FINAL_NONE;
+	if ((rc = apply_config(cfg, capture, o, then)) >= 0)
+		return rc;
 	optind = 0;	/* GNU getopt: start over (the unit tests call us
 			 * more than once) */
 	while ((c = getopt_long(argc, argv, "d:v:k:t:H:qF:z:l:", opts,
