@@ -33,6 +33,10 @@ sysroot() {
 		[ -z "$5" ] || echo "  $5 : Crash kernel"
 		echo "100000000-23fffffff : System RAM"
 	} >"$r/proc/iomem"
+	# The kernel and capture image `load` would take by default.
+	mkdir -p "$r/boot"
+	head -c 4096 /dev/zero >"$r/boot/vmlinuz-$(uname -r)"
+	head -c 4096 /dev/zero >"$r/boot/vmcore-capture-$(uname -r).img"
 	echo "$r"
 }
 
@@ -53,6 +57,46 @@ VMCORE_LOADER_SYSROOT=$r expect "status shows the crashkernel= value" 0 "crashke
 r=$(sysroot hidden "crashkernel=256M" 268435456 1 "00000000-00000000")
 sed -i 's/^\( *\)[0-9a-f]*-[0-9a-f]*/\100000000-00000000/' "$r/proc/iomem"
 VMCORE_LOADER_SYSROOT=$r expect "iomem hidden from non-root is said" 0 "addresses hidden: not root" "$L" status
+r=$(sysroot disabled "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+mkdir -p "$r/proc/sys/kernel"
+echo 1 >"$r/proc/sys/kernel/kexec_load_disabled"
+VMCORE_LOADER_SYSROOT=$r expect "kexec_load_disabled is a reason" 1 \
+	"next +kexec is disabled \(/proc/sys/kernel/kexec_load_disabled is 1\)" "$L" status
+rm "$r/boot/vmcore-capture-$(uname -r).img"
+VMCORE_LOADER_SYSROOT=$r expect "no capture image is a reason" 1 \
+	"next +no capture image for this kernel" "$L" status
+
+echo "== configuration file"
+conf=$tmp/vmcore-loader.conf
+printf '# test\nFORMAT=kdump\nFROB=1\n' >"$conf"
+expect "unknown key: file and line" 1 "status: $conf:3: unknown key 'FROB'" \
+	"$L" --config "$conf" status
+VMCORE_LOADER_CONFIG=$conf expect "VMCORE_LOADER_CONFIG names it too" 1 \
+	"load: $conf:3: unknown key 'FROB'" "$L" load --dry-run
+expect "a named file must exist" 1 "configuration file: $tmp/none: No such file" \
+	"$L" --config "$tmp/none" status
+printf 'CMDLINE_APPEND="panic=5 console=ttyS1"\n' >"$conf"
+r=$(sysroot conf "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+VMCORE_LOADER_SYSROOT=$r expect "CMDLINE_APPEND reaches load" 0 \
+	"^command line root=/dev/vda .*panic=5 console=ttyS1\$" \
+	"$L" --config "$conf" load --dry-run --no-initrd
+VMCORE_LOADER_SYSROOT=$r expect "--append overrides CMDLINE_APPEND" 0 \
+	"^command line root=/dev/vda .*panic=7\$" \
+	"$L" --config "$conf" load --dry-run --no-initrd --append panic=7
+expect "config --shell quotes for sh" 0 "^CMDLINE_APPEND='panic=5 console=ttyS1'\$" \
+	"$L" --config "$conf" config --shell
+
+echo "== service helpers"
+r=$(sysroot svc "root=/dev/vda ro" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "load --if-reserved without crashkernel=: exit 0, says so" 0 \
+	"no crashkernel= on the kernel command line, so no memory is reserved .*nothing loaded, kdump is off" \
+	"$L" load --if-reserved
+r=$(sysroot svc2 "root=/dev/vda crashkernel=4G-:256M" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "load --if-reserved, crashkernel= reserved nothing: exit 0" 0 \
+	"booted with crashkernel=4G-:256M but reserved no memory" "$L" load --if-reserved
+VMCORE_LOADER_SYSROOT=$r expect "unload --if-loaded with nothing loaded: exit 0" 0 \
+	"no crash kernel is loaded: nothing to unload" "$L" unload --if-loaded
+expect "--help: kexec_load loads" 0 "load with kexec_load\(2\), our own ELF core" "$L" --help
 
 echo "== crashkernel"
 expect "range form for 8G" 0 "crashkernel=512M-2G:64M,2G-:128M reserves 128M with 8G of RAM" \
