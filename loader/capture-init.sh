@@ -9,6 +9,10 @@
 # line: vmcore.device= vmcore.fstype= vmcore.dir= vmcore.keep= vmcore.then=
 # vmcore.format= vmcore.compress= vmcore.dump_level=
 #
+# With SSH= in the settings (the configuration's remote target) the dump
+# goes to SSH:SSH_DIR through `vmcore-loader save --ssh SSH --ssh-key
+# SSH_KEY --dir SSH_DIR` instead of a disk.
+#
 # The dump is saved as distributions' kdump services save it (Debian's
 # kdump-tools runs makedumpfile -z -d 31): kdump-compressed, zstd, dump
 # level 31 (zero, page cache, user and free pages left out), unless the
@@ -31,6 +35,9 @@ WAIT=30
 FORMAT=kdump
 COMPRESS=zstd
 DUMP_LEVEL=31
+SSH=""
+SSH_KEY=""
+SSH_DIR=/var/crash
 # shellcheck disable=SC1091 # written by vmcore-mkinitramfs
 [ -r /etc/vmcore-capture.conf ] && . /etc/vmcore-capture.conf
 
@@ -74,6 +81,24 @@ for m in /lib/vmcore-modules/*.ko; do
 	insmod "$m" || say "warning: insmod $m failed"
 done
 
+if [ "$FORMAT" = elf ]; then
+	set -- --format elf
+	how="ELF, every page"
+else
+	set -- --format "$FORMAT" --compress "$COMPRESS" --dump-level "$DUMP_LEVEL"
+	how="$FORMAT, $COMPRESS, dump level $DUMP_LEVEL"
+fi
+
+# A remote target: no disk.
+if [ -n "$SSH" ]; then
+	say "saving to $SSH:$SSH_DIR over ssh ($how)"
+	rc=0
+	vmcore-loader save --ssh "$SSH" ${SSH_KEY:+--ssh-key "$SSH_KEY"} \
+		--dir "$SSH_DIR" --keep "$KEEP" "$@" || rc=$?
+	[ $rc = 0 ] && finish "dump saved" ||
+		finish "FAILED: vmcore-loader save exited with status $rc"
+fi
+
 # The disk appears asynchronously; LABEL= and UUID= go through findfs.
 [ -n "$DEVICE" ] || finish "no dump device configured (vmcore.device=)"
 dev=""
@@ -95,13 +120,7 @@ if [ "$FSTYPE" = auto ]; then
 else
 	mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
 fi
-if [ "$FORMAT" = elf ]; then
-	set -- --format elf
-	say "saving to $dev:/${DIR#/} (ELF, every page)"
-else
-	set -- --format "$FORMAT" --compress "$COMPRESS" --dump-level "$DUMP_LEVEL"
-	say "saving to $dev:/${DIR#/} ($FORMAT, $COMPRESS, dump level $DUMP_LEVEL)"
-fi
+say "saving to $dev:/${DIR#/} ($how)"
 rc=0
 vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP" "$@" || rc=$?
 if [ $rc = 2 ]; then

@@ -425,6 +425,38 @@ expect "shell metacharacters refused" 1 "has characters not allowed" mk -o "$tmp
 [ ! -e "$tmp/c.img" ] && [ ! -e "$tmp/c.img.incomplete" ] && ok "refusals write nothing" ||
 	bad "refusal left $(ls "$tmp"/c.img*)"
 
+# The configuration file (read through vmcore-loader config --shell).
+export VMCORE_LOADER="$L"
+cf=$tmp/mk.conf
+printf '%s\n' "DUMP_DEVICE=LABEL=crash" "DUMP_FSTYPE=ext4" "DUMP_DIR=/srv/dumps" \
+	"KEEP=3" "FINAL_ACTION=poweroff" "FORMAT=kdump" "COMPRESS=lzo" "DUMP_LEVEL=17" \
+	"SSH=dump@10.0.2.2:2222" "SSH_KEY=$tmp/key" "SSH_DIR=/srv/remote" >"$cf"
+echo "not a real key" >"$tmp/key"
+expect "configuration: its values reach the image" 0 \
+	"dumps go to dump@10.0.2.2:2222:/srv/remote \(ssh\) \(kdump, lzo, dump level 17\), then poweroff" \
+	mk --config "$cf" -o "$tmp/k.img"
+mkdir "$tmp/xk"
+(cd "$tmp/xk" && gzip -dc "$tmp/k.img" | cpio -id --quiet 2>/dev/null)
+want="DEVICE=LABEL=crash FSTYPE=ext4 DIR=srv/dumps KEEP=3 THEN=poweroff FORMAT=kdump COMPRESS=lzo DUMP_LEVEL=17 SSH=dump@10.0.2.2:2222 SSH_KEY=/etc/vmcore-ssh-key SSH_DIR=/srv/remote"
+got=$(grep -v '^#' "$tmp/xk/etc/vmcore-capture.conf" | tr '\n' ' ')
+[ "$got" = "$want " ] && ok "configuration: /etc/vmcore-capture.conf" || bad "conf: $got"
+cmp -s "$tmp/key" "$tmp/xk/etc/vmcore-ssh-key" &&
+	[ "$(stat -c %a "$tmp/xk/etc/vmcore-ssh-key")" = 600 ] &&
+	ok "configuration: SSH_KEY copied into the image, mode 600" || bad "ssh key in the image"
+expect "options override the configuration" 0 "dumps go to .*\(elf\), then reboot" \
+	mk --config "$cf" -o "$tmp/k.img" --force --format elf --then reboot
+VMCORE_LOADER_CONFIG=$cf expect "VMCORE_LOADER_CONFIG names it" 0 "then poweroff" \
+	mk -o "$tmp/k.img" --force
+VMCORE_LOADER_CONFIG=$cf expect "--no-config reads none" 1 "no dump device" \
+	mk -o "$tmp/k2.img" --no-config
+printf 'DUMP_DIR=/var/crash\nFORMAT=gzip\n' >"$cf"
+expect "bad configuration: file and line" 1 "$cf:2: FORMAT='gzip': expected kdump\|elf" \
+	mk --config "$cf" -o "$tmp/k2.img" -d /dev/vdb
+expect "a named configuration must exist" 1 "configuration file: $tmp/none: No such file" \
+	mk --config "$tmp/none" -o "$tmp/k2.img" -d /dev/vdb
+[ ! -e "$tmp/k2.img" ] && ok "configuration refusals write nothing" || bad "k2.img written"
+unset VMCORE_LOADER
+
 echo "== end to end in QEMU (the x86_64 kdump fixture: $dir)"
 # tests/real/make-dump-x86_64.sh booted the Debian kernel with
 # crashkernel=256M, armed kdump with our static vmcore-loader (not
