@@ -23,7 +23,7 @@ PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32 \
            $(BUILD)/tests/mkmemmap
 
-.PHONY: all deps check $(REAL_PARTS) check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
+.PHONY: all deps check $(REAL_PARTS) check-deb check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
         check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap build-asan-units build-asan-kdump \
         asan fuzz bench demo clean help install static deb check-deb
 
@@ -137,7 +137,7 @@ deps:
 # (mk/run-checks.sh), each part's output printed whole when it ends.
 CHECKS = check-real-x86_64 asan check-tasks check-oops check-ide check-lx \
 	check-irq check-real-aarch64 check-real-i386 check-kexec-load check-kdump \
-	check-fuzz check-cross-aarch64 check-cross-i386 check-loader check-elfconv \
+	check-fuzz check-cross-aarch64 check-cross-i386 check-deb check-loader check-elfconv \
 	check-kdump-write check-dumplevel check-gdb check-wrap check-unit \
 	check-gen check-proto
 CHECK_JOBS ?= $(shell n=$$(nproc); [ $$n -gt 4 ] && n=4; echo $$n)

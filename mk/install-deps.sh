@@ -6,7 +6,7 @@ set -eu
 what=${1:-test}
 
 build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev"
-test_pkgs="gdb gdb-multiarch debootstrap linux-kbuild-6.1 python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils qemu-user kexec-tools makedumpfile busybox-static cpio xz-utils zstd kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs openssh-client openssh-server strace"
+test_pkgs="gdb gdb-multiarch debootstrap linux-kbuild-6.1 python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils qemu-user kexec-tools makedumpfile busybox-static cpio xz-utils zstd kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs openssh-client openssh-server strace debhelper lintian dpkg-dev fakeroot systemd g++"
 demo_pkgs="gdb qemu-system-x86 busybox-static cpio kmod e2fsprogs"
 
 case $what in
