@@ -111,14 +111,17 @@ static void read_lockdown(const char *path, char *mode, size_t len)
 {
 	char *t;
 	const char *b, *e;
+	struct vmc_error *err = read_text(path, &t);
 
 	mode[0] = '\0';
-	if (read_text(path, &t) == NULL) {
-		if ((b = strchr(t, '[')) && (e = strchr(b, ']')) &&
-		    (size_t)(e - b) < len)
-			snprintf(mode, len, "%.*s", (int)(e - b - 1), b + 1);
-		free(t);
+	if (err) {
+		vmc_error_destroy(err);	/* no securityfs: unknown */
+		return;
 	}
+	if ((b = strchr(t, '[')) && (e = strchr(b, ']')) &&
+	    (size_t)(e - b) < len)
+		snprintf(mode, len, "%.*s", (int)(e - b - 1), b + 1);
+	free(t);
 }
 
 /* What may refuse a load: kexec_load_disabled, lockdown, Secure Boot. */
@@ -150,7 +153,9 @@ struct vmc_error *kdump_state_read(const struct sysfiles *f,
 	st->loaded = read_u64(f->crash_loaded, &v) ? (int)v : -1;
 	if (read_u64(f->crash_size, &v))
 		st->reserved = v;
-	if (!read_text(f->iomem, &text)) {
+	if ((err = read_text(f->iomem, &text))) {
+		vmc_error_destroy(err);	/* optional: reserved stays 0 */
+	} else {
 		if (!(err = iomem_parse(text, &io))) {
 			st->iomem_hidden = io.zeroed;
 			st->iomem_reserved = iomem_total(&io, "Crash kernel",
@@ -187,7 +192,9 @@ struct vmc_error *kdump_state_read(const struct sysfiles *f,
 	} else {
 		return err;
 	}
-	if (!read_text(f->meminfo, &text)) {
+	if ((err = read_text(f->meminfo, &text))) {
+		vmc_error_destroy(err);	/* optional: ram stays 0 */
+	} else {
 		const char *m = strstr(text, "MemTotal:");
 
 		if (m && sscanf(m + 9, "%" SCNu64, &v) == 1)

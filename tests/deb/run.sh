@@ -174,6 +174,8 @@ in_root /usr/bin/gdbserver-vmcore --version >"$tmp/v" 2>&1 && ok "gdbserver-vmco
 # The kernel hook: a (fake) kernel installed, a configuration naming the
 # dump disk; then the package's own postinst (reinstall) makes the image.
 $sudo sed -i 's|^DUMP_DEVICE=.*|DUMP_DEVICE=LABEL=crash|' "$r/etc/default/vmcore-loader"
+had_modules=0
+[ ! -d "$r/lib/modules" ] || had_modules=1
 $sudo mkdir -p "$r/lib/modules/$kv"
 $sudo sh -c 'head -c 65536 /dev/zero >"$1"' sh "$r/boot/vmlinuz-$kv"
 img=$r/boot/vmcore-capture-$kv.img
@@ -216,6 +218,7 @@ fi
 [ "$(st vmcore-loader)" != "deinstall ok config-files" ] && [ ! -e "$r/etc/default/vmcore-loader" ] &&
 	[ ! -e "$img" ] && ok "purged: conffiles and capture images gone" || bad "after purge: $(st vmcore-loader), $(ls "$r/boot")"
 $sudo rm -rf "$r/boot/vmlinuz-$kv" "$r/lib/modules/$kv" "$r/tmp/${srv##*/}" "$r/tmp/${ldr##*/}"
+[ $had_modules = 1 ] || $sudo rmdir "$r/lib/modules"
 snapshot "$tmp/after"
 if diff "$tmp/before.list" "$tmp/after.list" >"$tmp/d" && diff "$tmp/before.sums" "$tmp/after.sums" >>"$tmp/d"; then
 	ok "the root is as it was before the install ($(wc -l <"$tmp/before.list") paths; $(($(date +%s) - t)) s)"

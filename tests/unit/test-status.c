@@ -70,12 +70,14 @@ static bool fixture_init(struct fixture *x)
 		&x->f.lockdown, &x->f.cpu_dir, &x->f.vmcoreinfo, &x->f.kcore,
 		&x->f.load_disabled, &x->f.secure_boot, &x->f.boot_dir };
 	struct utsname u;
+	char root[sizeof(x->root)];	/* not X itself: snprintf's restrict */
 
 	memset(x, 0, sizeof(*x));
-	if (!CHECK(unit_tmpdir(x->root, sizeof(x->root))))
+	if (!CHECK(unit_tmpdir(root, sizeof(root))))
 		return false;
+	memcpy(x->root, root, sizeof(root));
 	for (int i = 0; i < 12; i++) {
-		snprintf(x->path[i], sizeof(x->path[i]), "%s%s", x->root,
+		snprintf(x->path[i], sizeof(x->path[i]), "%s%s", root,
 			 src[i]);
 		*dst[i] = x->path[i];
 	}
