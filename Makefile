@@ -19,6 +19,10 @@ UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
+# The tests and the demo never read this machine's kdump configuration
+# (/etc/default/vmcore-loader, which the package installs): an empty one.
+export VMCORE_LOADER_CONFIG ?= /dev/null
+
 PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32 \
            $(BUILD)/tests/mkmemmap
