@@ -106,6 +106,8 @@ dpkg-deb -x "$ldr" "$x"
 cmp -s "$x/etc/default/vmcore-loader" "$top/dist/vmcore-loader.default" &&
 	ok "/etc/default/vmcore-loader is dist/vmcore-loader.default" || bad "/etc/default/vmcore-loader differs"
 grep -qx 'ExecStart=/usr/sbin/vmcore-loader load --if-reserved' "$x/lib/systemd/system/vmcore-loader.service" &&
+	grep -qx 'ExecStartPre=-/usr/sbin/vmcore-mkinitramfs --if-missing --kver %v -o /boot/vmcore-capture-%v.img' \
+		"$x/lib/systemd/system/vmcore-loader.service" &&
 	grep -qx 'ExecStop=/usr/sbin/vmcore-loader unload --if-loaded' "$x/lib/systemd/system/vmcore-loader.service" &&
 	! grep -q '@SBINDIR@' "$x/etc/kernel/postinst.d/vmcore-loader" &&
 	grep -q '^\[ -x /usr/sbin/vmcore-mkinitramfs \]' "$x/etc/kernel/postinst.d/vmcore-loader" &&
@@ -193,6 +195,12 @@ in_root env DEB_MAINT_PARAMS=remove /etc/kernel/postrm.d/vmcore-loader "$kv" "/b
 [ ! -e "$img" ] && ok "postrm.d hook removes it" || bad "postrm.d hook" "$(cat "$tmp/hook")"
 in_root env DEB_MAINT_PARAMS=abort-upgrade /etc/kernel/postinst.d/vmcore-loader "$kv" "/boot/vmlinuz-$kv" >/dev/null 2>&1
 [ ! -e "$img" ] && ok "postinst.d hook does nothing on abort-upgrade" || bad "hook ran on abort-upgrade"
+# The unit's ExecStartPre, as systemd runs it (%v: the kernel release).
+pre=$(sed -n 's/^ExecStartPre=-//p' "$r/lib/systemd/system/vmcore-loader.service" | sed "s/%v/$kv/g")
+# shellcheck disable=SC2086 # the command line, split as systemd does
+in_root $pre >"$tmp/pre" 2>&1 && [ -s "$img" ] &&
+	ok "the unit's ExecStartPre builds a missing capture image" || bad "ExecStartPre" "$(cat "$tmp/pre")"
+$sudo rm -f "$img"
 in_root dpkg -i "/tmp/${ldr##*/}" >"$tmp/dpkg" 2>&1 && [ -s "$img" ] &&
 	ok "package postinst (reinstall) builds images for installed kernels" || bad "postinst image" "$(cat "$tmp/dpkg")"
 # A failing build (no dump disk) is reported, the kernel's install goes on.

@@ -416,6 +416,10 @@ expect "bad --dump-level" 1 "--dump-level is 0 to 31" mk -o "$tmp/c.img" -d /dev
 expect "--dump-level with --format elf" 1 "are for --format kdump" mk -o "$tmp/c.img" -d /dev/vdb --format elf --dump-level 1
 expect "existing output kept" 1 "a.img exists \(use --force" mk -o "$tmp/a.img" -d /dev/vdb
 expect "--force replaces it" 0 "0 module\(s\)" mk -o "$tmp/a.img" -d /dev/vdb --force
+cp "$tmp/a.img" "$tmp/a.copy"
+expect "--if-missing: an existing image is kept, exit 0" 0 "" mk -o "$tmp/a.img" -d /dev/vdb --if-missing --format elf
+cmp -s "$tmp/a.img" "$tmp/a.copy" && ok "--if-missing left it as it was" || bad "--if-missing changed the image"
+expect "--if-missing: a missing one is built" 0 "0 module\(s\)" mk -o "$tmp/m.img" -d /dev/vdb --if-missing
 expect "no device" 1 "no dump device" mk -o "$tmp/c.img"
 expect "dynamic loader refused" 1 "dynamically linked; build one with 'make static'" \
 	"$M" --loader "$L" -o "$tmp/c.img" -d /dev/vdb
