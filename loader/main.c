@@ -22,20 +22,25 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
+/* What every command gets besides its arguments: the configuration file,
+ * --config FILE (before the command), else $VMCORE_LOADER_CONFIG, else
+ * CONFIG_DEFAULT_PATH if it exists (NAMED: it must). */
+struct invocation {
+	const char *config_path;
+	bool config_named;
+};
+
 struct cmd {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	int (*run)(const struct invocation *inv, int argc, char **argv);
 	const char *usage;
 };
 
-/* The configuration file: --config FILE (before the command), else
- * $VMCORE_LOADER_CONFIG, else CONFIG_DEFAULT_PATH if it exists. */
-static const char *config_path;
-static bool config_named;
-
-static int config_load(const char *cmd, struct vmc_config *c)
+static int config_load(const struct invocation *inv, const char *cmd,
+		       struct vmc_config *c)
 {
-	struct vmc_error *err = config_read(config_path, config_named, c);
+	struct vmc_error *err = config_read(inv->config_path,
+					    inv->config_named, c);
 
 	if (!err)
 		return 0;
@@ -115,7 +120,8 @@ static void print_images(const struct kdump_images *im)
 		printf("%s\n", im->initrd[0] ? " (missing)" : "");
 }
 
-static int cmd_status(int argc, char **argv)
+static int cmd_status(const struct invocation *inv, int argc,
+		       char **argv)
 {
 	struct sysfiles f = sysfiles();
 	struct kdump_state st;
@@ -131,7 +137,7 @@ static int cmd_status(int argc, char **argv)
 			"('%s')\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	if (config_load("status", &cfg) < 0)
+	if (config_load(inv, "status", &cfg) < 0)
 		return EXIT_FAIL;
 	if ((err = kdump_state_read(&f, &st))) {
 		fprintf(stderr, "vmcore-loader: %s\n", err->message);
@@ -206,7 +212,8 @@ static void explain(const char *value, uint64_t ram)
 	putchar('\n');
 }
 
-static int cmd_crashkernel(int argc, char **argv)
+static int cmd_crashkernel(const struct invocation *inv, int argc,
+		            char **argv)
 {
 	static const struct option opts[] = {
 		{ "ram", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 },
@@ -218,6 +225,7 @@ static int cmd_crashkernel(int argc, char **argv)
 	int c, rc = EXIT_OK;
 	struct vmc_error *err;
 
+	(void)inv;
 	while ((c = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
 		if (c != 'r' || parse_size(optarg, &ram) < 0) {
 			fprintf(stderr, "vmcore-loader crashkernel: --ram takes "
@@ -288,7 +296,8 @@ static bool nothing_reserved(const struct sysfiles *f)
 	return none;
 }
 
-static int cmd_load(int argc, char **argv)
+static int cmd_load(const struct invocation *inv, int argc,
+		     char **argv)
 {
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
@@ -308,7 +317,7 @@ static int cmd_load(int argc, char **argv)
 	struct vmc_config cfg;
 	int c, rc;
 
-	if (config_load("load", &cfg) < 0)
+	if (config_load(inv, "load", &cfg) < 0)
 		return EXIT_FAIL;
 	load_opts_from_config(&cfg, &f, &o);
 	while ((c = getopt_long(argc, argv, "k:i:c:a:n", opts, NULL)) != -1) {
@@ -345,13 +354,15 @@ out:
 	return rc;
 }
 
-static int cmd_unload(int argc, char **argv)
+static int cmd_unload(const struct invocation *inv, int argc,
+		       char **argv)
 {
 	struct sysfiles f = sysfiles();
 	struct kdump_state st;
 	struct vmc_error *err;
 	int loaded;
 
+	(void)inv;
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--if-loaded"))) {
 		fprintf(stderr, "vmcore-loader unload: only --if-loaded is "
 			"expected\n");
@@ -393,7 +404,8 @@ static int final_action(enum final_action a)
 	return -1;
 }
 
-static int cmd_save(int argc, char **argv)
+static int cmd_save(const struct invocation *inv, int argc,
+		     char **argv)
 {
 	struct save_opts o;
 	enum final_action then;
@@ -403,7 +415,7 @@ static int cmd_save(int argc, char **argv)
 	struct vmc_error *err;
 	int rc;
 
-	if (config_load("save", &cfg) < 0)
+	if (config_load(inv, "save", &cfg) < 0)
 		return EXIT_FAIL;
 	/* In a capture kernel (there is a /proc/vmcore) FINAL_ACTION
 	 * counts; a save typed on a running system never reboots it. */
@@ -444,7 +456,8 @@ static void print_quoted(const char *v)
 	putchar('\'');
 }
 
-static int cmd_config(int argc, char **argv)
+static int cmd_config(const struct invocation *inv, int argc,
+		       char **argv)
 {
 	struct vmc_config cfg;
 	bool shell = argc == 2 && !strcmp(argv[1], "--shell");
@@ -454,10 +467,10 @@ static int cmd_config(int argc, char **argv)
 			"expected\n");
 		return EXIT_USAGE;
 	}
-	if (config_load("config", &cfg) < 0)
+	if (config_load(inv, "config", &cfg) < 0)
 		return EXIT_FAIL;
 	if (!shell)
-		printf("# %s%s\n", config_path, cfg.path ? "" :
+		printf("# %s%s\n", inv->config_path, cfg.path ? "" :
 		       " (not there: every key unset)");
 	for (int k = 0; k < CFG_NKEYS; k++) {
 		const char *v = config_get(&cfg, (enum config_key)k);
@@ -477,7 +490,7 @@ static int cmd_config(int argc, char **argv)
 
 /* ---- dispatch ---------------------------------------------------------- */
 
-static int cmd_help(int argc, char **argv);
+static int cmd_help(const struct invocation *inv, int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "status", cmd_status, "status                  is kdump ready? (exit 0: yes)" },
@@ -503,8 +516,10 @@ static const struct cmd cmds[] = {
 	{ "help", cmd_help, "help                    this text" },
 };
 
-static int cmd_help(int argc, char **argv)
+static int cmd_help(const struct invocation *inv, int argc,
+		     char **argv)
 {
+	(void)inv;
 	(void)argc;
 	(void)argv;
 	printf("usage: vmcore-loader [--config FILE] COMMAND [OPTIONS]\n\n"
@@ -521,17 +536,19 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const char *env = getenv("VMCORE_LOADER_CONFIG");
+	struct invocation inv = {
+		.config_path = env && *env ? env : CONFIG_DEFAULT_PATH,
+		.config_named = env && *env,
+	};
 
-	config_path = env && *env ? env : CONFIG_DEFAULT_PATH;
-	config_named = env && *env;
 	if (argc >= 3 && !strcmp(argv[1], "--config")) {
-		config_path = argv[2];
-		config_named = true;
+		inv.config_path = argv[2];
+		inv.config_named = true;
 		argc -= 2;
 		argv += 2;
 	}
 	if (argc < 2) {
-		cmd_help(0, NULL);
+		cmd_help(&inv, 0, NULL);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
@@ -539,10 +556,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return cmd_help(0, NULL);
+		return cmd_help(&inv, 0, NULL);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].run(argc - 1, argv + 1);
+			return cmds[i].run(&inv, argc - 1, argv + 1);
 	}
 	fprintf(stderr, "vmcore-loader: unknown command '%s' (try "
 		"vmcore-loader help)\n", argv[1]);
