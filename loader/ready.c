@@ -189,6 +189,8 @@ void kdump_reasons_find(const struct kdump_state *st,
 			const struct kdump_images *im,
 			struct kdump_reasons *ret)
 {
+	struct kdump_reasons more;
+
 	memset(ret, 0, sizeof(*ret));
 	if (st->loaded == 1)
 		return;
@@ -197,10 +199,15 @@ void kdump_reasons_find(const struct kdump_state *st,
 		add(ret, "kexec is disabled (/proc/sys/kernel/"
 		    "kexec_load_disabled is 1): nothing can be loaded until "
 		    "the next boot; load the crash kernel before it is set");
-	images(im, ret);
-	signature(st, im, ret);
-	room(st, im, ret);
-	if (!ret->n)
+	/* What a load would run into, after the state and what to do. */
+	memset(&more, 0, sizeof(more));
+	images(im, &more);
+	signature(st, im, &more);
+	room(st, im, &more);
+	if (st->reserved && st->load_disabled != 1)
 		add(ret, "memory is reserved but no crash kernel is loaded: "
-		    "run `vmcore-loader load` (or start vmcore-loader.service)");
+		    "run `vmcore-loader load` (or start vmcore-loader.service)"
+		    "%s", more.n ? ", once what follows is fixed" : "");
+	for (size_t i = 0; i < more.n; i++)
+		add(ret, "%s", more.text[i]);
 }

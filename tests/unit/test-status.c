@@ -13,6 +13,10 @@
 #include "unit.h"
 
 #define M (UINT64_C(1) << 20)
+/* The first reason when memory is reserved and something else is wrong. */
+#define LOAD_ONCE_FIXED "memory is reserved but no crash kernel is loaded: " \
+	"run `vmcore-loader load` (or start vmcore-loader.service), once " \
+	"what follows is fixed|"
 
 /* A fixture root: ROOT/proc, ROOT/sys, ROOT/boot and the sysfiles. */
 struct fixture {
@@ -272,7 +276,8 @@ TEST(status_lockdown_and_secure_boot)
 	images(&x, 8 * M, 2 * M, pe, sizeof(pe));
 	puts_(&x, "sys/kernel/security/lockdown",
 	      "none [integrity] confidentiality\n");
-	snprintf(want, sizeof(want), "kernel lockdown is 'integrity': only a "
+	snprintf(want, sizeof(want), LOAD_ONCE_FIXED "kernel lockdown is "
+		 "'integrity': only a "
 		 "signed kernel loads, and %s/boot/vmlinuz-%s has no "
 		 "signature: use the distribution's signed vmlinuz (KERNEL= in "
 		 "the configuration)", x.root, x.release);
@@ -328,7 +333,8 @@ TEST(status_no_capture_image)
 	/* Only the distribution's initrd. */
 	snprintf(d, sizeof(d), "boot/initrd.img-%s", x.release);
 	put_sized(&x, d, "\x1f\x8b", 2, 30 * M);
-	snprintf(want, sizeof(want), "no capture image for this kernel "
+	snprintf(want, sizeof(want), LOAD_ONCE_FIXED "no capture image for "
+		 "this kernel "
 		 "(vmcore-capture-RELEASE.img in the boot directory): make one "
 		 "with vmcore-mkinitramfs, or reinstall the kernel package to "
 		 "run the kernel hook; without it the crash kernel would boot "
@@ -337,7 +343,8 @@ TEST(status_no_capture_image)
 	/* A capture image named by the configuration (INITRD=) that is not
 	 * there. */
 	o.initrd = "/nonexistent/capture.img";
-	CHECK_STR(reasons(&x, &o), "no capture image: /nonexistent/"
+	CHECK_STR(reasons(&x, &o), LOAD_ONCE_FIXED "no capture image: "
+		  "/nonexistent/"
 		  "capture.img cannot be read (INITRD= in the configuration, "
 		  "or load --initrd)");
 	/* No kernel either. */
@@ -357,7 +364,8 @@ TEST(status_reservation_too_small)
 	reserve(&x, 64 * M, 0);
 	/* 40 + 20 + 8 > 64. */
 	images(&x, 40 * M, 20 * M, "MZ", 2);
-	CHECK_STR(reasons(&x, NULL), "the reservation (64M) is too small for "
+	CHECK_STR(reasons(&x, NULL), LOAD_ONCE_FIXED "the reservation (64M) is "
+		  "too small for "
 		  "the kernel (40.0 MiB) + initrd (20.0 MiB) + 8 MiB to boot "
 		  "them: reserve more (crashkernel=, see `vmcore-loader "
 		  "crashkernel`) or use a smaller initrd");
