@@ -19,13 +19,17 @@ UNIT_SRCS  = $(wildcard tests/unit/test-*.c)
 UNIT_BINS  = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS  = $(wildcard tests/fuzz/fuzz-*.c)
 
+# The tests and the demo never read this machine's kdump configuration
+# (/etc/default/vmcore-loader, which the package installs): an empty one.
+export VMCORE_LOADER_CONFIG ?= /dev/null
+
 PROGRAMS = $(BUILD)/gdbserver-vmcore $(BUILD)/elfconv $(BUILD)/vmcore-loader
 TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32 \
            $(BUILD)/tests/mkmemmap
 
-.PHONY: all deps check $(REAL_PARTS) check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
+.PHONY: all deps check $(REAL_PARTS) check-deb check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
         check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap check-ssh-save build-asan-units build-asan-kdump \
-        asan fuzz bench demo clean help install static
+        asan fuzz bench demo clean help install static deb check-deb
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -38,7 +42,9 @@ help:
 	@echo "make bench      benchmarks against their anchors"
 	@echo "make static     a statically linked vmcore-loader for capture initramfs images"
 	@echo "make install    into PREFIX (default /usr/local; DESTDIR for staging;"
-	@echo "                GDBINIT_DIR=/etc/gdb/gdbinit.d for gdb's unwinder loader)"
+	@echo "                GDBINIT_DIR=/etc/gdb/gdbinit.d for gdb's unwinder loader,"
+	@echo "                UNIT_DIR, KERNEL_HOOK_DIR=/etc/kernel for the kdump service)"
+	@echo "make deb        Debian 12 packages into DEB_DIR (default $(BUILD)/deb)"
 
 $(BUILD)/gdbserver-vmcore: $(BUILD)/obj/gdbserver-vmcore/main.o $(SRV_OBJS) $(BUILD)/libkernel.a $(BUILD)/libvmcore.a
 	@$(if $(V),,echo "  LD      $@")
@@ -53,6 +59,13 @@ DESTDIR ?=
 # gdb's system gdbinit directory (Debian's gdb reads *.py there at every
 # start): the loader of the ORC unwinder goes there.  Empty: not installed.
 GDBINIT_DIR ?= /etc/gdb/gdbinit.d
+# vmcore-loader.service (systemd reads PREFIX/lib/systemd/system for
+# /usr/local too) and the kernel hooks that build capture images
+# (/etc/kernel/postinst.d, postrm.d).  Empty: not installed.
+UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+KERNEL_HOOK_DIR ?= /etc/kernel
+DOC_DIR ?= $(PREFIX)/share/doc/gdbserver-vmcore
+SUBST = sed 's|@SBINDIR@|$(PREFIX)/sbin|g'
 install: all static
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 	  $(DESTDIR)$(PREFIX)/lib/gdbserver-vmcore $(DESTDIR)$(PREFIX)/share/man/man1
@@ -71,6 +84,31 @@ install: all static
 	$(if $(GDBINIT_DIR),chmod 644 $(DESTDIR)$(GDBINIT_DIR)/gdbserver-vmcore.py)
 	install -m 644 docs/gdbserver-vmcore.1 docs/elfconv.1 docs/vmcore-loader.1 \
 	  docs/vmcore-mkinitramfs.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(DOC_DIR)
+	install -m 644 dist/vmcore-loader.default $(DESTDIR)$(DOC_DIR)/
+	$(if $(UNIT_DIR),install -d $(DESTDIR)$(UNIT_DIR))
+	$(if $(UNIT_DIR),$(SUBST) dist/vmcore-loader.service \
+	  >$(DESTDIR)$(UNIT_DIR)/vmcore-loader.service)
+	$(if $(UNIT_DIR),chmod 644 $(DESTDIR)$(UNIT_DIR)/vmcore-loader.service)
+	$(if $(KERNEL_HOOK_DIR),install -d $(DESTDIR)$(KERNEL_HOOK_DIR)/postinst.d \
+	  $(DESTDIR)$(KERNEL_HOOK_DIR)/postrm.d)
+	$(if $(KERNEL_HOOK_DIR),$(SUBST) dist/kernel-postinst \
+	  >$(DESTDIR)$(KERNEL_HOOK_DIR)/postinst.d/vmcore-loader)
+	$(if $(KERNEL_HOOK_DIR),$(SUBST) dist/kernel-postrm \
+	  >$(DESTDIR)$(KERNEL_HOOK_DIR)/postrm.d/vmcore-loader)
+	$(if $(KERNEL_HOOK_DIR),chmod 755 $(DESTDIR)$(KERNEL_HOOK_DIR)/postinst.d/vmcore-loader \
+	  $(DESTDIR)$(KERNEL_HOOK_DIR)/postrm.d/vmcore-loader)
+
+# Debian 12 packages (debian/), built by dpkg-buildpackage in a copy of the
+# source tree (it writes build directories into debian/), into DEB_DIR.
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	@mk/deb.sh $(DEB_DIR)
+
+# The packages: build, lintian, contents, systemd-analyze verify of the
+# unit, install/remove/purge in a throwaway Debian 12 root.
+check-deb:
+	@tests/deb/run.sh $(BUILD)
 
 # no-ia32 COMMAND: COMMAND as on a host kernel without IA-32 emulation
 # (tests/real/no-ia32.c), for the i386 tests' qemu-user path.
@@ -103,7 +141,7 @@ deps:
 # (mk/run-checks.sh), each part's output printed whole when it ends.
 CHECKS = check-real-x86_64 asan check-tasks check-oops check-ide check-lx \
 	check-irq check-real-aarch64 check-real-i386 check-kexec-load check-kdump \
-	check-fuzz check-cross-aarch64 check-cross-i386 check-loader check-elfconv \
+	check-fuzz check-cross-aarch64 check-cross-i386 check-deb check-loader check-elfconv \
 	check-kdump-write check-dumplevel check-gdb check-wrap check-ssh-save check-unit \
 	check-gen check-proto
 CHECK_JOBS ?= $(shell n=$$(nproc); [ $$n -gt 4 ] && n=4; echo $$n)

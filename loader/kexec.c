@@ -37,6 +37,13 @@ const struct sysfiles sysfiles_default = {
 	.cpu_dir = "/sys/devices/system/cpu",
 	.vmcoreinfo = "/sys/kernel/vmcoreinfo",
 	.kcore = "/proc/kcore",
+	.load_disabled = "/proc/sys/kernel/kexec_load_disabled",
+	/* The UEFI global variable GUID (UEFI spec, 3.3 "Globally Defined
+	 * Variables"); efivarfs gives 4 bytes of attributes, then the
+	 * value byte. */
+	.secure_boot = "/sys/firmware/efi/efivars/"
+		       "SecureBoot-8be4dfe1-4a1d-4c48-9cf2-7b0052f1b7b0",
+	.boot_dir = "/boot",
 };
 
 struct vmc_error *read_text(const char *path, char **ret)
@@ -98,6 +105,42 @@ static bool read_u64(const char *path, uint64_t *ret)
 	return ok;
 }
 
+/* The selected lockdown mode: the word in [brackets] of
+ * "none [integrity] confidentiality". */
+static void read_lockdown(const char *path, char *mode, size_t len)
+{
+	char *t;
+	const char *b, *e;
+	struct vmc_error *err = read_text(path, &t);
+
+	mode[0] = '\0';
+	if (err) {
+		vmc_error_destroy(err);	/* no securityfs: unknown */
+		return;
+	}
+	if ((b = strchr(t, '[')) && (e = strchr(b, ']')) &&
+	    (size_t)(e - b) < len)
+		snprintf(mode, len, "%.*s", (int)(e - b - 1), b + 1);
+	free(t);
+}
+
+/* What may refuse a load: kexec_load_disabled, lockdown, Secure Boot. */
+static void read_security(const struct sysfiles *f, struct kdump_state *st)
+{
+	uint64_t v;
+	uint8_t sb[5];
+	int fd;
+
+	st->load_disabled = read_u64(f->load_disabled, &v) ? (v != 0) : -1;
+	read_lockdown(f->lockdown, st->lockdown, sizeof(st->lockdown));
+	st->secure_boot = -1;
+	if ((fd = open(f->secure_boot, O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (read(fd, sb, sizeof(sb)) == (ssize_t)sizeof(sb))
+			st->secure_boot = sb[4] == 1;
+		close(fd);
+	}
+}
+
 struct vmc_error *kdump_state_read(const struct sysfiles *f,
 				   struct kdump_state *st)
 {
@@ -110,7 +153,9 @@ struct vmc_error *kdump_state_read(const struct sysfiles *f,
 	st->loaded = read_u64(f->crash_loaded, &v) ? (int)v : -1;
 	if (read_u64(f->crash_size, &v))
 		st->reserved = v;
-	if (!read_text(f->iomem, &text)) {
+	if ((err = read_text(f->iomem, &text))) {
+		vmc_error_destroy(err);	/* optional: reserved stays 0 */
+	} else {
 		if (!(err = iomem_parse(text, &io))) {
 			st->iomem_hidden = io.zeroed;
 			st->iomem_reserved = iomem_total(&io, "Crash kernel",
@@ -147,13 +192,16 @@ struct vmc_error *kdump_state_read(const struct sysfiles *f,
 	} else {
 		return err;
 	}
-	if (!read_text(f->meminfo, &text)) {
+	if ((err = read_text(f->meminfo, &text))) {
+		vmc_error_destroy(err);	/* optional: ram stays 0 */
+	} else {
 		const char *m = strstr(text, "MemTotal:");
 
 		if (m && sscanf(m + 9, "%" SCNu64, &v) == 1)
 			st->ram = v * 1024;
 		free(text);
 	}
+	read_security(f, st);
 	return NULL;
 }
 
@@ -161,30 +209,6 @@ void kdump_state_free(struct kdump_state *st)
 {
 	free(st->crashkernel);
 	memset(st, 0, sizeof(*st));
-}
-
-const char *kdump_next_step(const struct kdump_state *st, char *buf,
-			    size_t len)
-{
-	if (!st->reserved && !st->crashkernel) {
-		snprintf(buf, len, "no memory is reserved for a crash kernel: "
-			 "add crashkernel= to the kernel command line (see "
-			 "`vmcore-loader crashkernel` for a size) and reboot");
-		return buf;
-	}
-	if (!st->reserved) {
-		snprintf(buf, len, "the kernel was booted with crashkernel=%s "
-			 "but reserved nothing (too little RAM for that range, "
-			 "or the reservation failed: see `dmesg | grep -i "
-			 "crashkernel`)", st->crashkernel);
-		return buf;
-	}
-	if (st->loaded != 1) {
-		snprintf(buf, len, "memory is reserved but no crash kernel is "
-			 "loaded: run `vmcore-loader load`");
-		return buf;
-	}
-	return NULL;
 }
 
 const char *kexec_errno_hint(int e, const struct kdump_state *st,
@@ -225,7 +249,7 @@ const char *kexec_errno_hint(int e, const struct kdump_state *st,
 			return "no memory is reserved for a crash kernel: add "
 			       "crashkernel= to the kernel command line and "
 			       "reboot";
-		if (kernel_size + initrd_size + (8u << 20) > st->reserved) {
+		if (kernel_size + initrd_size + KDUMP_MARGIN > st->reserved) {
 			snprintf(buf, len, "the kernel (%" PRIu64 " MiB) and "
 				 "initrd (%" PRIu64 " MiB) do not fit in the "
 				 "%" PRIu64 " MiB reserved (crashkernel=): use a "
@@ -274,21 +298,24 @@ static long kexec_file_load(int kfd, int ifd, unsigned long cmdlen,
 void load_default_paths(const struct load_opts *o, char *kbuf, char *ibuf,
 			size_t len, const char **kernel, const char **initrd)
 {
+	const char *boot = o->boot_dir ? o->boot_dir : "/boot";
 	struct utsname u;
 
 	uname(&u);
 	*kernel = o->kernel;
 	*initrd = o->no_initrd ? NULL : o->initrd;
 	if (!*kernel) {
-		snprintf(kbuf, len, "/boot/vmlinuz-%s", u.release);
+		snprintf(kbuf, len, "%s/vmlinuz-%s", boot, u.release);
 		*kernel = kbuf;
 	}
 	if (!*initrd && !o->no_initrd) {
 		/* Ours (vmcore-mkinitramfs) when it is there, else the
 		 * distribution's, which then has to do the saving. */
-		snprintf(ibuf, len, "/boot/vmcore-capture-%s.img", u.release);
+		snprintf(ibuf, len, "%s/vmcore-capture-%s.img", boot,
+			 u.release);
 		if (access(ibuf, R_OK) != 0)
-			snprintf(ibuf, len, "/boot/initrd.img-%s", u.release);
+			snprintf(ibuf, len, "%s/initrd.img-%s", boot,
+				 u.release);
 		*initrd = ibuf;
 	}
 }

@@ -10,6 +10,7 @@
 #include "../libvmcore/error.h"
 
 struct arch;
+struct load_opts;
 
 /* Where the loader looks; tests point these at fixture files. */
 struct sysfiles {
@@ -22,6 +23,9 @@ struct sysfiles {
 	const char *cpu_dir;		/* /sys/devices/system/cpu */
 	const char *vmcoreinfo;		/* /sys/kernel/vmcoreinfo */
 	const char *kcore;		/* /proc/kcore */
+	const char *load_disabled;	/* /proc/sys/kernel/kexec_load_disabled */
+	const char *secure_boot;	/* the SecureBoot EFI variable */
+	const char *boot_dir;		/* /boot */
 };
 extern const struct sysfiles sysfiles_default;
 
@@ -36,13 +40,42 @@ struct kdump_state {
 	char *crashkernel;		/* crashkernel= of the running kernel */
 	int loaded;			/* kexec_crash_loaded: 0, 1, -1 unknown */
 	uint64_t ram;			/* MemTotal */
+	int load_disabled;		/* kexec_load_disabled: 0, 1, -1 */
+	char lockdown[20];		/* "none", "integrity", ...; "": unknown */
+	int secure_boot;		/* 1 on, 0 off, -1 unknown (no EFI) */
 };
 struct vmc_error *kdump_state_read(const struct sysfiles *f,
 				   struct kdump_state *st);
 void kdump_state_free(struct kdump_state *st);
-/* The one thing to do next, or NULL when ready. */
-const char *kdump_next_step(const struct kdump_state *st, char *buf,
-			    size_t len);
+
+/* The kernel and initrd that `load` would load (ready.c). */
+struct kdump_images {
+	char kernel[300], initrd[300];	/* initrd "": none */
+	int64_t kernel_size, initrd_size;	/* -1: cannot be read */
+	int kernel_signed;		/* 1 signed PE, 0 not, -1 unknown */
+	bool initrd_is_capture;		/* a capture image (ours, or the
+					 * configuration's INITRD) */
+};
+/* What O (and the boot directory of F) name, looked at. */
+void kdump_images_read(const struct sysfiles *f, const struct load_opts *o,
+		       struct kdump_images *im);
+/* Does the PE image (BUF, LEN: its first bytes) carry a signature (an
+ * Authenticode certificate table)?  1 yes, 0 no, -1 not a PE image. */
+int pe_signed(const uint8_t *buf, size_t len);
+
+/* Why kdump is not ready: one line each, the most basic first; none when
+ * a crash kernel is loaded. */
+#define KDUMP_MAX_REASONS 8
+struct kdump_reasons {
+	size_t n;
+	char text[KDUMP_MAX_REASONS][400];
+};
+void kdump_reasons_find(const struct kdump_state *st,
+			const struct kdump_images *im,
+			struct kdump_reasons *ret);
+/* The room a crash kernel needs beyond its kernel and initrd files (the
+ * kernel's decompression and early allocations): a rule of thumb. */
+#define KDUMP_MARGIN (UINT64_C(8) << 20)
 
 /* load / unload through kexec_file_load(2). */
 struct load_opts {
@@ -53,12 +86,15 @@ struct load_opts {
 	bool no_initrd;
 	bool kexec_load;		/* the classic path (kexecload.c) */
 	unsigned core_class;		/* 32, 64; 0: the arch's default */
+	bool if_reserved;		/* no reservation: say so, exit 0 */
+	const char *boot_dir;		/* default paths' directory: /boot */
 };
 int cmd_load_run(const struct arch *a, const struct sysfiles *f,
 		 const struct load_opts *o);
 int cmd_unload_run(void);
 /* Kernel and initrd paths: the options', else /boot/vmlinuz-RELEASE and
- * /boot/vmcore-capture-RELEASE.img (or the distribution's initrd.img). */
+ * /boot/vmcore-capture-RELEASE.img (or the distribution's initrd.img);
+ * o->boot_dir, when set, replaces /boot. */
 void load_default_paths(const struct load_opts *o, char *kbuf, char *ibuf,
 			size_t len, const char **kernel, const char **initrd);
 /* load --kexec-load: our own core header, segments and purgatory, and
@@ -101,11 +137,15 @@ struct save_opts {
 	uint64_t stop_after;
 };
 /*
- * save's options (ARGV[0] is "save"): fills O and *THEN.  Returns -1 when
- * the save should go ahead, else the exit status (2: bad usage, with a
- * message on stderr; 0: --help was printed).
+ * save's options (ARGV[0] is "save"): fills O and *THEN, from CFG (the
+ * configuration; may be NULL) overridden by the options; CFG's
+ * FINAL_ACTION counts only when CAPTURE (in a capture kernel).  Returns -1
+ * when the save should go ahead, else the exit status (2: bad usage, with
+ * a message on stderr; 0: --help was printed).
  */
-int save_parse_args(int argc, char **argv, struct save_opts *o,
+struct vmc_config;
+int save_parse_args(int argc, char **argv, const struct vmc_config *cfg,
+		    bool capture, struct save_opts *o,
 		    enum final_action *then);
 /* Save the dump; *SAVED_RET (malloc'ed) is the dump's directory. */
 struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../libvmcore/kdumpwrite.h"
+#include "config.h"
 #include "loader.h"
 #include "sshremote.h"
 
@@ -77,7 +78,7 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
 	long v;
 
 	switch (c) {
-	case 'd': o->dir = arg; return -1;
+	case 'd': o->dir = arg; *given |= 8; return -1;
 	case 'v': o->vmcore = arg; return -1;
 	case 'H': o->host = arg; return -1;
 	case 'q': o->quiet = true; return -1;
@@ -98,7 +99,7 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
 				   "none");
 		*given |= 1;
 		return -1;
-	case 'S': o->ssh = arg; return -1;
+	case 'S': o->ssh = arg; *given |= 16; return -1;
 	case 'K': o->ssh_key = arg; *given |= 4; return -1;
 	case 'N': o->ssh_known_hosts = arg; *given |= 4; return -1;
 	case 'C': o->ssh_client = arg; *given |= 4; return -1;
@@ -114,8 +115,45 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
 	}
 }
 
-int save_parse_args(int argc, char **argv, struct save_opts *o,
-		    enum final_action *then)
+/*
+ * The configuration's values as save's defaults (the options override
+ * them): DUMP_DIR, KEEP, FORMAT, COMPRESS, DUMP_LEVEL, and FINAL_ACTION
+ * when CAPTURE (in a capture kernel: a save typed on a running system
+ * never reboots it).  COMPRESS and DUMP_LEVEL count only for kdump.
+ * SSH= (with SSH_KEY= and SSH_DIR=) is --ssh, --ssh-key and the remote
+ * --dir; KEEP is then not used (a remote directory is never pruned).
+ */
+static int apply_config(const struct vmc_config *c, bool capture,
+			struct save_opts *o, enum final_action *then)
+{
+	const char *v;
+
+	if (!c)
+		return -1;
+	if ((v = config_get(c, CFG_SSH))) {
+		o->ssh = v;
+		o->ssh_key = config_get(c, CFG_SSH_KEY);
+		if ((v = config_get(c, CFG_SSH_DIR)))
+			o->dir = v;
+	} else {
+		if ((v = config_get(c, CFG_DUMP_DIR)))
+			o->dir = v;
+		if ((v = config_get(c, CFG_KEEP)))
+			o->keep = (unsigned)atoi(v);
+	}
+	if ((v = config_get(c, CFG_FORMAT)))
+		o->kdump = !strcmp(v, "kdump");
+	if ((v = config_get(c, CFG_COMPRESS)))
+		o->compress = vmc_compress_from_name(v);
+	if ((v = config_get(c, CFG_DUMP_LEVEL)))
+		o->dump_level = atoi(v);
+	if (capture && (v = config_get(c, CFG_FINAL_ACTION)))
+		return parse_then(v, then);
+	return -1;
+}
+
+int save_parse_args(int argc, char **argv, const struct vmc_config *cfg,
+		    bool capture, struct save_opts *o, enum final_action *then)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -139,6 +177,8 @@ int save_parse_args(int argc, char **argv, struct save_opts *o,
 	*o = (struct save_opts){ .vmcore = "/proc/vmcore", .dir = "/var/crash",
 				 .compress = VMC_COMPRESS_ZSTD };
 	*then = FINAL_NONE;
+	if ((rc = apply_config(cfg, capture, o, then)) >= 0)
+		return rc;
 	optind = 0;	/* GNU getopt: start over (the unit tests call us
 			 * more than once) */
 	while ((c = getopt_long(argc, argv, "d:v:k:t:H:qF:z:l:", opts,
@@ -150,6 +190,13 @@ int save_parse_args(int argc, char **argv, struct save_opts *o,
 		fprintf(stderr, "vmcore-loader save: unexpected '%s'\n",
 			argv[optind]);
 		return USAGE;
+	}
+	/* --dir without --ssh on the command line: a local save, whatever
+	 * the configuration's SSH= says. */
+	if ((given & 8) && !(given & 16) && o->ssh) {
+		o->ssh = NULL;
+		if (!(given & 4))
+			o->ssh_key = NULL;
 	}
 	if (!o->kdump && (given & 1))
 		return bad("--compress is for --format kdump");

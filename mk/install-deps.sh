@@ -1,19 +1,22 @@
 #!/bin/sh
 # Install the Debian 12 packages the build, the tests and the demo need.
 # Idempotent: does nothing when everything is already installed.
-# Usage: mk/install-deps.sh [build|test|demo]   (default: test)
+# Usage: mk/install-deps.sh [build|test|demo|deb]   (default: test)
+# deb: what `make deb` needs (the build's and debhelper's packages).
 set -eu
 what=${1:-test}
 
 build_pkgs="gcc make pkg-config libelf-dev libdw-dev zlib1g-dev liblzo2-dev libsnappy-dev libzstd-dev liblzma-dev"
-test_pkgs="gdb gdb-multiarch debootstrap linux-kbuild-6.1 python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils qemu-user kexec-tools makedumpfile busybox-static cpio xz-utils zstd kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs openssh-client openssh-server dropbear-bin strace"
+test_pkgs="gdb gdb-multiarch debootstrap linux-kbuild-6.1 python3 python3-drgn python3-libkdumpfile crash clang libclang-rt-14-dev llvm qemu-system-x86 qemu-system-arm qemu-utils qemu-user kexec-tools makedumpfile busybox-static cpio xz-utils zstd kmod e2fsprogs gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-i686-linux-gnu g++-i686-linux-gnu lldb nodejs openssh-client openssh-server dropbear-bin strace debhelper lintian dpkg-dev fakeroot systemd g++"
 demo_pkgs="gdb qemu-system-x86 busybox-static cpio kmod e2fsprogs"
+deb_pkgs="debhelper dpkg-dev fakeroot g++"
 
 case $what in
 build) pkgs=$build_pkgs ;;
 test)  pkgs="$build_pkgs $test_pkgs" ;;
 demo)  pkgs="$build_pkgs $demo_pkgs" ;;
-*) echo "install-deps: unknown set '$what' (build, test or demo)" >&2; exit 2 ;;
+deb)   pkgs="$build_pkgs $deb_pkgs" ;;
+*) echo "install-deps: unknown set '$what' (build, test, demo or deb)" >&2; exit 2 ;;
 esac
 
 sudo=""

@@ -33,6 +33,10 @@ sysroot() {
 		[ -z "$5" ] || echo "  $5 : Crash kernel"
 		echo "100000000-23fffffff : System RAM"
 	} >"$r/proc/iomem"
+	# The kernel and capture image `load` would take by default.
+	mkdir -p "$r/boot"
+	head -c 4096 /dev/zero >"$r/boot/vmlinuz-$(uname -r)"
+	head -c 4096 /dev/zero >"$r/boot/vmcore-capture-$(uname -r).img"
 	echo "$r"
 }
 
@@ -53,6 +57,46 @@ VMCORE_LOADER_SYSROOT=$r expect "status shows the crashkernel= value" 0 "crashke
 r=$(sysroot hidden "crashkernel=256M" 268435456 1 "00000000-00000000")
 sed -i 's/^\( *\)[0-9a-f]*-[0-9a-f]*/\100000000-00000000/' "$r/proc/iomem"
 VMCORE_LOADER_SYSROOT=$r expect "iomem hidden from non-root is said" 0 "addresses hidden: not root" "$L" status
+r=$(sysroot disabled "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+mkdir -p "$r/proc/sys/kernel"
+echo 1 >"$r/proc/sys/kernel/kexec_load_disabled"
+VMCORE_LOADER_SYSROOT=$r expect "kexec_load_disabled is a reason" 1 \
+	"next +kexec is disabled \(/proc/sys/kernel/kexec_load_disabled is 1\)" "$L" status
+rm "$r/boot/vmcore-capture-$(uname -r).img"
+VMCORE_LOADER_SYSROOT=$r expect "no capture image is a reason" 1 \
+	"next +no capture image for this kernel" "$L" status
+
+echo "== configuration file"
+conf=$tmp/vmcore-loader.conf
+printf '# test\nFORMAT=kdump\nFROB=1\n' >"$conf"
+expect "unknown key: file and line" 1 "status: $conf:3: unknown key 'FROB'" \
+	"$L" --config "$conf" status
+VMCORE_LOADER_CONFIG=$conf expect "VMCORE_LOADER_CONFIG names it too" 1 \
+	"load: $conf:3: unknown key 'FROB'" "$L" load --dry-run
+expect "a named file must exist" 1 "configuration file: $tmp/none: No such file" \
+	"$L" --config "$tmp/none" status
+printf 'CMDLINE_APPEND="panic=5 console=ttyS1"\n' >"$conf"
+r=$(sysroot conf "root=/dev/vda crashkernel=256M" 268435456 0 "2b000000-3affffff")
+VMCORE_LOADER_SYSROOT=$r expect "CMDLINE_APPEND reaches load" 0 \
+	"^command line root=/dev/vda .*panic=5 console=ttyS1\$" \
+	"$L" --config "$conf" load --dry-run --no-initrd
+VMCORE_LOADER_SYSROOT=$r expect "--append overrides CMDLINE_APPEND" 0 \
+	"^command line root=/dev/vda .*panic=7\$" \
+	"$L" --config "$conf" load --dry-run --no-initrd --append panic=7
+expect "config --shell quotes for sh" 0 "^CMDLINE_APPEND='panic=5 console=ttyS1'\$" \
+	"$L" --config "$conf" config --shell
+
+echo "== service helpers"
+r=$(sysroot svc "root=/dev/vda ro" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "load --if-reserved without crashkernel=: exit 0, says so" 0 \
+	"no crashkernel= on the kernel command line, so no memory is reserved .*nothing loaded, kdump is off" \
+	"$L" load --if-reserved
+r=$(sysroot svc2 "root=/dev/vda crashkernel=4G-:256M" 0 0 "")
+VMCORE_LOADER_SYSROOT=$r expect "load --if-reserved, crashkernel= reserved nothing: exit 0" 0 \
+	"booted with crashkernel=4G-:256M but reserved no memory" "$L" load --if-reserved
+VMCORE_LOADER_SYSROOT=$r expect "unload --if-loaded with nothing loaded: exit 0" 0 \
+	"no crash kernel is loaded: nothing to unload" "$L" unload --if-loaded
+expect "--help: kexec_load loads" 0 "load with kexec_load\(2\), our own ELF core" "$L" --help
 
 echo "== crashkernel"
 expect "range form for 8G" 0 "crashkernel=512M-2G:64M,2G-:128M reserves 128M with 8G of RAM" \
@@ -372,6 +416,10 @@ expect "bad --dump-level" 1 "--dump-level is 0 to 31" mk -o "$tmp/c.img" -d /dev
 expect "--dump-level with --format elf" 1 "are for --format kdump" mk -o "$tmp/c.img" -d /dev/vdb --format elf --dump-level 1
 expect "existing output kept" 1 "a.img exists \(use --force" mk -o "$tmp/a.img" -d /dev/vdb
 expect "--force replaces it" 0 "0 module\(s\)" mk -o "$tmp/a.img" -d /dev/vdb --force
+cp "$tmp/a.img" "$tmp/a.copy"
+expect "--if-missing: an existing image is kept, exit 0" 0 "" mk -o "$tmp/a.img" -d /dev/vdb --if-missing --format elf
+cmp -s "$tmp/a.img" "$tmp/a.copy" && ok "--if-missing left it as it was" || bad "--if-missing changed the image"
+expect "--if-missing: a missing one is built" 0 "0 module\(s\)" mk -o "$tmp/m.img" -d /dev/vdb --if-missing
 expect "no device" 1 "no dump device" mk -o "$tmp/c.img"
 expect "dynamic loader refused" 1 "dynamically linked; build one with 'make static'" \
 	"$M" --loader "$L" -o "$tmp/c.img" -d /dev/vdb
@@ -380,6 +428,51 @@ expect "bad --then" 1 "--then is reboot, poweroff, shell or none" mk -o "$tmp/c.
 expect "shell metacharacters refused" 1 "has characters not allowed" mk -o "$tmp/c.img" -d '/dev/vdb;reboot'
 [ ! -e "$tmp/c.img" ] && [ ! -e "$tmp/c.img.incomplete" ] && ok "refusals write nothing" ||
 	bad "refusal left $(ls "$tmp"/c.img*)"
+
+# The configuration file (read through vmcore-loader config --shell).
+export VMCORE_LOADER="$L"
+cf=$tmp/mk.conf
+printf '%s\n' "DUMP_DEVICE=LABEL=crash" "DUMP_FSTYPE=ext4" "DUMP_DIR=/srv/dumps" \
+	"KEEP=3" "FINAL_ACTION=poweroff" "FORMAT=kdump" "COMPRESS=lzo" "DUMP_LEVEL=17" >"$cf"
+expect "configuration: its values reach the image" 0 \
+	"dumps go to LABEL=crash:/srv/dumps \(kdump, lzo, dump level 17\), then poweroff" \
+	mk --config "$cf" -o "$tmp/k.img"
+mkdir "$tmp/xk"
+(cd "$tmp/xk" && gzip -dc "$tmp/k.img" | cpio -id --quiet 2>/dev/null)
+want="DEVICE=LABEL=crash FSTYPE=ext4 DIR=srv/dumps KEEP=3 THEN=poweroff FORMAT=kdump COMPRESS=lzo DUMP_LEVEL=17"
+got=$(grep -v '^#' "$tmp/xk/etc/vmcore-capture.conf" | tr '\n' ' ')
+[ "$got" = "$want " ] && ok "configuration: /etc/vmcore-capture.conf" || bad "conf: $got"
+# A remote target from the configuration (save --ssh; the client and the
+# key's conversion are tests/loader/ssh-save.sh's).
+scf=$tmp/ssh.conf
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/key"
+printf '%s\n' "SSH=dump@10.0.2.2:2222" "SSH_KEY=$tmp/key" "SSH_DIR=/srv/remote" \
+	"FINAL_ACTION=poweroff" >"$scf"
+expect "configuration: SSH= reaches the image" 0 \
+	"dumps go to dump@10.0.2.2:2222:/srv/remote over SSH" \
+	mk --config "$scf" -o "$tmp/s.img"
+mkdir "$tmp/xs"
+(cd "$tmp/xs" && gzip -dc "$tmp/s.img" | cpio -id --quiet 2>/dev/null)
+for l in SSH=dump@10.0.2.2:2222 SSH_KEY=/etc/vmcore-ssh/key SSH_DIR=/srv/remote THEN=poweroff; do
+	grep -qx "$l" "$tmp/xs/etc/vmcore-capture.conf" && ok "configuration: conf has $l" ||
+		bad "conf lacks $l: $(tr '\n' ' ' <"$tmp/xs/etc/vmcore-capture.conf")"
+done
+[ -s "$tmp/xs/etc/vmcore-ssh/key" ] &&
+	[ "$(stat -c %a "$tmp/xs/etc/vmcore-ssh/key")" = 600 ] &&
+	ok "configuration: SSH_KEY copied into the image, mode 600" || bad "ssh key in the image"
+expect "options override the configuration" 0 "dumps go to .*\(elf\), then reboot" \
+	mk --config "$cf" -o "$tmp/k.img" --force --format elf --then reboot
+VMCORE_LOADER_CONFIG=$cf expect "VMCORE_LOADER_CONFIG names it" 0 "then poweroff" \
+	mk -o "$tmp/k.img" --force
+VMCORE_LOADER_CONFIG=$cf expect "--no-config reads none" 1 "no dump device" \
+	mk -o "$tmp/k2.img" --no-config
+printf 'DUMP_DIR=/var/crash\nFORMAT=gzip\n' >"$cf"
+expect "bad configuration: file and line" 1 "$cf:2: FORMAT='gzip': expected kdump\|elf" \
+	mk --config "$cf" -o "$tmp/k2.img" -d /dev/vdb
+expect "a named configuration must exist" 1 "configuration file: $tmp/none: No such file" \
+	mk --config "$tmp/none" -o "$tmp/k2.img" -d /dev/vdb
+[ ! -e "$tmp/k2.img" ] && ok "configuration refusals write nothing" || bad "k2.img written"
+unset VMCORE_LOADER
 
 echo "== end to end in QEMU (the x86_64 kdump fixture: $dir)"
 # tests/real/make-dump-x86_64.sh booted the Debian kernel with

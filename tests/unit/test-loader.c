@@ -462,7 +462,7 @@ static int save_args_o(const char **argv, struct save_opts *o,
 
 	while (argv[argc])
 		argc++;
-	return save_parse_args(argc, (char **)argv, o, then);
+	return save_parse_args(argc, (char **)argv, NULL, false, o, then);
 }
 
 static int save_args(const char **argv)
