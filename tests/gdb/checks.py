@@ -98,11 +98,18 @@ def check_busy_cpu(thread, pid, bt, min_frames=3):
 
 
 # A frame line of gdb's backtrace and the function it names.
-BT_FRAME = re.compile(r"^#\d+ +(?:0x[0-9a-f]+ in )?([A-Za-z_][\w.]*) \(", re.M)
+BT_FRAME = re.compile(r"^#(\d+) +(?:0x[0-9a-f]+ in )?([A-Za-z_][\w.]*) \(", re.M)
 
 
 def bt_functions(bt):
-    return BT_FRAME.findall(bt)
+    return [f for _, f in BT_FRAME.findall(bt)]
+
+
+def bt_frame_numbers(bt):
+    """The frame numbers of bt_functions(bt)'s frames, for `frame N`.  Not
+    their indexes: the numbering has gaps where vmcore-orc.py's frame
+    filter hides an inline frame that gdb made at an interrupted pc - 1."""
+    return [int(n) for n, _ in BT_FRAME.findall(bt)]
 
 
 def check_idle_bt(bt, what="idle thread bt", outermost="secondary_startup_64"):

@@ -19,9 +19,9 @@ import sys
 import gdb
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import (bt_functions, check, check_busy_cpu, check_eq,  # noqa
-                    check_idle_bt, check_in, finish, interrupted_on_irq_stack,
-                    meta, run, value)
+from checks import (bt_frame_numbers, bt_functions, check,  # noqa
+                    check_busy_cpu, check_eq, check_idle_bt, check_in, finish,
+                    interrupted_on_irq_stack, meta, run, value)
 from btcompare import compare_refs, frame_functions, norm  # noqa
 
 m = meta()
@@ -98,9 +98,10 @@ def frame_sp(i):
 
 
 irq_top = int(value("(unsigned long)hardirq_stack_ptr"))
+numbers = bt_frame_numbers(bt)
 if at[0] >= 0 and entry >= 0 and entry + 1 < len(lines):
-    crash_sp = frame_sp(at[0])
-    below_sp = frame_sp(entry + 1)
+    crash_sp = frame_sp(numbers[at[0]])
+    below_sp = frame_sp(numbers[entry] + 1)
     run("frame 0")
     check("sysrq_handle_crash ran on the IRQ stack",
           irq_top - 16384 <= crash_sp <= irq_top,

@@ -32,8 +32,8 @@ panic_thread = int(m["PANIC_CPU"]) + 1
 CRASHED = {"null": "oops_null_write", "timer": "oops_timer_fn",
            "bug": "oops_bug", "warn": "oops_warn",
            "overflow": "oops_recurse"}[case]
-# The cases that crash inside the write(2) of the word to /proc/vmcore-oops.
-in_write = case != "timer"
+# Every case crashes inside the write(2) of the word to /proc/vmcore-oops:
+# the timer case's writer spins in oops_timer_wait until its interrupt.
 
 check_eq("symbol _stext relocated",
          "0x%x" % int(value("(unsigned long)&_stext")), m["KSYM__stext"])
@@ -51,6 +51,8 @@ bt = run("bt")
 print(bt)
 funcs = bt_functions(bt)
 lines = [ln for ln in bt.splitlines() if re.match(r"#\d+ ", ln)]
+# gdb's frame number of each line (with gaps where a frame is hidden).
+numbers = [int(ln[1:].split()[0]) for ln in lines]
 
 check("panic bt has %s" % CRASHED, CRASHED in funcs, bt)
 crash_line = [ln for ln in lines if re.search(r" %s \(" % CRASHED, ln)]
@@ -78,15 +80,8 @@ with open(m["PANIC_TRACE"]) as f:
                    if re.match(r"[A-Za-z_][\w.]*\+0x", ln)][-1:]
 orc_end = kernel_last[0] if kernel_last and not re.match(
     CLEAN_END, kernel_last[0]) else None
-if in_write:
-    check("panic bt ends at the system call's user-mode frame", user_end
-          and funcs[-1:] == ["entry_SYSCALL_64"], bt)
-else:
-    # The timer interrupt came wherever CPU 1 was: idle, a task in the
-    # kernel, or user mode.
-    check("panic bt ends cleanly (user mode, ret_from_fork, the idle "
-          "task's secondary_startup_64)", user_end or bool(funcs) and
-          re.match(CLEAN_END, funcs[-1]), bt)
+check("panic bt ends at the system call's user-mode frame", user_end
+      and funcs[-1:] == ["entry_SYSCALL_64"], bt)
 
 # Where each case's frames must be, in order.
 CHAIN = {
@@ -95,7 +90,9 @@ CHAIN = {
     "timer": ["oops_timer_fn", "__hrtimer_run_queues",
               "__sysvec_apic_timer_interrupt",
               "sysvec_apic_timer_interrupt",
-              "asm_sysvec_apic_timer_interrupt"],
+              "asm_sysvec_apic_timer_interrupt", "oops_timer_wait",
+              "oops_write", "proc_reg_write", "ksys_write", "do_syscall_64",
+              "entry_SYSCALL_64"],
     "bug": ["oops_bug", "oops_write", "proc_reg_write", "ksys_write",
             "do_syscall_64", "entry_SYSCALL_64"],
     "warn": ["panic", "__warn", "report_bug", "handle_bug",
@@ -135,7 +132,7 @@ if case == "timer":
     if check("the entry frame is in the bt", bool(entry), bt) and \
             check("the entry frame is in the kernel's report",
                   nested is not None) and entry[0] + 1 < len(lines):
-        run("frame %d" % (entry[0] + 1))
+        run("frame %d" % (numbers[entry[0]] + 1))
         below = int(value("(unsigned long)$sp"))
         check("the interrupted frame is %s, as in the kernel's report"
               % ("on the IRQ stack too" if nested else "on another stack"),
@@ -146,14 +143,13 @@ if case == "timer":
 compare_refs(ours, CRASHED, orc_end=orc_end)
 
 # --- the written word, in user memory ----------------------------------------
-if in_write:
-    at = [i for i, ln in enumerate(lines) if " ksys_write (" in ln]
-    if check("ksys_write has a frame", bool(at), bt):
-        run("frame %d" % at[0])
-        xs = run("x/s buf")
-        check_match("x/s buf in ksys_write's frame shows the word written",
-                    r':\s+"%s\\n' % case, xs)
-        run("frame 0")
+at = [i for i, ln in enumerate(lines) if " ksys_write (" in ln]
+if check("ksys_write has a frame", bool(at), bt):
+    run("frame %d" % numbers[at[0]])
+    xs = run("x/s buf")
+    check_match("x/s buf in ksys_write's frame shows the word written",
+                r':\s+"%s\\n' % case, xs)
+    run("frame 0")
 
 # --- every task --------------------------------------------------------------
 all_bt = run("thread apply all bt")

@@ -110,9 +110,9 @@ done
 
 # The crasher: a copy of busybox named vmcore-crasher running ash, pinned
 # to CPU 1 (taskset's affinity survives the exec); ash's builtin echo
-# writes the word with one write(2) from its own buffer.  "timer" returns
-# at once and the crash comes from the timer 10 ms later: the crasher
-# sleeps meanwhile, so CPU 1 is idle or in the crasher's sleep.
+# writes the word with one write(2) from its own buffer.  Every case
+# crashes inside that write: "timer" spins in the kernel until its timer
+# interrupt comes 10 ms later.
 # shellcheck disable=SC2016 # expanded by the crasher, not here
 crasher='
 	c=$1

@@ -15,13 +15,14 @@
 # dump:
 #   null      NULL write in process context (the write(2) to /proc)
 #   timer     NULL write in a hard hrtimer callback (in the timer interrupt,
-#             on the IRQ stack)
+#             on the IRQ stack; the writer spins in the kernel until then)
 #   bug       BUG()
 #   warn      WARN() with panic_on_warn=1
 #   overflow  unbounded recursion: kernel stack overflow, #DF on its IST stack
 # The build fails unless each saved dmesg.txt shows the kernel's own report
-# of that crash (the function that crashed in its RIP line; <IRQ> for
-# timer, <#DF> for overflow, the invalid-opcode exception for bug/warn).
+# of that crash (the function that crashed in its RIP line; <IRQ>, </IRQ>
+# and the spinning writer for timer, the invalid-opcode exception for
+# bug/warn) and the panic ran in the crasher's pid on CPU 1.
 # The dumps go to
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-x86_64-oops-v<FIXTURE_VERSION>-k<key>/
 # with one directory per case (CASE/vmcore, dmesg.txt, panic-trace.txt,
@@ -294,7 +295,8 @@ for case in $CASES; do
 		die "overflow: dmesg.txt has no 'BUG: TASK stack guard page was hit'"
 	case $case in
 	null) check_case null '^oops_null_write\+.* \[vmcore_oops\]$' '^oops_write\+' '^ksys_write\+' ;;
-	timer) check_case timer '^<IRQ>$' '^oops_timer_fn\+.* \[vmcore_oops\]$' '^__hrtimer_run_queues\+' ;;
+	timer) check_case timer '^<IRQ>$' '^oops_timer_fn\+.* \[vmcore_oops\]$' '^__hrtimer_run_queues\+' \
+		'^</IRQ>$' '^oops_timer_wait\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
 	bug) check_case bug '^oops_bug\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
 	warn) check_case warn '^panic\+' '^asm_exc_invalid_op\+' '^oops_warn\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
 	overflow) check_case overflow '^oops_recurse\+.* \[vmcore_oops\]$' '^oops_write\+' ;;
@@ -306,6 +308,10 @@ for case in $CASES; do
 	panic_comm=$(echo "$cpu_line" | sed -n 's/^CPU: \([0-9]*\) PID: \([0-9]*\) Comm: \([^ ]*\) .*/\3/p')
 	[ -n "$panic_cpu" ] && [ -n "$panic_pid" ] || die "$case: bad CPU line: $cpu_line"
 	[ "$panic_cpu" = 1 ] || die "$case: the panic ran on CPU $panic_cpu, not the crasher's CPU 1"
+	# Every case crashes inside the crasher's write(2), the timer case
+	# too (its writer spins until the interrupt).
+	[ "$panic_pid" = "$(gm "CASE_${case}_CRASHER_PID")" ] ||
+		die "$case: the panic ran in pid $panic_pid, not the crasher's $(gm "CASE_${case}_CRASHER_PID")"
 	case ,$prs_pids, in
 	*,"$panic_pid",*) ;;
 	*) die "$case: no NT_PRSTATUS carries the panic's pid $panic_pid (pids: $prs_pids)" ;;

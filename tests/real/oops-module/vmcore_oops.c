@@ -6,11 +6,15 @@
  *
  *   null      a NULL write in process context (page fault, oops)
  *   timer     a NULL write in an hrtimer callback 10 ms later, in hard
- *             interrupt mode: it runs inside the timer interrupt, on the
- *             IRQ stack of the CPU that armed it (the writer's).  Not a
- *             timer_list: its softirq runs at the end of the interrupt
- *             only while softirqs keep up, otherwise in ksoftirqd, on a
- *             task stack, and which one happens depends on timing.
+ *             interrupt mode, pinned: it runs inside the timer interrupt
+ *             of the CPU that armed it (the writer's).  The writer spins
+ *             in the kernel (oops_timer_wait) until then, so the
+ *             interrupt always comes from kernel mode on the task stack
+ *             and runs on the IRQ stack; had the write returned, it could
+ *             come in user mode, where the kernel stays on the task stack.
+ *             Not a timer_list: its softirq runs at the end of the
+ *             interrupt only while softirqs keep up, otherwise in
+ *             ksoftirqd, and which one happens depends on timing.
  *   bug       BUG(): ud2, asm_exc_invalid_op, oops
  *   warn      WARN(): ud2, asm_exc_invalid_op, a warning that panics with
  *             panic_on_warn=1 (panic() from inside the exception handler)
@@ -48,6 +52,21 @@ static noinline enum hrtimer_restart oops_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/*
+ * Interrupts are enabled here; the timer interrupt ends in a panic.  The
+ * bound only keeps a timer that never came from hanging the guest.
+ */
+static noinline int oops_timer_wait(void)
+{
+	u64 end = ktime_get_ns() + NSEC_PER_SEC;
+
+	hrtimer_start(&oops_timer, ms_to_ktime(10),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	return -ETIMEDOUT;
+}
+
 static noinline void oops_bug(void)
 {
 	BUG();
@@ -81,7 +100,7 @@ static ssize_t oops_write(struct file *file, const char __user *ubuf,
 	if (!strcmp(word, "null"))
 		oops_null_write();
 	else if (!strcmp(word, "timer"))
-		hrtimer_start(&oops_timer, ms_to_ktime(10), HRTIMER_MODE_REL_HARD);
+		return oops_timer_wait();
 	else if (!strcmp(word, "bug"))
 		oops_bug();
 	else if (!strcmp(word, "warn"))
