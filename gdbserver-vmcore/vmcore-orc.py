@@ -874,13 +874,11 @@ class _ZeroFrameFilter:
             if frame.type() == gdb.INLINE_FRAME:
                 inlined.append(fd)
                 continue
-            if inlined and _interrupted(frame):
-                # gdb found these at pc - 1: keep those at the exact pc.
-                at = _functions_at(frame.pc())
-                inlined = [i for i in inlined
-                           if i.inferior_frame().name() in at]
-            for i in inlined:
-                yield _Named(i)
+            if _interrupted(frame):
+                inlined = _inlined_at_pc(fd, inlined)
+            else:
+                inlined = [_Named(i) for i in inlined]
+            yield from inlined
             inlined = []
             last = fd
             yield _Named(fd)
@@ -906,6 +904,69 @@ class _ZeroFrameFilter:
         sp = int(newer.read_register(
             {"i386": "esp", "aarch64": "sp"}.get(arch, "rsp"))) & _MASK
         return (sp, newer.pc()) in self.unwinder.ends
+
+
+def _inlined_at_pc(fd, inlined):
+    """The inline frames of an interrupted frame FD, innermost first, as
+    they are at its pc: gdb made INLINED (its frame decorators) at pc - 1,
+    which can hold inline calls that the pc is not in (the interrupt came
+    right after one) and lack the one the pc starts (the interrupt came
+    at its first instruction).  Those gdb made and the pc is in are kept;
+    the others at the pc are added, named after their function, with no
+    arguments (a Python frame filter cannot make gdb frames).  gdb numbers
+    a decorator by the gdb frame under it, once per frame: an added one
+    takes the frame of one dropped, else FD's, which then prints without
+    its number."""
+    pc = fd.inferior_frame().pc()
+    at = _functions_at(pc)[:-1]
+    made = {i.inferior_frame().name(): i for i in inlined}
+    spare = [i for i in inlined if i.inferior_frame().name() not in at]
+    out = []
+    for depth, name in enumerate(at):
+        if name in made:
+            out.append(_Named(made[name]))
+        else:
+            carrier = spare.pop(0) if spare else fd
+            out.append(_AddedInline(carrier, name,
+                                    pc if depth == 0 else None))
+    return out
+
+
+class _AddedInline(FrameDecorator):
+    """An inline frame at an interrupted pc that gdb did not make (see
+    _inlined_at_pc): its function's name, and the pc's file and line when
+    it is the innermost one (an outer one's line would be the call site
+    of the next, which gdb's Python API does not give)."""
+
+    def __init__(self, outer, name, pc):
+        super().__init__(outer)
+        self._name = name
+        self._sal = None
+        if pc is not None:
+            sal = gdb.find_pc_line(pc)
+            if sal.symtab is not None and sal.line:
+                self._sal = sal
+
+    def function(self):
+        return self._name
+
+    def address(self):
+        return None
+
+    def filename(self):
+        return self._sal.symtab.filename if self._sal else None
+
+    def line(self):
+        return self._sal.line if self._sal else None
+
+    def frame_args(self):
+        return None
+
+    def frame_locals(self):
+        return None
+
+    def elided(self):
+        return None
 
 
 def _functions_at(pc):
@@ -943,10 +1004,13 @@ class _Named(FrameDecorator):
             func = self.inferior_frame().name() or "??"
         return func
 
-    # An interrupted frame's line is the one at its pc, not at pc - 1.
+    # An interrupted frame's line is the one at its pc, not at pc - 1,
+    # unless an inline call is at the pc: then it is the call's line,
+    # which gdb knows when it made the inline frame and approximates
+    # (pc - 1) when it did not.
     def _exact_sal(self):
         frame = self.inferior_frame()
-        if not _interrupted(frame):
+        if not _interrupted(frame) or len(_functions_at(frame.pc())) > 1:
             return None
         sal = gdb.find_pc_line(frame.pc())
         return sal if sal.symtab is not None and sal.line else None

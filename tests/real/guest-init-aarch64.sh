@@ -22,9 +22,15 @@ DATA_OFFSET_MIB=1	# must match the host script: vmcore bytes start at 1 MiB
 
 meta() { echo "VMCORE-META $1=$2"; }
 
+# Wait until the console has sent all that was written to it, before the
+# machine goes away: stty's change of settings is a TCSETSW, which the
+# kernel carries out only after the tty's output has drained
+# (tty_wait_until_sent).  A sleep can be too short on a loaded host.
+drain_console() { stty -F /dev/console opost; }
+
 fail() {
 	echo "VMCORE-FAIL $*"
-	sleep 1		# let the UART drain before the machine goes away
+	drain_console
 	poweroff -f
 	sleep 10
 	exit 1
@@ -69,7 +75,7 @@ capture_stage() {
 		"$size" "$DATA_OFFSET_MIB" >/dev/vda || fail "write header"
 	sync
 	echo "VMCORE-CAPTURE-DONE size=$size"
-	sleep 1
+	drain_console
 	poweroff -f
 	sleep 10
 	exit 1
@@ -178,7 +184,7 @@ crash_stage() {
 		echo "VMCORE-META CRASHER_CPU=$cpu"
 		echo "VMCORE-META-END"
 		[ "$cpu" = 1 ] || { echo "VMCORE-FAIL crasher on CPU $cpu"; exit 1; }
-		sleep 1
+		stty -F /dev/console opost || { echo "VMCORE-FAIL console drain"; exit 1; }
 		echo c >/proc/sysrq-trigger
 	'
 	# shellcheck disable=SC2016

@@ -22,9 +22,15 @@ GUEST_HOSTNAME=vmcore-guest
 
 meta() { echo "VMCORE-META $1=$2"; }
 
+# Wait until the console has sent all that was written to it, before the
+# machine goes away: stty's change of settings is a TCSETSW, which the
+# kernel carries out only after the tty's output has drained
+# (tty_wait_until_sent).  A sleep can be too short on a loaded host.
+drain_console() { stty -F /dev/console opost; }
+
 fail() {
 	echo "VMCORE-FAIL $*"
-	sleep 1		# let the UART drain before the machine goes away
+	drain_console
 	poweroff -f
 	sleep 10
 	exit 1

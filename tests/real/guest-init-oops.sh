@@ -26,9 +26,15 @@ DUMP_DIR=crash			# where the capture initramfs saves, on /dev/vda
 
 meta() { echo "VMCORE-META $1=$2"; }
 
+# Wait until the console has sent all that was written to it, before the
+# machine goes away: stty's change of settings is a TCSETSW, which the
+# kernel carries out only after the tty's output has drained
+# (tty_wait_until_sent).  A sleep can be too short on a loaded host.
+drain_console() { stty -F /dev/console opost; }
+
 fail() {
 	echo "VMCORE-FAIL $*"
-	sleep 1		# let the UART drain before the machine goes away
+	drain_console
 	poweroff -f
 	sleep 10
 	exit 1
@@ -68,7 +74,7 @@ set -- $CASES
 shift "$saved"
 if [ $# = 0 ]; then
 	echo "VMCORE-OOPS-ALL-SAVED"
-	sleep 1
+	drain_console
 	poweroff -f
 	sleep 10
 	exit 1
@@ -124,7 +130,7 @@ crasher='
 	echo "VMCORE-META CASE_${c}_CRASHER_CPU=$cpu"
 	echo "VMCORE-META-END"
 	[ "$cpu" = 1 ] || { echo "VMCORE-FAIL crasher on CPU $cpu"; exit 1; }
-	sleep 1
+	stty -F /dev/console opost || { echo "VMCORE-FAIL console drain"; exit 1; }
 	echo "$c" >/proc/vmcore-oops
 	sleep 10
 '
