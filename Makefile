@@ -29,7 +29,7 @@ TOOLS    = $(BUILD)/tests/mkvmcore $(BUILD)/tests/mkkdump $(BUILD)/tests/no-ia32
 
 .PHONY: all deps check $(REAL_PARTS) check-deb check-gen check-unit check-gdb check-real check-tasks check-oops check-lx check-proto check-fuzz \
         check-kdump check-dumplevel check-elfconv check-kdump-write check-loader check-ide check-wrap check-ssh-save build-asan-units build-asan-kdump \
-        asan fuzz bench demo clean help install static deb check-deb
+        asan fuzz bench demo clean help install static deb check-deb check-kdump-e2e
 
 all: $(PROGRAMS) $(TOOLS)
 
@@ -110,6 +110,12 @@ deb:
 check-deb:
 	@tests/deb/run.sh $(BUILD)
 
+# The kdump service end to end in QEMU: this commit's package installed in
+# a Debian 12 systemd guest arms kdump at boot; a dump saved locally and
+# one over SSH to this host, both opened in gdb; a second kernel's hook.
+check-kdump-e2e: all
+	@tests/deb/qemu-e2e.sh $(BUILD)
+
 # no-ia32 COMMAND: COMMAND as on a host kernel without IA-32 emulation
 # (tests/real/no-ia32.c), for the i386 tests' qemu-user path.
 $(BUILD)/tests/no-ia32: tests/real/no-ia32.c
@@ -139,7 +145,7 @@ deps:
 
 # The parts of `make check`, longest first: they run CHECK_JOBS at a time
 # (mk/run-checks.sh), each part's output printed whole when it ends.
-CHECKS = check-real-x86_64 asan check-tasks check-oops check-ide check-lx \
+CHECKS = check-real-x86_64 asan check-tasks check-oops check-kdump-e2e check-ide check-lx \
 	check-irq check-real-aarch64 check-real-i386 check-kexec-load check-kdump \
 	check-fuzz check-cross-aarch64 check-cross-i386 check-deb check-loader check-elfconv \
 	check-kdump-write check-dumplevel check-gdb check-wrap check-ssh-save check-unit \

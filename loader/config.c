@@ -11,7 +11,8 @@
 
 /* What a value may be.  PLAIN: characters that need no quoting anywhere
  * the value goes (the capture image's settings file is shell too). */
-enum kind { ANY, ABS_PATH, PLAIN, ABS_PLAIN, WORDS, NUMBER, LEVEL, CHOICE };
+enum kind { ANY, ABS_PATH, PLAIN, ABS_PLAIN, WORDS, NUMBER, LEVEL, CHOICE,
+	    NET };
 
 #define PLAIN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 		    "0123456789_./=:+-@"
@@ -37,6 +38,9 @@ static const struct keydef {
 	[CFG_SSH] = { "SSH", PLAIN, NULL },
 	[CFG_SSH_KEY] = { "SSH_KEY", ABS_PLAIN, NULL },
 	[CFG_SSH_DIR] = { "SSH_DIR", ABS_PLAIN, NULL },
+	[CFG_SSH_KNOWN_HOSTS] = { "SSH_KNOWN_HOSTS", ABS_PLAIN, NULL },
+	[CFG_NET] = { "NET", NET, NULL },
+	[CFG_NET_IFACE] = { "NET_IFACE", PLAIN, NULL },
 };
 
 const char *config_key_name(enum config_key k)
@@ -83,6 +87,11 @@ static const char *check_value(const struct keydef *k, const char *v)
 		return all_digits(v) && atoi(v) <= 31 ? NULL : "0 to 31";
 	case CHOICE:
 		return in_choices(v, k->choices) ? NULL : k->choices;
+	case NET:	/* dhcp, or ADDRESS/PREFIX[,GATEWAY] (IPv4 or IPv6) */
+		return !strcmp(v, "dhcp") ||
+		       (strchr(v, '/') && strspn(v, "0123456789abcdefABCDEF.:/,") ==
+					  strlen(v)) ? NULL :
+		       "dhcp or ADDRESS/PREFIX[,GATEWAY]";
 	}
 	return "?";
 }

@@ -43,6 +43,9 @@ enum config_key {
 	CFG_SSH,		/* save --ssh USER@HOST[:PORT] */
 	CFG_SSH_KEY,		/* save --ssh-key FILE */
 	CFG_SSH_DIR,		/* save --dir on the remote host, with SSH */
+	CFG_SSH_KNOWN_HOSTS,	/* save --ssh-known-hosts FILE */
+	CFG_NET,		/* vmcore-mkinitramfs --net */
+	CFG_NET_IFACE,		/* vmcore-mkinitramfs --net-iface */
 	CFG_NKEYS
 };
 

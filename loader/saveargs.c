@@ -120,8 +120,9 @@ static int parse_one(int c, const char *arg, struct save_opts *o,
  * them): DUMP_DIR, KEEP, FORMAT, COMPRESS, DUMP_LEVEL, and FINAL_ACTION
  * when CAPTURE (in a capture kernel: a save typed on a running system
  * never reboots it).  COMPRESS and DUMP_LEVEL count only for kdump.
- * SSH= (with SSH_KEY= and SSH_DIR=) is --ssh, --ssh-key and the remote
- * --dir; KEEP is then not used (a remote directory is never pruned).
+ * SSH= (with SSH_KEY=, SSH_KNOWN_HOSTS= and SSH_DIR=) is --ssh, --ssh-key,
+ * --ssh-known-hosts and the remote --dir; KEEP is then not used (a remote
+ * directory is never pruned).
  */
 static int apply_config(const struct vmc_config *c, bool capture,
 			struct save_opts *o, enum final_action *then)
@@ -133,6 +134,7 @@ static int apply_config(const struct vmc_config *c, bool capture,
 	if ((v = config_get(c, CFG_SSH))) {
 		o->ssh = v;
 		o->ssh_key = config_get(c, CFG_SSH_KEY);
+		o->ssh_known_hosts = config_get(c, CFG_SSH_KNOWN_HOSTS);
 		if ((v = config_get(c, CFG_SSH_DIR)))
 			o->dir = v;
 	} else {
@@ -196,7 +198,7 @@ int save_parse_args(int argc, char **argv, const struct vmc_config *cfg,
 	if ((given & 8) && !(given & 16) && o->ssh) {
 		o->ssh = NULL;
 		if (!(given & 4))
-			o->ssh_key = NULL;
+			o->ssh_key = o->ssh_known_hosts = NULL;
 	}
 	if (!o->kdump && (given & 1))
 		return bad("--compress is for --format kdump");

@@ -1,16 +1,22 @@
 #!/bin/sh
-# A minimal Debian 12 (bookworm) root in the cache with what our packages
-# depend on, for the package tests (tests/deb/run.sh), which install,
-# remove and purge them in a copy of it (chroot; the cached root itself
-# is never changed).
+# A minimal Debian 12 (bookworm) root in the cache, of one of two kinds:
+#   deb         what our packages depend on, for the package tests
+#               (tests/deb/run.sh), which install, remove and purge them in
+#               a copy of it (chroot; the cached root itself is never
+#               changed);
+#   e2e DEB     also systemd, udev, dropbear's client and the kernel
+#               package DEB installed, a system to boot in QEMU for the
+#               kdump service's end-to-end test (tests/deb/qemu-e2e.sh),
+#               which installs our package into a copy of it.
 #
-# Usage: tests/deb/bookworm-root.sh
+# Usage: tests/deb/bookworm-root.sh [deb | e2e KERNEL_IMAGE_DEB]
 #
 # stdout is one line, the root's directory.  The root is made once per
-# key: the package list below and this script's text (a changed script
-# makes a new root; older ones are removed).  debootstrap needs root (or
-# sudo).  The Debian mirror is the one the host's apt sources name
-# (VMC_DEBIAN_MIRROR overrides it).
+# key: the kind, its package list, the kernel package's file name and
+# this script's text (a changed script makes a new root; older ones of
+# the kind are removed).  debootstrap needs root (or sudo).  The Debian
+# mirror is the one the host's apt sources name (VMC_DEBIAN_MIRROR
+# overrides it).
 set -eu
 
 prog=bookworm-root
@@ -18,13 +24,29 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore
 # Our packages' Depends (debian/control and what dh_shlibdeps adds): a
 # missing one makes dpkg -i in the test fail with its name.
 pkgs="libelf1 libdw1 liblzma5 liblzo2-2 libsnappy1v5 libzstd1 zlib1g busybox-static cpio binutils"
+kind=${1:-deb}
+kdeb=""
+case $kind in
+deb) [ $# -le 1 ] || { echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB]" >&2; exit 2; } ;;
+e2e)
+	[ $# = 2 ] && [ -r "$2" ] || { echo "usage: $0 e2e KERNEL_IMAGE_DEB (readable)" >&2; exit 2; }
+	kdeb=$2
+	# A system that boots: systemd as init, udev for the devices, kmod;
+	# the kernel package's dependencies (tiny-initramfs is the smallest
+	# linux-initramfs-tool: the test boots with its own initramfs, and
+	# a second kernel installed in the guest must not spend minutes in
+	# mkinitramfs under TCG); dbclient and dropbearconvert for the
+	# capture image's SSH target; what vmcore-loader recommends.
+	pkgs="$pkgs systemd-sysv udev kmod linux-base tiny-initramfs dropbear-bin xz-utils zstd"
+	;;
+*) echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB]" >&2; exit 2 ;;
+esac
 
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
 die() { printf '%s: ERROR: %s\n' "$prog" "$*" >&2; exit 1; }
 
-key=$( { cat "$0"; echo "$pkgs"; } | sha256sum | cut -c1-16)
-root=$cache/roots/bookworm-deb-$key
-[ $# = 0 ] || die "usage: $0"
+key=$( { cat "$0"; echo "$kind $pkgs"; basename "${kdeb:-none}"; } | sha256sum | cut -c1-16)
+root=$cache/roots/bookworm-$kind-$key
 if [ -e "$root.done" ]; then
 	touch "$root.done"
 	echo "$root"
@@ -57,14 +79,14 @@ fi
 [ -n "$mirror" ] || die "no Debian mirror in the host's apt sources; set VMC_DEBIAN_MIRROR"
 
 # Roots of other keys (older scripts) and killed builds go.
-for old in "$cache"/roots/bookworm-deb-*; do
+for old in "$cache"/roots/bookworm-"$kind"-*; do
 	[ -e "$old" ] || continue
 	case $old in "$root"|"$root".*) continue ;; esac
 	$sudo rm -rf "$old"
 done
 $sudo rm -rf "$root"
 
-log "debootstrap bookworm into $root (about 1-2 min)"
+log "debootstrap bookworm ($kind) into $root (about 1-3 min)"
 $sudo debootstrap --variant=minbase --include="$(echo $pkgs | tr ' ' ,)" \
 	bookworm "$root" "$mirror" >"$root.log" 2>&1 ||
 	die "debootstrap failed; see $root.log"
@@ -73,5 +95,20 @@ for p in $pkgs; do
 	$sudo chroot "$root" dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 		grep -q '^install ok installed$' || die "$p is not installed in $root"
 done
+if [ "$kind" = e2e ]; then
+	# The kernel, installed as a user would (its hooks run: depmod).
+	# The guest boots with the test's own initramfs: tiny-initramfs's
+	# hook (which needs /proc to find the root device, absent in the
+	# chroot) is made non-executable, so run-parts skips it here and in
+	# the guest.
+	chmod -x "$root/etc/kernel/postinst.d/tiny-initramfs"
+	cp "$kdeb" "$root/tmp/kernel.deb"
+	$sudo chroot "$root" dpkg -i /tmp/kernel.deb >>"$root.log" 2>&1 ||
+		die "installing $(basename "$kdeb") in $root failed; see $root.log"
+	rm -f "$root/tmp/kernel.deb"
+	kver=$(dpkg-deb -f "$kdeb" Package | sed 's/^linux-image-//; s/-unsigned$//')
+	[ -s "$root/lib/modules/$kver/modules.dep" ] ||
+		die "no modules.dep for $kver in $root after installing it"
+fi
 touch "$root.done"
 echo "$root"

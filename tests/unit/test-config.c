@@ -106,6 +106,10 @@ TEST(config_refusals_name_file_and_line)
 	bad("FINAL_ACTION=halt\n", "expected reboot|poweroff|shell|none");
 	bad("FINAL_ACTION=rebootx\n", "expected reboot|poweroff|shell|none");
 	bad("MODULES='a;b'\n", "expected names separated by blanks");
+	bad("NET=static\n", "NET='static': expected dhcp or "
+	    "ADDRESS/PREFIX[,GATEWAY]");
+	bad("NET=10.0.2.15\n", "expected dhcp or ADDRESS/PREFIX");
+	bad("SSH_KNOWN_HOSTS=kh\n", "expected an absolute path");
 }
 
 TEST(config_read_files)
@@ -192,9 +196,9 @@ TEST(config_save_defaults)
 	}
 }
 
-/* SSH=, SSH_KEY=, SSH_DIR= are save's --ssh, --ssh-key and remote --dir;
- * KEEP does not count then; --dir alone on the command line saves
- * locally. */
+/* SSH=, SSH_KEY=, SSH_KNOWN_HOSTS=, SSH_DIR= are save's --ssh, --ssh-key,
+ * --ssh-known-hosts and remote --dir; KEEP does not count then; --dir
+ * alone on the command line saves locally. */
 TEST(config_save_ssh)
 {
 	const char *plain[] = { "save", NULL };
@@ -202,7 +206,8 @@ TEST(config_save_ssh)
 	const char *keep[] = { "save", "--keep", "2", NULL };
 	static const char text[] = "SSH=dump@10.0.2.2:2222\n"
 		"SSH_KEY=/etc/k\nSSH_DIR=/srv/remote\nKEEP=4\n"
-		"DUMP_DIR=/var/local-crash\n";
+		"SSH_KNOWN_HOSTS=/etc/kh\nNET=10.0.2.15/24,10.0.2.2\n"
+		"NET_IFACE=eth0\nDUMP_DIR=/var/local-crash\n";
 	struct vmc_config c;
 	struct save_opts o;
 	enum final_action then;
@@ -213,15 +218,19 @@ TEST(config_save_ssh)
 		      -1)) {
 		CHECK_STR(o.ssh, "dump@10.0.2.2:2222");
 		CHECK_STR(o.ssh_key, "/etc/k");
+		CHECK_STR(o.ssh_known_hosts, "/etc/kh");
 		CHECK_STR(o.dir, "/srv/remote");
 		CHECK_U64(o.keep, 0);
 	}
 	if (CHECK_I64(save_parse_args(3, (char **)local, &c, true, &o, &then),
 		      -1)) {
-		CHECK(o.ssh == NULL && o.ssh_key == NULL);
+		CHECK(o.ssh == NULL && o.ssh_key == NULL &&
+		      o.ssh_known_hosts == NULL);
 		CHECK_STR(o.dir, "/mnt");
 	}
 	/* --keep with the configuration's remote target: refused. */
 	CHECK_I64(save_parse_args(3, (char **)keep, &c, true, &o, &then), 2);
+	CHECK_STR(config_get(&c, CFG_NET), "10.0.2.15/24,10.0.2.2");
+	CHECK_STR(config_get(&c, CFG_NET_IFACE), "eth0");
 	config_free(&c);
 }
