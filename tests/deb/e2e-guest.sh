@@ -12,6 +12,7 @@
 #   1  that dump is in /var/crash; the SSH settings the host wrote to
 #      /etc/vmcore-e2e/ssh.conf go into /etc/default/vmcore-loader, then
 #      what vmcore-loader(1) says to do after a change (the kernel hook,
+#      which restarts the service itself for the running kernel, then
 #      systemctl restart); sysrq-c, the capture kernel sends the dump to
 #      the host's sshd (10.0.2.2, QEMU's user network) and reboots;
 #   2  no new local dump; the second kernel package (/root/kernel2.deb)
@@ -71,9 +72,16 @@ case $stage in
 	say "LOCAL-DUMP $1 $(stat -c %s "$1")"
 	for f in "$(dirname "$1")"/*; do say "LOCAL-FILE $(basename "$f")"; done
 	cat /etc/vmcore-e2e/ssh.conf >>/etc/default/vmcore-loader
+	# The hook for the running kernel (what a reinstall of its package
+	# runs) rebuilds the image and restarts the active service itself.
+	before=$(systemctl show -P ActiveEnterTimestampMonotonic vmcore-loader.service)
 	/etc/kernel/postinst.d/vmcore-loader "$kver" >"$state/hook" 2>&1 ||
 		{ say_file HOOK "$state/hook"; fail "the kernel hook failed"; }
 	say_file HOOK "$state/hook"
+	after=$(systemctl show -P ActiveEnterTimestampMonotonic vmcore-loader.service)
+	[ "$after" != "$before" ] && systemctl is-active --quiet vmcore-loader.service ||
+		fail "the kernel hook for the running kernel did not restart the service ($before, $after)"
+	say "HOOK-RESTARTED"
 	systemctl restart vmcore-loader.service || fail "systemctl restart vmcore-loader failed"
 	armed remote
 	crash remote 2

@@ -215,7 +215,10 @@ fi
 grep -q '^IMAGE .* built at boot$' "$tmp/e2e" && grep -qx 'ARMED local' "$tmp/e2e" &&
 	ok "boot 1: the service built the capture image and armed kdump at boot, no command typed" ||
 	bad "boot 1: not armed at boot"
-grep -qx 'ARMED remote' "$tmp/e2e" && grep -q '^HOOK ' "$tmp/e2e" &&
+grep -qx 'HOOK-RESTARTED' "$tmp/e2e" &&
+	ok "boot 2: the kernel hook for the running kernel rebuilt its image and restarted the service" ||
+	bad "boot 2: the hook did not restart the service"
+grep -qx 'ARMED remote' "$tmp/e2e" && grep -q '^HOOK .* over SSH' "$tmp/e2e" &&
 	ok "boot 2: after the documented steps (hook, restart) kdump is armed with the SSH target" ||
 	bad "boot 2: not armed with the SSH target"
 grep -q "^SECOND-KERNEL-IMAGE $k2 " "$tmp/e2e" &&
