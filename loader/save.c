@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -408,6 +409,17 @@ static struct vmc_error *filter_make(const struct save_opts *o,
 }
 
 /* After the write: the filter's doubts and what was left out. */
+/* What the save took at most, for sizing crashkernel= (the capture
+ * kernel's memory is the reservation). */
+static void report_peak_memory(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "vmcore-loader: peak memory %.1f MiB\n",
+			ru.ru_maxrss / 1024.0);
+}
+
 static void kdump_report(const struct save_opts *o,
 			 const struct vmc_page_filter *f,
 			 const struct vmc_kdump_stats *st)
@@ -435,6 +447,7 @@ static void kdump_report(const struct save_opts *o,
 		st->filtered, st->bytes, sum ? "; filter: " : "",
 		sum ? sum : "");
 	free(sum);
+	report_peak_memory();
 }
 
 struct vmc_error *save_write_kdump(const struct save_opts *o,

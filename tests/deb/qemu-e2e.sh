@@ -232,6 +232,12 @@ else
 fi
 tr -d '\r' <"$console" | grep -q 'vmcore-capture: ' &&
 	ok "the capture kernel's /init reported on the console" || bad "no capture kernel output on the console"
+# What each save took in the capture kernel (its memory is the 256 MiB
+# reservation): the figures, as save printed them.
+peaks=$(tr -d '\r' <"$console" | sed -n 's/.*vmcore-loader: peak memory \([0-9.]*\) MiB.*/\1/p' | tr '\n' ' ')
+[ "$(echo "$peaks" | wc -w)" = 2 ] &&
+	ok "save's peak memory in the capture kernel (crashkernel=256M), local then SSH: ${peaks}MiB" ||
+	bad "save's peak memory: want two figures on the console, have '$peaks'"
 
 echo "== the dumps"
 # The local one, from the disk image.
