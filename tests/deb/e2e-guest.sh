@@ -82,6 +82,15 @@ case $stage in
 	[ "$after" != "$before" ] && systemctl is-active --quiet vmcore-loader.service ||
 		fail "the kernel hook for the running kernel did not restart the service ($before, $after)"
 	say "HOOK-RESTARTED"
+	# SSH_KNOWN_HOSTS= reached the image (without it the capture kernel
+	# would accept any host key, and the save would work all the same).
+	rm -rf "$state/kh"
+	mkdir "$state/kh"
+	(cd "$state/kh" && zcat "/boot/vmcore-capture-$kver.img" |
+		cpio -i -d --quiet root/.ssh/known_hosts) || :
+	cmp -s "$state/kh/root/.ssh/known_hosts" /etc/vmcore-e2e/known_hosts ||
+		fail "the capture image's root/.ssh/known_hosts is not SSH_KNOWN_HOSTS's file"
+	say "KNOWN-HOSTS-IN-IMAGE"
 	systemctl restart vmcore-loader.service || fail "systemctl restart vmcore-loader failed"
 	armed remote
 	crash remote 2

@@ -218,6 +218,9 @@ grep -q '^IMAGE .* built at boot$' "$tmp/e2e" && grep -qx 'ARMED local' "$tmp/e2
 grep -qx 'HOOK-RESTARTED' "$tmp/e2e" &&
 	ok "boot 2: the kernel hook for the running kernel rebuilt its image and restarted the service" ||
 	bad "boot 2: the hook did not restart the service"
+grep -qx 'KNOWN-HOSTS-IN-IMAGE' "$tmp/e2e" &&
+	ok "boot 2: the capture image holds SSH_KNOWN_HOSTS's file as root/.ssh/known_hosts" ||
+	bad "boot 2: SSH_KNOWN_HOSTS did not reach the capture image"
 grep -qx 'ARMED remote' "$tmp/e2e" && grep -q '^HOOK .* over SSH' "$tmp/e2e" &&
 	ok "boot 2: after the documented steps (hook, restart) kdump is armed with the SSH target" ||
 	bad "boot 2: not armed with the SSH target"
