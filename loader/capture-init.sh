@@ -8,13 +8,17 @@
 # vmcore-mkinitramfs) and can be overridden on the capture kernel's command
 # line: vmcore.device= vmcore.fstype= vmcore.dir= vmcore.keep= vmcore.then=
 # vmcore.format= vmcore.compress= vmcore.dump_level=
-# vmcore.ssh= vmcore.ssh_dir= vmcore.net= vmcore.net_iface=
+# vmcore.ssh= vmcore.ssh_dir= vmcore.net= vmcore.net_iface= vmcore.nfs=
+# vmcore.nfs_options=
 #
 # With SSH= (USER@HOST[:PORT]) the dump goes there instead of to a disk:
 # the network comes up (NET=dhcp through busybox udhcpc, or
 # NET=ADDRESS/PREFIX[,GATEWAY] on NET_IFACE, default the first interface
 # that is not lo) and `vmcore-loader save --ssh` streams it to SSH_DIR
-# with the key SSH_KEY through the client the image holds.
+# with the key SSH_KEY through the client the image holds.  With NFS=
+# (SERVER:/EXPORT, SERVER an IPv4 address) the network comes up the same
+# way and the export is mounted (NFSv4, busybox mount; NFS_OPTIONS= adds
+# mount options) in place of the disk: the dump goes to DIR there.
 #
 # The dump is saved as distributions' kdump services save it (Debian's
 # kdump-tools runs makedumpfile -z -d 31): kdump-compressed, zstd, dump
@@ -43,6 +47,8 @@ SSH_KEY=/etc/vmcore-ssh/key
 SSH_DIR=/var/crash
 NET=dhcp
 NET_IFACE=""
+NFS=""
+NFS_OPTIONS=""
 # shellcheck disable=SC1091 # written by vmcore-mkinitramfs
 [ -r /etc/vmcore-capture.conf ] && . /etc/vmcore-capture.conf
 
@@ -65,6 +71,8 @@ for word in $(cat /proc/cmdline); do
 	vmcore.ssh_dir=*) SSH_DIR=${word#*=} ;;
 	vmcore.net=*) NET=${word#*=} ;;
 	vmcore.net_iface=*) NET_IFACE=${word#*=} ;;
+	vmcore.nfs=*) NFS=${word#*=} ;;
+	vmcore.nfs_options=*) NFS_OPTIONS=${word#*=} ;;
 	esac
 done
 
@@ -141,27 +149,51 @@ if [ -n "$SSH" ]; then
 fi
 
 # The disk appears asynchronously; LABEL= and UUID= go through findfs.
-[ -n "$DEVICE" ] || finish "no dump device configured (vmcore.device=)"
-dev=""
-i=0
-while [ $i -lt $((WAIT * 10)) ]; do
-	case $DEVICE in
-	LABEL=*|UUID=*) dev=$(findfs "$DEVICE" 2>/dev/null) ;;
-	*) [ -b "$DEVICE" ] && dev=$DEVICE ;;
-	esac
-	[ -n "$dev" ] && break
-	i=$((i + 1))
-	sleep 0.1
-done
-[ -n "$dev" ] || finish "FAILED: dump device $DEVICE did not appear in ${WAIT}s"
+mount_disk() {
+	[ -n "$DEVICE" ] || finish "no dump device configured (vmcore.device=)"
+	dev=""
+	i=0
+	while [ $i -lt $((WAIT * 10)) ]; do
+		case $DEVICE in
+		LABEL=*|UUID=*) dev=$(findfs "$DEVICE" 2>/dev/null) ;;
+		*) [ -b "$DEVICE" ] && dev=$DEVICE ;;
+		esac
+		[ -n "$dev" ] && break
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -n "$dev" ] || finish "FAILED: dump device $DEVICE did not appear in ${WAIT}s"
 
-mkdir -p /mnt
-if [ "$FSTYPE" = auto ]; then
-	mount "$dev" /mnt || finish "FAILED: cannot mount $dev"
+	mkdir -p /mnt
+	if [ "$FSTYPE" = auto ]; then
+		mount "$dev" /mnt || finish "FAILED: cannot mount $dev"
+	else
+		mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
+	fi
+	where="$dev:/${DIR#/}"
+}
+
+# ---- on NFS ------------------------------------------------------------
+# NFSv4 only (one TCP connection to the server's port, no rpcbind, mountd
+# or lockd), mounted by address: the kernel takes addr= and clientaddr=
+# as mount.nfs would pass them.
+mount_nfs() {
+	net_up || finish "FAILED: no network for NFS $NFS (interface ${NET_IFACE:-none found}, $NET)"
+	cip=$(ip -4 -o addr show dev "$NET_IFACE" | awk '{ print $4 }')
+	say "network up: $NET_IFACE $cip"
+	opts="addr=${NFS%%:*}${cip:+,clientaddr=${cip%%/*}}${NFS_OPTIONS:+,$NFS_OPTIONS}"
+	mkdir -p /mnt
+	mount -t nfs4 -o "$opts" "$NFS" /mnt ||
+		finish "FAILED: cannot mount $NFS (nfs4, $opts)"
+	where="/${DIR#/} on NFS $NFS"
+}
+where=""
+if [ -n "$NFS" ]; then
+	mount_nfs
 else
-	mount -t "$FSTYPE" "$dev" /mnt || finish "FAILED: cannot mount $dev ($FSTYPE)"
+	mount_disk
 fi
-say "saving to $dev:/${DIR#/} ($how)"
+say "saving to $where ($how)"
 rc=0
 vmcore-loader save --dir "/mnt/${DIR#/}" --keep "$KEEP" "$@" || rc=$?
 if [ $rc = 2 ]; then

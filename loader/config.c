@@ -12,7 +12,7 @@
 /* What a value may be.  PLAIN: characters that need no quoting anywhere
  * the value goes (the capture image's settings file is shell too). */
 enum kind { ANY, ABS_PATH, PLAIN, ABS_PLAIN, WORDS, NUMBER, LEVEL, CHOICE,
-	    NET };
+	    NET, NFS, OPTIONS };
 
 #define PLAIN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
 		    "0123456789_./=:+-@"
@@ -41,6 +41,8 @@ static const struct keydef {
 	[CFG_SSH_KNOWN_HOSTS] = { "SSH_KNOWN_HOSTS", ABS_PLAIN, NULL },
 	[CFG_NET] = { "NET", NET, NULL },
 	[CFG_NET_IFACE] = { "NET_IFACE", PLAIN, NULL },
+	[CFG_NFS] = { "NFS", NFS, NULL },
+	[CFG_NFS_OPTIONS] = { "NFS_OPTIONS", OPTIONS, NULL },
 };
 
 const char *config_key_name(enum config_key k)
@@ -92,6 +94,14 @@ static const char *check_value(const struct keydef *k, const char *v)
 		       (strchr(v, '/') && strspn(v, "0123456789abcdefABCDEF.:/,") ==
 					  strlen(v)) ? NULL :
 		       "dhcp or ADDRESS/PREFIX[,GATEWAY]";
+	case NFS:	/* SERVER:/EXPORT, SERVER a host name or IPv4 address */
+		return strchr(v, ':') && strchr(v, ':')[1] == '/' &&
+		       strchr(v, ':') > v &&
+		       strspn(v, PLAIN_CHARS) == strlen(v) &&
+		       !strchr(v, '@') ? NULL : "SERVER:/EXPORT";
+	case OPTIONS:	/* mount options: name[=value],... */
+		return strspn(v, PLAIN_CHARS ",") == strlen(v) && !strchr(v, '@') ?
+		       NULL : "mount options: letters, digits and _ . / = : + - , only";
 	}
 	return "?";
 }

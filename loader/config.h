@@ -46,6 +46,8 @@ enum config_key {
 	CFG_SSH_KNOWN_HOSTS,	/* save --ssh-known-hosts FILE */
 	CFG_NET,		/* vmcore-mkinitramfs --net */
 	CFG_NET_IFACE,		/* vmcore-mkinitramfs --net-iface */
+	CFG_NFS,		/* vmcore-mkinitramfs --nfs SERVER:/EXPORT */
+	CFG_NFS_OPTIONS,	/* vmcore-mkinitramfs --nfs-options */
 	CFG_NKEYS
 };
 

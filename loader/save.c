@@ -226,7 +226,7 @@ static void save_dmesg(struct vmcore *vc, struct vmc_error *open_err,
 		err = vmcore_dmesg(vc, save_dmesg_line, &d);
 	if (d.f && (fflush(d.f) || fsync(fileno(d.f)) || fclose(d.f)) && !err)
 		err = vmc_error_errno(errno, "%s", tmp);
-	if (!err && rename(tmp, path) < 0)
+	if (!err && save_rename_noreplace(tmp, path) < 0)
 		err = vmc_error_errno(errno, "%s", path);
 	if (err) {
 		fprintf(stderr, "vmcore-loader: warning: no kernel log saved: "
@@ -355,12 +355,28 @@ struct vmc_error *save_create(const char *path, int *fd_ret)
 	return NULL;
 }
 
+/* TMP becomes FINAL, never over an existing FINAL: renameat2 with
+ * RENAME_NOREPLACE, or where the file system has no such rename (NFS:
+ * EINVAL; old kernels: ENOSYS) link(2), which never replaces either,
+ * then unlink of TMP.  0, or -1 with errno set. */
+int save_rename_noreplace(const char *tmp, const char *final)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(tmp, final) < 0)
+		return -1;
+	unlink(tmp);	/* FINAL is complete; a left TMP is only clutter */
+	return 0;
+}
+
 struct vmc_error *save_publish(const char *tmp, const char *final)
 {
 	int dfd;
 	char *dir, *slash;
 
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) < 0)
+	if (save_rename_noreplace(tmp, final) < 0)
 		return vmc_error_errno(errno, "renaming %s to %s%s", tmp, final,
 			errno == EEXIST ? " (already there; never "
 			"overwritten: the complete dump stays in the first)"

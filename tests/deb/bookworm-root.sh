@@ -7,9 +7,12 @@
 #   e2e DEB     also systemd, udev, dropbear's client and the kernel
 #               package DEB installed, a system to boot in QEMU for the
 #               kdump service's end-to-end test (tests/deb/qemu-e2e.sh),
-#               which installs our package into a copy of it.
+#               which installs our package into a copy of it;
+#   nfs         NFS-Ganesha with its VFS back end, the NFSv4 server the
+#               end-to-end test saves a dump to (tests/deb/lib-nfs.sh runs
+#               it chrooted in the root, which it never changes).
 #
-# Usage: tests/deb/bookworm-root.sh [deb | e2e KERNEL_IMAGE_DEB]
+# Usage: tests/deb/bookworm-root.sh [deb | e2e KERNEL_IMAGE_DEB | nfs]
 #
 # stdout is one line, the root's directory.  The root is made once per
 # key: the kind, its package list, the kernel package's file name and
@@ -27,7 +30,13 @@ pkgs="libelf1 libdw1 liblzma5 liblzo2-2 libsnappy1v5 libzstd1 zlib1g busybox-sta
 kind=${1:-deb}
 kdeb=""
 case $kind in
-deb) [ $# -le 1 ] || { echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB]" >&2; exit 2; } ;;
+deb) [ $# -le 1 ] || { echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB | nfs]" >&2; exit 2; } ;;
+nfs)
+	[ $# = 1 ] || { echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB | nfs]" >&2; exit 2; }
+	# A userspace NFS server: the test does not depend on the host
+	# kernel's nfsd, and no service of the host is installed or started.
+	pkgs="nfs-ganesha nfs-ganesha-vfs"
+	;;
 e2e)
 	[ $# = 2 ] && [ -r "$2" ] || { echo "usage: $0 e2e KERNEL_IMAGE_DEB (readable)" >&2; exit 2; }
 	kdeb=$2
@@ -39,7 +48,7 @@ e2e)
 	# capture image's SSH target; what vmcore-loader recommends.
 	pkgs="$pkgs systemd-sysv udev kmod linux-base tiny-initramfs dropbear-bin xz-utils zstd"
 	;;
-*) echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB]" >&2; exit 2 ;;
+*) echo "usage: $0 [deb | e2e KERNEL_IMAGE_DEB | nfs]" >&2; exit 2 ;;
 esac
 
 log() { printf '%s: %s\n' "$prog" "$*" >&2; }
@@ -109,6 +118,15 @@ if [ "$kind" = e2e ]; then
 	kver=$(dpkg-deb -f "$kdeb" Package | sed 's/^linux-image-//; s/-unsigned$//')
 	[ -s "$root/lib/modules/$kver/modules.dep" ] ||
 		die "no modules.dep for $kver in $root after installing it"
+fi
+if [ "$kind" = nfs ]; then
+	# What ganesha.nfsd needs in its root: the mount table (its VFS
+	# back end finds the exported file system there), localhost, and
+	# the directory lib-nfs.sh binds the export to.
+	ln -sf /proc/self/mounts "$root/etc/mtab"
+	printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
+	mkdir -p "$root/export"
+	[ -x "$root/usr/bin/ganesha.nfsd" ] || die "no ganesha.nfsd in $root"
 fi
 touch "$root.done"
 echo "$root"

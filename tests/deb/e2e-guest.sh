@@ -15,7 +15,11 @@
 #      which restarts the service itself for the running kernel, then
 #      systemctl restart); sysrq-c, the capture kernel sends the dump to
 #      the host's sshd (10.0.2.2, QEMU's user network) and reboots;
-#   2  no new local dump; the second kernel package (/root/kernel2.deb)
+#   2  no new local dump; the NFS settings (/etc/vmcore-e2e/nfs.conf:
+#      SSH= emptied, NFS=, NFS_OPTIONS=, DUMP_DIR=) go in, the same
+#      documented steps; the image must hold the NFSv4 client; sysrq-c,
+#      the capture kernel mounts the host's NFS export and saves there;
+#   3  no new local dump; the second kernel package (/root/kernel2.deb)
 #      is installed with dpkg: its hook must build that kernel's capture
 #      image; power off.
 set -u
@@ -98,6 +102,22 @@ case $stage in
 2)
 	set -- $(dumps)
 	[ $# = 1 ] || fail "a local dump appeared with the SSH target: $*"
+	cat /etc/vmcore-e2e/nfs.conf >>/etc/default/vmcore-loader
+	/etc/kernel/postinst.d/vmcore-loader "$kver" >"$state/hook" 2>&1 ||
+		{ say_file HOOK "$state/hook"; fail "the kernel hook failed (NFS)"; }
+	say_file HOOK "$state/hook"
+	systemctl restart vmcore-loader.service || fail "systemctl restart vmcore-loader failed"
+	# The NFSv4 client is in this image (and was in none before).
+	img=/boot/vmcore-capture-$kver.img
+	zcat "$img" | cpio -t --quiet 2>/dev/null | grep -q '^lib/vmcore-modules/[0-9]*-nfsv4\.ko$' ||
+		fail "$img has no nfsv4.ko"
+	say "NFS-IMAGE $(stat -c %s "$img")"
+	armed nfs
+	crash nfs 3
+	;;
+3)
+	set -- $(dumps)
+	[ $# = 1 ] || fail "a local dump appeared with the NFS target: $*"
 	k2=$(dpkg-deb -f /root/kernel2.deb Package | sed 's/^linux-image-//; s/-unsigned$//')
 	dpkg -i /root/kernel2.deb >"$state/dpkg" 2>&1 ||
 		{ say_file DPKG "$state/dpkg"; fail "dpkg -i of $k2 failed"; }
@@ -115,7 +135,7 @@ case $stage in
 		[ -e "$m" ] || fail "$img has no modules"
 		say "SECOND-KERNEL-MODULE $(basename "$m") $(modinfo -F vermagic "$m" | cut -d' ' -f1)"
 	done
-	echo 3 >"$state/stage"
+	echo 4 >"$state/stage"
 	sync
 	say "DONE"
 	systemctl --no-block poweroff

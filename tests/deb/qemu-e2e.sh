@@ -19,11 +19,16 @@
 #          brings the network up (DHCP from QEMU's user network) and
 #          sends the dump with dropbear's dbclient to an sshd this test
 #          runs on 127.0.0.1 (10.0.2.2 for the guest); reboot;
-#       3. a second kernel package installed with dpkg: its hook builds
+#       3. NFS= (SSH= emptied), NFS_OPTIONS= (the port), DUMP_DIR= added,
+#          the same steps; the image holds the NFSv4 client; sysrq-c; the
+#          capture kernel mounts the export of an NFS-Ganesha server this
+#          test runs on 127.0.0.1 (tests/deb/lib-nfs.sh) and saves there;
+#          reboot;
+#       4. a second kernel package installed with dpkg: its hook builds
 #          that kernel's capture image (with that kernel's modules);
 #          power off;
-#   * then the local dump (read from the disk image with debugfs) and the
-#     remote one both open in gdb through gdbserver-vmcore: the marker the
+#   * then the local dump (read from the disk image with debugfs), the
+#     SSH one and the NFS one open in gdb through gdbserver-vmcore: the marker the
 #     guest logged just before each crash is in that dump's log, the
 #     panic thread's backtrace has sysrq_handle_crash, the release is the
 #     guest's.
@@ -35,10 +40,11 @@ top=$(cd "$here/../.." && pwd)
 server=$build/gdbserver-vmcore
 . "$top/tests/lib-check.sh"
 . "$top/tests/wrap/lib-sshd.sh"
+. "$here/lib-nfs.sh"
 sudo=""
 [ "$(id -u)" = 0 ] || sudo=sudo
 r="" qpid=""
-trap 'sshd_stop; [ -z "$qpid" ] || kill "$qpid" 2>/dev/null; [ -z "$r" ] || $sudo rm -rf "$r"; cleanup' EXIT
+trap 'sshd_stop; nfsd_stop; [ -z "$qpid" ] || kill "$qpid" 2>/dev/null; [ -z "$r" ] || $sudo rm -rf "$r"; cleanup' EXIT
 trap 'exit 130' INT TERM
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-1800}
 for c in qemu-system-x86_64 mkfs.ext4 debugfs gdb cpio dpkg-deb apt-cache; do
@@ -123,6 +129,18 @@ SSH_KNOWN_HOSTS=/etc/vmcore-e2e/known_hosts
 SSH_DIR=$remote
 MODULES='virtio_pci virtio_net'
 EOF
+# Stage 3's: NFS to the host's server (the guest's 10.0.2.2:PORT is the
+# host's 127.0.0.1:PORT), SSH= emptied (an empty value is no value).
+mkdir "$tmp/nfsd" "$tmp/nfs"
+nfsd_start "$tmp/nfsd" "$tmp/nfs"
+cat >"$r/etc/vmcore-e2e/nfs.conf" <<EOF
+
+# Added by the end-to-end test's third stage.
+SSH=
+NFS=10.0.2.2:/export
+NFS_OPTIONS=port=$nfsd_port
+DUMP_DIR=/e2e-dumps
+EOF
 cat >"$r/etc/systemd/system/vmcore-e2e.service" <<'EOF'
 [Unit]
 Description=gdbserver-vmcore end-to-end test driver
@@ -188,7 +206,7 @@ debugfs -R "dump /boot/vmlinuz-$kver $tmp/vmlinuz" "$disk" >/dev/null 2>&1
 [ -s "$tmp/vmlinuz" ] || { bad "no /boot/vmlinuz-$kver on the disk"; exit 1; }
 ok "disk image and boot initramfs ready ($(($(date +%s) - t0)) s so far)"
 
-echo "== QEMU (TCG): boot, crash, save locally; crash, save over SSH; second kernel"
+echo "== QEMU (TCG): boot, crash, save locally; crash, save over SSH; crash, save on NFS; second kernel"
 console=$tmp/console.log
 t=$(date +%s)
 timeout "$QEMU_TIMEOUT" qemu-system-x86_64 \
@@ -208,7 +226,7 @@ e2e() { tr -d '\r' <"$console" | sed -n 's/^\[ *[0-9.]*\] VMCORE-E2E //p'; }
 e2e >"$tmp/e2e"
 sed 's/^/     guest: /' "$tmp/e2e"
 if [ "$qrc" = 0 ] && grep -qx DONE "$tmp/e2e" && ! grep -q '^FAIL' "$tmp/e2e"; then
-	ok "the guest went through its three stages and powered off ($tq s)"
+	ok "the guest went through its four stages and powered off ($tq s)"
 else
 	bad "the guest (QEMU exit $qrc after $tq s)" "$(grep '^FAIL' "$tmp/e2e"; tr -d '\r' <"$console" | tail -n 40)"
 fi
@@ -224,23 +242,32 @@ grep -qx 'KNOWN-HOSTS-IN-IMAGE' "$tmp/e2e" &&
 grep -qx 'ARMED remote' "$tmp/e2e" && grep -q '^HOOK .* over SSH' "$tmp/e2e" &&
 	ok "boot 2: after the documented steps (hook, restart) kdump is armed with the SSH target" ||
 	bad "boot 2: not armed with the SSH target"
+nimg=$(sed -n 's/^NFS-IMAGE \([0-9]*\)$/\1/p' "$tmp/e2e")
+limg=$(sed -n 's/^IMAGE \([0-9]*\) bytes, built at boot$/\1/p' "$tmp/e2e")
+grep -qx 'ARMED nfs' "$tmp/e2e" && grep -q '^HOOK .* on the NFSv4 export 10\.0\.2\.2:/export' "$tmp/e2e" &&
+	[ -n "$nimg" ] &&
+	ok "boot 3: after the same steps kdump is armed with the NFS target; the image holds the NFSv4 client ($nimg bytes; the local one $limg)" ||
+	bad "boot 3: not armed with the NFS target" "$(grep -E '^(HOOK|NFS-IMAGE|ARMED)' "$tmp/e2e")"
 grep -q "^SECOND-KERNEL-IMAGE $k2 " "$tmp/e2e" &&
-	ok "boot 3: installing $k2 built /boot/vmcore-capture-$k2.img" ||
-	bad "boot 3: no capture image for $k2"
+	ok "boot 4: installing $k2 built /boot/vmcore-capture-$k2.img" ||
+	bad "boot 4: no capture image for $k2"
 if grep -q '^SECOND-KERNEL-MODULE ' "$tmp/e2e" &&
 	[ -z "$(grep '^SECOND-KERNEL-MODULE ' "$tmp/e2e" | awk -v k="$k2" '$3 != k')" ]; then
-	ok "boot 3: its modules are $k2's ($(grep -c '^SECOND-KERNEL-MODULE ' "$tmp/e2e"))"
+	ok "boot 4: its modules are $k2's ($(grep -c '^SECOND-KERNEL-MODULE ' "$tmp/e2e"))"
 else
-	bad "boot 3: the second image's modules" "$(grep '^SECOND-KERNEL-MODULE ' "$tmp/e2e")"
+	bad "boot 4: the second image's modules" "$(grep '^SECOND-KERNEL-MODULE ' "$tmp/e2e")"
 fi
 tr -d '\r' <"$console" | grep -q 'vmcore-capture: ' &&
 	ok "the capture kernel's /init reported on the console" || bad "no capture kernel output on the console"
 # What each save took in the capture kernel (its memory is the 256 MiB
 # reservation): the figures, as save printed them.
 peaks=$(tr -d '\r' <"$console" | sed -n 's/.*vmcore-loader: peak memory \([0-9.]*\) MiB.*/\1/p' | tr '\n' ' ')
-[ "$(echo "$peaks" | wc -w)" = 2 ] &&
-	ok "save's peak memory in the capture kernel (crashkernel=256M), local then SSH: ${peaks}MiB" ||
-	bad "save's peak memory: want two figures on the console, have '$peaks'"
+[ "$(echo "$peaks" | wc -w)" = 3 ] &&
+	ok "save's peak memory in the capture kernel (crashkernel=256M), local, SSH, NFS: ${peaks}MiB" ||
+	bad "save's peak memory: want three figures on the console, have '$peaks'"
+tr -d '\r' <"$console" | grep -q '^vmcore-capture: saving to /e2e-dumps on NFS 10\.0\.2\.2:/export (kdump, zstd, dump level 31)$' &&
+	ok "the capture kernel mounted the NFS export (NFSv4, busybox mount, port from NFS_OPTIONS=)" ||
+	bad "no NFS save on the console" "$(tr -d '\r' <"$console" | grep 'vmcore-capture:' | tail -n 8)"
 
 echo "== the dumps"
 # The local one, from the disk image.
@@ -263,6 +290,18 @@ else
 fi
 [ -z "$(find "$remote" -name '*incomplete*')" ] && ok "no remote *incomplete left" ||
 	bad "remote *incomplete left" "$(find "$remote")"
+# The NFS one, in the directory the server exported.
+set -- "$tmp"/nfs/e2e-dumps/*/vmcore
+if [ $# = 1 ] && [ -s "$1" ] && [ "$(head -c 8 "$1")" = "KDUMP   " ] &&
+	[ -s "$(dirname "$1")/dmesg.txt" ]; then
+	ndump=$1
+	ok "NFS dump ${ndump#"$tmp"/nfs/} ($(stat -c %s "$ndump") bytes, kdump-compressed) and dmesg.txt on the export"
+else
+	ndump=""
+	bad "NFS dumps: $*" "$(ls -lR "$tmp/nfs"; tail -n 20 "$tmp/nfsd/ganesha.log")"
+fi
+[ -z "$(find "$tmp/nfs" -name '*incomplete*')" ] && ok "no *incomplete left on the export" ||
+	bad "*incomplete left on the export" "$(find "$tmp/nfs")"
 
 # check_dump NAME FILE MARK: gdb through gdbserver-vmcore.
 check_dump() {
@@ -285,6 +324,7 @@ check_dump() {
 }
 check_dump local "$tmp/local.vmcore" "$(sed -n 's/^MARK \(local-.*\)/\1/p' "$tmp/e2e")"
 check_dump remote "$rdump" "$(sed -n 's/^MARK \(remote-.*\)/\1/p' "$tmp/e2e")"
+check_dump nfs "$ndump" "$(sed -n 's/^MARK \(nfs-.*\)/\1/p' "$tmp/e2e")"
 
 echo "kdump e2e tests: $pass passed, $fail failed ($(($(date +%s) - t0)) s)"
 if [ "$fail" != 0 ]; then

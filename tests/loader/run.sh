@@ -460,6 +460,47 @@ done
 [ -s "$tmp/xs/etc/vmcore-ssh/key" ] &&
 	[ "$(stat -c %a "$tmp/xs/etc/vmcore-ssh/key")" = 600 ] &&
 	ok "configuration: SSH_KEY copied into the image, mode 600" || bad "ssh key in the image"
+# NFS= (the end-to-end test, tests/deb/qemu-e2e.sh, saves to a real
+# NFSv4 server): the client modules with their dependencies, the
+# settings and udhcpc's script; the dump directory is DUMP_DIR on the
+# export; DUMP_DEVICE=auto is not looked at.
+ncf=$tmp/nfs.conf
+printf '%s\n' "NFS=10.0.2.2:/srv/nfs" "NFS_OPTIONS=port=2049,vers=4.2" "DUMP_DIR=/dumps" \
+	"DUMP_DEVICE=auto" "MODULES='virtio_pci virtio_net'" "FINAL_ACTION=poweroff" >"$ncf"
+expect "configuration: NFS= reaches the image" 0 \
+	"dumps go to /dumps on the NFSv4 export 10.0.2.2:/srv/nfs, options port=2049,vers=4.2, network dhcp" \
+	mk --config "$ncf" -o "$tmp/n.img"
+mkdir "$tmp/xn"
+(cd "$tmp/xn" && gzip -dc "$tmp/n.img" | cpio -id --quiet 2>/dev/null)
+for l in NFS=10.0.2.2:/srv/nfs NFS_OPTIONS=port=2049,vers=4.2 DIR=dumps NET=dhcp THEN=poweroff; do
+	grep -qx "$l" "$tmp/xn/etc/vmcore-capture.conf" && ok "NFS: conf has $l" ||
+		bad "NFS: conf lacks $l: $(tr '\n' ' ' <"$tmp/xn/etc/vmcore-capture.conf")"
+done
+order=$(ls "$tmp/xn/lib/vmcore-modules" | sed 's/^[0-9]*-//' | tr '\n' ' ')
+case $order in
+*sunrpc.ko*" nfs.ko"*nfsv4.ko*) case $order in *virtio_net.ko*) ok "NFS: client modules in dependency order, and the NIC's ($order)" ;;
+	*) bad "NFS: no virtio_net: $order" ;; esac ;;
+*) bad "NFS: module order: $order" ;;
+esac
+[ -x "$tmp/xn/etc/vmcore-udhcpc.sh" ] && [ ! -e "$tmp/xn/etc/vmcore-ssh" ] &&
+	ok "NFS: udhcpc's script, no SSH files" || bad "NFS: image files: $(ls "$tmp/xn/etc")"
+# Only an NFS image has the client: a disk image is as it was.
+if ls "$tmp/x/lib/vmcore-modules" | grep -qE -- '-(sunrpc|nfs|nfsv4|lockd)\.ko$'; then
+	bad "the disk image has NFS modules: $(ls "$tmp/x/lib/vmcore-modules" | tr '\n' ' ')"
+else
+	ok "the disk image has no NFS modules ($(stat -c %s "$tmp/a.img") bytes; with NFS and virtio_net: $(stat -c %s "$tmp/n.img"))"
+fi
+expect "--nfs localhost:/x: the name is looked up now" 0 "export 127.0.0.1:/x \(localhost\)" \
+	mk -o "$tmp/n2.img" --nfs localhost:/x
+expect "SSH= and --nfs refused" 1 "the dump goes to one remote target" \
+	mk --config "$scf" -o "$tmp/c.img" --nfs 10.0.2.2:/x
+expect "--nfs without an export path refused" 1 "--nfs is SERVER:/EXPORT, not 'nas'" \
+	mk -o "$tmp/c.img" --nfs nas
+expect "--nfs with a name that does not resolve" 1 "cannot look up an IPv4 address for no-such-host.invalid" \
+	mk -o "$tmp/c.img" --nfs no-such-host.invalid:/x
+expect "bad --nfs-options refused" 1 "--nfs-options are mount options" \
+	mk -o "$tmp/c.img" --nfs 10.0.2.2:/x --nfs-options 'port=1;reboot'
+[ ! -e "$tmp/c.img" ] && ok "NFS refusals write nothing" || bad "c.img written"
 expect "options override the configuration" 0 "dumps go to .*\(elf\), then reboot" \
 	mk --config "$cf" -o "$tmp/k.img" --force --format elf --then reboot
 VMCORE_LOADER_CONFIG=$cf expect "VMCORE_LOADER_CONFIG names it" 0 "then poweroff" \

@@ -110,6 +110,40 @@ TEST(config_refusals_name_file_and_line)
 	    "ADDRESS/PREFIX[,GATEWAY]");
 	bad("NET=10.0.2.15\n", "expected dhcp or ADDRESS/PREFIX");
 	bad("SSH_KNOWN_HOSTS=kh\n", "expected an absolute path");
+	bad("NFS=server\n", "NFS='server': expected SERVER:/EXPORT");
+	bad("NFS=server:export\n", "expected SERVER:/EXPORT");
+	bad("NFS=:/export\n", "expected SERVER:/EXPORT");
+	bad("NFS=me@server:/export\n", "expected SERVER:/EXPORT");
+	bad("NFS='server:/my dumps'\n", "expected SERVER:/EXPORT");
+	bad("NFS_OPTIONS='port=1 vers=4'\n", "NFS_OPTIONS='port=1 vers=4': "
+	    "expected mount options");
+}
+
+/* NFS= and NFS_OPTIONS= are the capture image's (vmcore-mkinitramfs);
+ * a save typed on a running system still writes to DUMP_DIR. */
+TEST(config_nfs)
+{
+	const char *plain[] = { "save", NULL };
+	static const char text[] = "NFS=10.0.2.2:/srv/dumps\n"
+		"NFS_OPTIONS=port=2049,vers=4.2\nDUMP_DIR=/crash\n";
+	struct vmc_config c;
+	struct save_opts o;
+	enum final_action then;
+
+	if (!CHECK(parse(text, &c)))
+		return;
+	CHECK_STR(config_get(&c, CFG_NFS), "10.0.2.2:/srv/dumps");
+	CHECK_STR(config_get(&c, CFG_NFS_OPTIONS), "port=2049,vers=4.2");
+	CHECK_U64(c.line[CFG_NFS_OPTIONS], 2);
+	if (CHECK_I64(save_parse_args(1, (char **)plain, &c, false, &o, &then),
+		      -1)) {
+		CHECK(o.ssh == NULL);
+		CHECK_STR(o.dir, "/crash");
+	}
+	config_free(&c);
+	if (CHECK(parse("NFS=nas.example.org:/\n", &c)))
+		CHECK_STR(config_get(&c, CFG_NFS), "nas.example.org:/");
+	config_free(&c);
 }
 
 TEST(config_read_files)
