@@ -161,6 +161,7 @@ esac
 	echo "VMCORE_SIZE=$vmcore_size"
 	echo "KDUMP=$dumpdir/kdump"
 	echo "KDUMP_SIZE=$kdump_size"
+	echo "CRASHKERNEL=$CRASHKERNEL"
 	echo "SAVED_DIR=$DUMP_DIR/$saved_name"
 	echo "SAVED_DMESG=$dumpdir/dmesg.txt"
 	echo "KERNELOFFSET=0x$kernel_offset"
