@@ -219,7 +219,7 @@ check-cross-aarch64:
 check-cross-i386:
 	@tests/loader/qemu-cross.sh i386
 
-check-kexec-load: all
+check-kexec-load: all $(BUILD)/tests/cmppages
 	@tests/loader/qemu-kexec-load.sh $(BUILD)
 
 asan:

@@ -15,10 +15,13 @@
 # hashes the sources of vmcore-loader (load, kexec_load, the core header,
 # boot_params, the purgatory, save; libvmcore/, arch/, mk/build.mk),
 # vmcore-mkinitramfs and capture-init.sh, so a change to any of them
-# makes new dumps, and the checks below read what that code did.  The
-# x86_64 capture saves with vmcore-mkinitramfs's default configuration
-# (kdump, zstd, dump level 31) and the fixture keeps an ELF copy too; the
-# i386 captures save --format elf (their tests read the ELF32 file).
+# makes new dumps, and the checks below read what that code did.  Every
+# capture saves with vmcore-mkinitramfs's default configuration (kdump,
+# zstd, dump level 31), and a fixture wrapper in the capture image saves
+# an ELF copy of the same /proc/vmcore too (the vmcore the gdb sessions
+# and gdb:i386 read): the kdump must hold the ELF copy's pages, keep
+# what dump level 31 keeps, fit the save in the reservation (its peak
+# memory is reported) and give gdb the panic backtrace.
 # Usage: tests/loader/qemu-kexec-load.sh BUILD_DIR
 set -eu
 build=$(cd "${1:-build}" && pwd)
@@ -60,6 +63,46 @@ check_dump() {
 		ok "$name: the /dev/kmsg marker is in the dumped memory" || bad "$name: marker not in the dump"
 }
 
+# check_kdump NAME DIR: the default save (KDUMP in meta.txt) of the
+# fixture in DIR; the wrapper's ELF copy is DIR/vmcore.
+check_kdump() {
+	name=$1 dir=$2
+	kd=$(m "$dir" KDUMP)
+	if [ -z "$kd" ] || [ ! -f "$kd" ]; then
+		bad "$name: the fixture has no default capture's kdump (KDUMP=$kd)"
+		return
+	fi
+	ksize=$(stat -Lc %s "$kd") esize=$(stat -Lc %s "$dir/vmcore")
+	[ "$(head -c 8 "$kd")" = "KDUMP   " ] && [ "$ksize" = "$(m "$dir" KDUMP_SIZE)" ] &&
+		ok "$name: the default capture saved a kdump-compressed file (\"KDUMP   \", $ksize bytes; the ELF copy: $esize bytes)" ||
+		bad "$name: the default capture's file" "$(head -c 8 "$kd" | od -c | head -n 1); KDUMP_SIZE=$(m "$dir" KDUMP_SIZE), size $ksize"
+	# What save printed on the capture kernel's console: the format it
+	# wrote, and (once: the wrapper's ELF save is quiet) its peak memory.
+	tr -d '\r' <"$dir/console.log" >"$tmp/console"
+	grep -q '^vmcore-loader: kdump-compressed (zstd, dump level 31): ' "$tmp/console" &&
+		ok "$name: $(sed -n 's/^vmcore-loader: kdump-compressed (zstd, dump level 31): \([^;]*\).*/kdump-compressed, zstd, dump level 31: \1/p' "$tmp/console" | head -n 1)" ||
+		bad "$name: no 'kdump-compressed (zstd, dump level 31)' report of save on the console" \
+			"$(grep '^vmcore-loader' "$tmp/console")"
+	peak=$(sed -n 's/.*vmcore-loader: peak memory \([0-9][0-9.]*\) MiB.*/\1/p' "$tmp/console")
+	[ "$(printf '%s\n' "$peak" | grep -c .)" = 1 ] &&
+		ok "$name: the kdump save's peak memory in the capture kernel (crashkernel=$(m "$dir" CRASHKERNEL)): $peak MiB" ||
+		bad "$name: want one 'vmcore-loader: peak memory N MiB' on the console, have '$peak'"
+	if "$build/tests/cmppages" --level 31 "$dir/vmcore" "$kd" >"$tmp/cmp" 2>&1 &&
+		grep -q 'pages compared' "$tmp/cmp"; then
+		ok "$name: the kdump holds the ELF copy's pages (cmppages --level 31): $(grep 'pages compared' "$tmp/cmp" | sed 's/^ *//')"
+	else
+		bad "$name: cmppages --level 31 ELF-copy kdump" "$(cat "$tmp/cmp")"
+	fi
+	vmlinux=$(m "$dir" VMLINUX)
+	timeout 300 gdb -nx -batch -ex 'set pagination off' -ex "file $vmlinux" \
+		-ex "target remote | $server -q --vmlinux $vmlinux $kd" -ex 'bt' \
+		>"$tmp/kbt" 2>&1 || true
+	grep -qE '^#[0-9]+ .*sysrq_handle_crash' "$tmp/kbt" &&
+		grep -qE '^#[0-9]+ .*write_sysrq_trigger' "$tmp/kbt" &&
+		ok "$name: gdb through gdbserver-vmcore on the kdump: panic backtrace sysrq_handle_crash <- write_sysrq_trigger ($(grep -cE '^#[0-9]+ ' "$tmp/kbt") frames)" ||
+		bad "$name: gdb bt on the kdump" "$(tail -n 10 "$tmp/kbt")"
+}
+
 # gdb_session NAME DIR SCRIPT: the full real-dump check script through the server.
 gdb_session() {
 	name=$1 dir=$2 script=$3
@@ -93,12 +136,14 @@ timeout 300 "$gdb32" -nx -batch -q -iex "source $top/gdbserver-vmcore/vmcore-orc
 grep -qE '^#[0-9]+ .*sysrq_handle_crash' "$tmp/g32" && grep -qE '^#[0-9]+ .*write_sysrq_trigger' "$tmp/g32" &&
 	ok "i386-elf32: Debian's gdb:i386 opens the vmcore directly, panic backtrace sysrq_handle_crash <- write_sysrq_trigger" ||
 	bad "i386-elf32: gdb:i386 on the vmcore" "$(tail -n 15 "$tmp/g32")"
+check_kdump i386-elf32 "$d32"
 
 echo "== i386 686-pae, crashkernel=64M, ELF64"
 d64=$("$top/tests/real/make-dump-i386.sh" --flavour 686-pae --core-headers elf64 \
 	--loader ours --crashkernel 64M)
 check_dump i386-elf64 "$d64" ELF64 "Intel 80386"
 gdb_session i386-elf64 "$d64" real-i386.py
+check_kdump i386-elf64 "$d64"
 
 echo "== x86_64 cloud-amd64, kexec_load path, ELF64"
 dx=$("$top/tests/real/make-dump-x86_64.sh" --kexec-load)
@@ -107,20 +152,7 @@ tr -d '\r' <"$dx/console.log" | grep -qE '^entry .*64-bit entry' &&
 	ok "x86_64: the purgatory enters the kernel at its 64-bit entry" ||
 	bad "x86_64: entry" "$(grep '^entry' "$dx/console.log")"
 gdb_session x86_64 "$dx" real.py
-# The capture image's default save (kdump, zstd, dump level 31; the ELF
-# vmcore above is the fixture wrapper's copy of the same /proc/vmcore).
-kd=$(m "$dx" KDUMP)
-if [ "$(head -c 8 "$kd")" = "KDUMP   " ] &&
-   "$build/tests/cmppages" --level 31 "$dx/vmcore" "$kd" >"$tmp/cmp" 2>&1; then
-	ok "x86_64: the default capture's kdump (zstd, -d 31, $(stat -c %s "$kd") bytes) holds the ELF copy's pages: $(grep 'pages compared' "$tmp/cmp" | sed 's/^ *//')"
-else
-	bad "x86_64: the default capture's kdump" "$(cat "$tmp/cmp")"
-fi
-gdb -nx -batch -ex 'set pagination off' -ex "file $(m "$dx" VMLINUX)" \
-	-ex "target remote | $server -q $kd" -ex 'bt' >"$tmp/kbt" 2>&1 || true
-grep -q 'sysrq_handle_crash' "$tmp/kbt" && grep -q 'write_sysrq_trigger' "$tmp/kbt" &&
-	ok "x86_64: gdb through gdbserver-vmcore on the default capture's kdump: panic backtrace" ||
-	bad "x86_64: gdb bt on the default capture's kdump" "$(tail -n 10 "$tmp/kbt")"
+check_kdump x86_64 "$dx"
 
 echo "kexec_load path end to end: $pass passed, $fail failed"
 [ "$fail" = 0 ]

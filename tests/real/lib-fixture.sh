@@ -278,3 +278,84 @@ u32() { od -An -tu4 -j "$1" -N 4 "$notes" | tr -d ' '; }
 
 # A VMCOREINFO value from the file $vmcoreinfo.
 vci() { sed -n "s/^$1=//p" "$vmcoreinfo" | head -n 1; }
+
+# --------------------------------------------------------------------------
+# The kdump fixtures armed by our loader (make-dump-x86_64.sh,
+# make-dump-i386.sh --loader ours) boot the capture image that
+# vmcore-mkinitramfs makes with its default configuration: its /init runs
+# `vmcore-loader save` (kdump-compressed, zstd, dump level 31) into
+# $DUMP_DIR on an ext4 disk.  The tests that need every page read a full
+# ELF copy of the same /proc/vmcore, which a wrapper saves into
+# $DUMP_DIR-elf.
+
+# elf_copy_wrapper IMAGE LOADER: append the wrapper's archive to IMAGE
+# (the kernel unpacks concatenated archives, later files replacing
+# earlier ones): its /bin/vmcore-loader runs LOADER, the static loader
+# the image holds, as /init asked, then `save --format elf`.
+elf_copy_wrapper() {
+	w=$work/wrap
+	mkdir -p "$w/bin"
+	cp "$2" "$w/bin/vmcore-loader.real"
+	cat >"$w/bin/vmcore-loader" <<-WRAP
+	#!/bin/sh
+	# Test fixture only (tests/real/lib-fixture.sh): the save /init asks
+	# for, then a full ELF copy for the tests that need every page.
+	/bin/vmcore-loader.real "\$@" || exit \$?
+	[ "\$1" = save ] || exit 0
+	echo "vmcore-capture-test: saving the ELF copy in /mnt/$DUMP_DIR-elf"
+	exec /bin/vmcore-loader.real save --dir /mnt/$DUMP_DIR-elf --format elf --quiet
+	WRAP
+	chmod 755 "$w/bin/vmcore-loader" "$w/bin/vmcore-loader.real"
+	(cd "$w" && find . | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9n >>"$1"
+	rm -rf "$w"
+}
+
+# What the two saves left on the ext4 image $disk, read with debugfs (no
+# mount, no root): exactly one dump directory DIR/<host>-<time> (mode
+# 0700) in each of $DUMP_DIR and $DUMP_DIR-elf, holding vmcore and
+# dmesg.txt (both 0600) and nothing incomplete.
+dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
+saved_dir() {	# saved_dir DIR: the one dump directory's name in /DIR
+	dfs "ls -p /$1" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
+		>"$work/dirs"
+	[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$1: $(cat "$work/dirs")"
+	read -r mode name <"$work/dirs"
+	rm -f "$work/dirs"
+	[ "$mode" = 040700 ] || die "dump directory mode $mode, not 040700"
+	dfs "ls -p /$1/$name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
+		LC_ALL=C sort >"$work/saved-$1.txt"
+	[ "$(cut -d' ' -f1 "$work/saved-$1.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] ||
+		die "the dump directory /$1/$name holds: $(cat "$work/saved-$1.txt")"
+	[ "$(awk '{ print $2 }' "$work/saved-$1.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
+		die "saved files are not private (0600): $(cat "$work/saved-$1.txt")"
+	echo "$name"
+}
+file_size() {	# file_size LIST NAME
+	v=$(awk -v n="$2" '$1 == n { print $3 }' "$1")
+	case $v in ''|*[!0-9]*|0) die "bad $2 size in: $(cat "$1")" ;; esac
+	echo "$v"
+}
+
+# copy_saved_dumps: copy the default save's vmcore out of $disk as
+# $work/kdump (it must be kdump-compressed: "KDUMP   "), its dmesg.txt
+# as $work/dmesg.txt and the ELF copy as $work/vmcore (sparse: most of
+# a guest's memory is zero pages); the default save's listing goes to
+# $work/saved.txt.  Sets $saved_name (the default save's directory in
+# $DUMP_DIR), $kdump_size and $vmcore_size.
+copy_saved_dumps() {
+	saved_name=$(saved_dir "$DUMP_DIR")
+	elf_name=$(saved_dir "$DUMP_DIR-elf")
+	mv "$work/saved-$DUMP_DIR.txt" "$work/saved.txt"
+	kdump_size=$(file_size "$work/saved.txt" vmcore)
+	vmcore_size=$(file_size "$work/saved-$DUMP_DIR-elf.txt" vmcore)
+	rm -f "$work/saved-$DUMP_DIR-elf.txt"
+	dfs "cat /$DUMP_DIR/$saved_name/vmcore" >"$work/kdump"
+	[ "$(stat -c %s "$work/kdump")" = "$kdump_size" ] || die "short kdump copy"
+	[ "$(head -c 8 "$work/kdump")" = "KDUMP   " ] ||
+		die "the default capture did not save a kdump-compressed file (no \"KDUMP   \" signature)"
+	dfs "cat /$DUMP_DIR-elf/$elf_name/vmcore" |
+		dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
+	[ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
+	dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
+}

@@ -186,10 +186,9 @@ meta_common() {	# meta_common DESCRIPTION
 # capture_default=1: the capture image has vmcore-mkinitramfs's default
 # configuration (kdump-compressed, zstd, dump level 31) and saves that in
 # $DUMP_DIR; the full ELF vmcore the other tests read is saved too, into
-# $DUMP_DIR-elf, by a wrapper in a second archive appended to the image
-# (the kernel unpacks concatenated archives, later files replacing
-# earlier ones): /bin/vmcore-loader runs the real loader as /init asked,
-# then `save --format elf`.  Otherwise the image saves ELF only.
+# $DUMP_DIR-elf, by a wrapper appended to the image (elf_copy_wrapper in
+# lib-fixture.sh), unless capture_elf_copy=0.  Otherwise the image saves
+# ELF only.
 loader_images() {
 	if [ -z "$loader" ]; then
 		MAKEFLAGS= MAKELEVEL= make -C "$top" --no-print-directory -s \
@@ -206,32 +205,12 @@ loader_images() {
 		-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk ||
 		die "vmcore-mkinitramfs failed"
 	[ "${capture_default:-0}" = 0 ] || [ "${capture_elf_copy:-1}" = 0 ] ||
-		elf_copy_wrapper "$work/capture.cpio.gz"
+		elf_copy_wrapper "$work/capture.cpio.gz" "$loader"
 	cp "$loader" "$tree/bin/vmcore-loader"
 	cp "$vmlinuz" "$tree/vmlinuz"
 	cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
 	mk_cpio "$work/main.cpio.gz"
 	rm -rf "$tree" "$work/build"
-}
-
-# elf_copy_wrapper IMAGE: append the archive of loader_images's wrapper.
-elf_copy_wrapper() {
-	w=$work/wrap
-	mkdir -p "$w/bin"
-	cp "$loader" "$w/bin/vmcore-loader.real"
-	cat >"$w/bin/vmcore-loader" <<-EOF
-	#!/bin/sh
-	# Test fixture only (tests/real/lib-x86_64.sh): the save /init asks
-	# for, then a full ELF copy for the tests that need every page.
-	/bin/vmcore-loader.real "\$@" || exit \$?
-	[ "\$1" = save ] || exit 0
-	echo "vmcore-capture-test: saving the ELF copy in /mnt/$DUMP_DIR-elf"
-	exec /bin/vmcore-loader.real save --dir /mnt/$DUMP_DIR-elf --format elf --quiet
-	EOF
-	chmod 755 "$w/bin/vmcore-loader" "$w/bin/vmcore-loader.real"
-	(cd "$w" && find . | LC_ALL=C sort |
-		cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -9n >>"$1"
-	rm -rf "$w"
 }
 
 # check_kdump_notes: $vmcore (a kdump of the 2-CPU guest) is an ELF core

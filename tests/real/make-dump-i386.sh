@@ -10,8 +10,13 @@
 # Boots the 32-bit kernel in qemu-system-i386 (TCG; KVM is never used),
 # arms kdump with kexec_load (i386 has no kexec_file_load), panics on CPU 1
 # from a task named "vmcore-crasher", lets the capture kernel copy
-# /proc/vmcore to a raw virtio disk, and stores the result under
-#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-i386-<headers>[-ours2-ck<crashkernel>]-v<FIXTURE_VERSION>-k<key>/
+# /proc/vmcore to a raw virtio disk (with --loader ours: save it with
+# vmcore-loader save from a vmcore-mkinitramfs image with its default
+# configuration, kdump-compressed, zstd, dump level 31, on an ext4 disk,
+# and a test wrapper saves a full ELF copy too; see elf_copy_wrapper in
+# lib-fixture.sh), and stores the result (vmcore: the ELF copy; with
+# --loader ours also kdump and dmesg.txt) under
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/gdbserver-vmcore/dumps/<kver>-i386-<headers>[-ours3-ck<crashkernel>]-v<FIXTURE_VERSION>-k<key>/
 # where <key> is a hash of the fixture scripts and, with --loader ours, of
 # the sources of vmcore-loader (with libvmcore, arch and the purgatory),
 # vmcore-mkinitramfs and capture-init.sh, so that a change to any of them
@@ -28,7 +33,9 @@
 #                  default) or our vmcore-loader's kexec_load path (`load
 #                  --kexec-load`, cross-built static by
 #                  tests/loader/cross-build.sh), with its own core header,
-#                  boot_params and purgatory
+#                  boot_params and purgatory; the capture side is ours too
+#                  (vmcore-mkinitramfs's default image: the kdump, and the
+#                  ELF copy of the wrapper)
 #   --crashkernel SPEC   the first kernel's crashkernel= (default 128M;
 #                  e.g. 64M@16M for a fixed reservation)
 #   --irq          a panic in hard-interrupt context instead (kexec-tools
@@ -105,7 +112,9 @@ elf64) elf_class=ELF64 ;;
 esac
 case $loader in
 kexec-tools) variant="" ;;
-ours) variant=-ours2-ck$(printf '%s' "$CRASHKERNEL" | tr '@' a) ;;
+# ours2: saved by vmcore-mkinitramfs's image; ours3: its default capture
+# (kdump, zstd, -d 31) + an ELF copy.
+ours) variant=-ours3-ck$(printf '%s' "$CRASHKERNEL" | tr '@' a) ;;
 *) die "--loader must be kexec-tools or ours, not '$loader'" ;;
 esac
 case $CRASHKERNEL in
@@ -184,6 +193,7 @@ PATH=$PATH:/usr/sbin:/sbin
 need apt-get apt-cache dpkg-deb tar cpio gzip xz readelf od dd timeout \
 	flock qemu-system-i386
 [ $irq = 0 ] || need python3
+[ "$loader" != ours ] || need mke2fs debugfs
 
 lock_cache userland
 
@@ -316,16 +326,19 @@ if [ "$loader" = ours ]; then
 	ours_bin=$("$here/../loader/cross-build.sh" i386 "$work/build-i386") ||
 		die "cross build of the i386 vmcore-loader failed"
 	cp "$ours_bin" "$tree/bin/vmcore-loader"
-	# The capture side is ours too: the vmcore-mkinitramfs image, whose
-	# `vmcore-loader save` writes the dump to an ext4 disk (an i386
-	# busybox: vmcore-mkinitramfs reads its applet list from the file),
-	# as an ELF copy (--format elf): the tests read the ELF32 vmcore.
+	# The capture side is ours too: the vmcore-mkinitramfs image with
+	# its default configuration (an i386 busybox: vmcore-mkinitramfs
+	# reads its applet list from the file), whose `vmcore-loader save`
+	# writes a kdump-compressed file (zstd, dump level 31) to an ext4
+	# disk; the fixture's wrapper (elf_copy_wrapper) then saves the full
+	# ELF copy that the tests read as the ELF32 or ELF64 vmcore.
 	rm -f "$work/capture.cpio.gz"
 	"$here/../../loader/vmcore-mkinitramfs" -o "$work/capture.cpio.gz" \
 		--loader "$ours_bin" --busybox "$busybox_bin" \
-		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff --format elf \
+		-d /dev/vda -t ext4 -D "$DUMP_DIR" --then poweroff \
 		-k "$kver" -m "$moddir" -M virtio_pci -M virtio_blk \
 		-M crc32c_generic || die "vmcore-mkinitramfs failed"
+	elf_copy_wrapper "$work/capture.cpio.gz" "$ours_bin"
 fi
 cp "$vmlinuz" "$tree/vmlinuz"
 cp "$work/capture.cpio.gz" "$tree/capture.cpio.gz"
@@ -380,25 +393,11 @@ fi
 [ $src = 0 ] || { show_console; die "could not send sysrq-c on the serial console"; }
 
 if [ "$loader" = ours ]; then
-	# What `vmcore-loader save` left on the ext4 disk: one directory
-	# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt, both 0600.
+	# What `vmcore-loader save` and the wrapper left on the ext4 disk
+	# (lib-fixture.sh): the kdump, its dmesg.txt and the ELF copy.
 	grep -q '^vmcore-capture: dump saved; final action: poweroff' "$console" ||
 		{ show_console; die "the capture initramfs did not save the dump"; }
-	dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
-	dfs "ls -p /$DUMP_DIR" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
-		>"$work/dirs"
-	[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$DUMP_DIR: $(cat "$work/dirs")"
-	read -r mode saved_name <"$work/dirs"
-	dfs "ls -p /$DUMP_DIR/$saved_name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
-		LC_ALL=C sort >"$work/saved.txt"
-	[ "$(cut -d' ' -f1 "$work/saved.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] &&
-		[ "$(awk '{ print $2 }' "$work/saved.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
-		die "the dump directory holds: $(cat "$work/saved.txt")"
-	vmcore_size=$(awk '$1 == "vmcore" { print $3 }' "$work/saved.txt")
-	dfs "cat /$DUMP_DIR/$saved_name/vmcore" |
-		dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
-	dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
-	rm -f "$work/dirs"
+	copy_saved_dumps
 else
 	# The capture kernel wrote a text header at offset 0 and the vmcore bytes at
 	# DATA_OFFSET_MIB; the header is written last, so it marks completion.
@@ -553,6 +552,7 @@ fi
 	echo "LOADER=$loader"
 	echo "CRASHKERNEL=$CRASHKERNEL"
 	[ "$loader" != ours ] || echo "SAVED_DIR=$DUMP_DIR/$saved_name"
+	[ "$loader" != ours ] || echo "SAVED_DMESG=$dumpdir/dmesg.txt"
 	echo "ELF_CLASS=$elf_class"
 	echo "FLAVOUR=$flavour"
 	echo "PAE=$pae"
@@ -563,6 +563,10 @@ fi
 	echo "MODULES_DIR=$moddir"
 	echo "VMCORE=$dumpdir/vmcore"
 	echo "VMCORE_SIZE=$vmcore_size"
+	if [ "$loader" = ours ]; then
+		echo "KDUMP=$dumpdir/kdump"
+		echo "KDUMP_SIZE=$kdump_size"
+	fi
 	echo "VMCOREINFO_STEXT=0x$vi_stext"
 	echo "VMCOREINFO_SWAPPER_PG_DIR=0x$vi_swapper"
 	echo "LINK_STEXT=0x$link_stext"

@@ -127,45 +127,10 @@ mv "$work/console.log.tmp" "$console"
 grep -q '^vmcore-capture: dump saved; final action: poweroff' "$console" ||
 	{ show_console "$console"; die "the capture initramfs did not save the dump"; }
 
-# What `vmcore-loader save` left on the disk: exactly one dump directory
-# DUMP_DIR/<host>-<time> with vmcore and dmesg.txt and nothing incomplete,
-# and the wrapper's ELF copy the same way in DUMP_DIR-elf.
-dfs() { debugfs -R "$1" "$disk" 2>/dev/null; }
-saved_dir() {	# saved_dir DIR: the one dump directory's name in /DIR
-	dfs "ls -p /$1" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $3, $6 }' \
-		>"$work/dirs"
-	[ "$(grep -c . "$work/dirs")" = 1 ] || die "expected one dump directory in /$1: $(cat "$work/dirs")"
-	read -r mode name <"$work/dirs"
-	[ "$mode" = 040700 ] || die "dump directory mode $mode, not 040700"
-	dfs "ls -p /$1/$name" | awk -F/ '$6 != "." && $6 != ".." && $6 != "" { print $6, $3, $7 }' |
-		LC_ALL=C sort >"$work/saved-$1.txt"
-	[ "$(cut -d' ' -f1 "$work/saved-$1.txt" | tr '\n' ' ')" = "dmesg.txt vmcore " ] ||
-		die "the dump directory /$1/$name holds: $(cat "$work/saved-$1.txt")"
-	[ "$(awk '{ print $2 }' "$work/saved-$1.txt" | tr '\n' ' ')" = "100600 100600 " ] ||
-		die "saved files are not private (0600): $(cat "$work/saved-$1.txt")"
-	echo "$name"
-}
-file_size() {	# file_size LIST NAME
-	v=$(awk -v n="$2" '$1 == n { print $3 }' "$1")
-	case $v in ''|*[!0-9]*|0) die "bad $2 size in: $(cat "$1")" ;; esac
-	echo "$v"
-}
-saved_name=$(saved_dir "$DUMP_DIR")
-elf_name=$(saved_dir "$DUMP_DIR-elf")
-mv "$work/saved-$DUMP_DIR.txt" "$work/saved.txt"
-kdump_size=$(file_size "$work/saved.txt" vmcore)
-vmcore_size=$(file_size "$work/saved-$DUMP_DIR-elf.txt" vmcore)
-rm -f "$work/saved-$DUMP_DIR-elf.txt"
-dfs "cat /$DUMP_DIR/$saved_name/vmcore" >"$work/kdump"
-[ "$(stat -c %s "$work/kdump")" = "$kdump_size" ] || die "short kdump copy"
-[ "$(head -c 8 "$work/kdump")" = "KDUMP   " ] ||
-	die "the default capture did not save a kdump-compressed file"
-# Sparse copy: most of the guest's memory is zero pages.
-dfs "cat /$DUMP_DIR-elf/$elf_name/vmcore" |
-	dd of="$work/vmcore" bs=1M iflag=fullblock conv=sparse status=none
-dfs "cat /$DUMP_DIR/$saved_name/dmesg.txt" >"$work/dmesg.txt"
-rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz" "$work/dirs"
-[ "$(stat -c %s "$work/vmcore")" = "$vmcore_size" ] || die "short vmcore copy"
+# What `vmcore-loader save` and the wrapper left on the disk
+# (lib-fixture.sh): the kdump, its dmesg.txt and the ELF copy.
+copy_saved_dumps
+rm -f "$disk" "$work/main.cpio.gz" "$work/capture.cpio.gz"
 
 # --------------------------------------------------------------------------
 # Sanity checks with binutils only, and facts for meta.txt.
@@ -196,6 +161,7 @@ esac
 	echo "VMCORE_SIZE=$vmcore_size"
 	echo "KDUMP=$dumpdir/kdump"
 	echo "KDUMP_SIZE=$kdump_size"
+	echo "CRASHKERNEL=$CRASHKERNEL"
 	echo "SAVED_DIR=$DUMP_DIR/$saved_name"
 	echo "SAVED_DMESG=$dumpdir/dmesg.txt"
 	echo "KERNELOFFSET=0x$kernel_offset"
