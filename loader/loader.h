@@ -151,10 +151,10 @@ int save_parse_args(int argc, char **argv, const struct vmc_config *cfg,
 struct vmc_error *save_dump(const struct save_opts *o, char **saved_ret);
 /* Create PATH for writing, never an existing file (O_EXCL); *FD_RET. */
 struct vmc_error *save_create(const char *path, int *fd_ret);
-/* Rename the complete TMP to FINAL, never replacing an existing FINAL. */
 /* rename(2) that never replaces FINAL, also on NFS (link + unlink where
  * RENAME_NOREPLACE is not supported).  0, or -1 with errno. */
 int save_rename_noreplace(const char *tmp, const char *final);
+/* Rename the complete TMP to FINAL, never replacing an existing FINAL. */
 struct vmc_error *save_publish(const char *tmp, const char *final);
 
 #endif
